@@ -1,0 +1,427 @@
+//! The checked model of a `#[deferred_handler]` impl block. Keeps the user's syntax nodes
+//! so that generated code and errors point at the user's own tokens.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned as _;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{
+    Attribute, FnArg, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, Pat, ReturnType,
+    Type, Visibility,
+};
+
+/// The whole impl block, checked.
+pub struct Handler<'a> {
+    pub item: &'a ItemImpl,
+    /// The last segment of the self type's path: the default prefix of generated items.
+    pub type_ident: &'a Ident,
+    pub methods: Vec<Method<'a>>,
+}
+
+/// One handler method.
+pub struct Method<'a> {
+    pub ident: &'a Ident,
+    pub vis: &'a Visibility,
+    pub is_async: bool,
+    pub args: Vec<Arg>,
+    /// The output type with `Self` replaced by the impl's self type; `()` when none.
+    pub output: Type,
+    /// `#[doc]` attributes, carried onto the proxies.
+    pub docs: Vec<&'a Attribute>,
+    /// `#[cfg]`/`#[cfg_attr]` attributes, carried onto everything generated for it.
+    pub cfgs: Vec<&'a Attribute>,
+    /// The `UpperCamelCase` variant name of the method id.
+    pub variant: Ident,
+    pub span: Span,
+}
+
+/// One argument: a plain name and an owned type (`Self` replaced).
+pub struct Arg {
+    pub ident: Ident,
+    pub ty: Type,
+}
+
+/// Collects every error of a pass, so a user sees all of them in one build.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        let error = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> syn::Result<T> {
+        self.0.map_or(Ok(value), Err)
+    }
+}
+
+impl<'a> Handler<'a> {
+    pub fn from_item(item: &'a Item) -> syn::Result<Self> {
+        let Item::Impl(item) = item else {
+            return Err(syn::Error::new(
+                item_span(item),
+                "#[deferred_handler] goes on an inherent impl block, like `impl Manager { … }`",
+            ));
+        };
+        let mut errors = Errors::default();
+        if let Some((_, path, _)) = &item.trait_ {
+            errors.push(
+                path.span(),
+                "#[deferred_handler] goes on an inherent impl block, not a trait impl: \
+                 write the handler methods in `impl Type { … }`",
+            );
+        }
+        if let Some(unsafety) = &item.unsafety {
+            errors.push(
+                unsafety.span,
+                "#[deferred_handler] does not support `unsafe impl`",
+            );
+        }
+        for param in &item.generics.params {
+            match param {
+                GenericParam::Type(_) => {}
+                GenericParam::Lifetime(lt) => errors.push(
+                    lt.span(),
+                    "a deferred handler must be 'static (its owner may run on another task): \
+                     lifetime parameters are not supported",
+                ),
+                GenericParam::Const(c) => errors.push(
+                    c.span(),
+                    "const generic parameters are not supported on a deferred handler",
+                ),
+            }
+        }
+        let type_ident = match &*item.self_ty {
+            Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
+            _ => None,
+        };
+        let Some(type_ident) = type_ident else {
+            errors.push(
+                item.self_ty.span(),
+                "#[deferred_handler] needs a named type, like `impl Manager { … }`",
+            );
+            return Err(errors.0.unwrap_or_else(|| unreachable_error(item)));
+        };
+
+        let mut methods = Vec::new();
+        for impl_item in &item.items {
+            match impl_item {
+                ImplItem::Fn(f) => {
+                    if let Some(method) = Method::check(f, &item.self_ty, &mut errors) {
+                        methods.push(method);
+                    }
+                }
+                ImplItem::Const(_) => {}
+                other => errors.push(
+                    other.span(),
+                    "a deferred handler impl block holds only methods (and consts); \
+                     move other items to a separate impl block",
+                ),
+            }
+        }
+        if methods.is_empty() && errors.0.is_none() {
+            errors.push(
+                item.self_ty.span(),
+                "a deferred handler needs at least one method taking `&self` or `&mut self`",
+            );
+        }
+        errors.finish(Self {
+            item,
+            type_ident,
+            methods,
+        })
+    }
+}
+
+impl<'a> Method<'a> {
+    /// Checks one method, pushing every problem; `None` when it can't be a handler method.
+    fn check(f: &'a ImplItemFn, self_ty: &Type, errors: &mut Errors) -> Option<Self> {
+        let sig = &f.sig;
+        let name = &sig.ident;
+        let before = errors.0.is_some();
+        let mut fail = |span: Span, message: String| errors.push(span, message);
+
+        match sig.inputs.first() {
+            Some(FnArg::Receiver(r)) if r.reference.is_some() && r.colon_token.is_none() => {
+                if let Some((_, Some(lt))) = &r.reference {
+                    fail(
+                        lt.span(),
+                        format!("`{name}`: write the receiver as `&self` or `&mut self`, without a lifetime"),
+                    );
+                }
+            }
+            Some(FnArg::Receiver(r)) => fail(
+                r.span(),
+                format!(
+                    "`{name}` takes `self` by value (or a typed `self`): the owner keeps the value, \
+                     so handler methods take `&self` or `&mut self`"
+                ),
+            ),
+            _ => fail(
+                name.span(),
+                format!(
+                    "`{name}` has no `self` receiver: handler methods take `&self` or `&mut self`; \
+                     move associated functions (constructors, helpers) to a separate impl block"
+                ),
+            ),
+        }
+        if let Some(unsafety) = &sig.unsafety {
+            fail(
+                unsafety.span,
+                format!("`{name}` is `unsafe`: a queued call can't uphold its contract"),
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            fail(
+                abi.span(),
+                format!("`{name}`: handler methods use the Rust ABI"),
+            );
+        }
+        if let Some(variadic) = &sig.variadic {
+            fail(
+                variadic.span(),
+                format!("`{name}`: variadic methods are not supported"),
+            );
+        }
+        if let Some(param) = sig.generics.params.first() {
+            fail(
+                param.span(),
+                format!(
+                    "`{name}` is generic: a queued call is stored as data, so its argument types \
+                     must be concrete (make the impl block generic instead)"
+                ),
+            );
+        } else if let Some(where_clause) = &sig.generics.where_clause {
+            fail(
+                where_clause.span(),
+                format!("`{name}`: a `where` clause on a handler method is not supported; put it on the impl block"),
+            );
+        }
+        if name == "timeout" {
+            fail(
+                name.span(),
+                "`timeout` is reserved on the sync proxy (`handle.sync().timeout(d)`): \
+                 rename this method"
+                    .to_owned(),
+            );
+        }
+
+        let mut args = Vec::new();
+        for input in sig.inputs.iter().skip(1) {
+            let FnArg::Typed(typed) = input else { continue };
+            let ident = match &*typed.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
+                _ => None,
+            };
+            let Some(ident) = ident else {
+                fail(
+                    typed.pat.span(),
+                    format!(
+                        "`{name}`: bind each argument to a plain name (`point: Point`, not a \
+                         pattern); destructure it inside the method"
+                    ),
+                );
+                continue;
+            };
+            if let Some((span, what)) = borrowed_or_opaque(&typed.ty) {
+                fail(
+                    span,
+                    format!(
+                        "`{name}`: argument `{ident}` {what}: queued arguments must be owned \
+                         (`Send + 'static`), use an owned type such as `String` or `Vec<T>`"
+                    ),
+                );
+                continue;
+            }
+            args.push(Arg {
+                ident,
+                ty: replace_self(&typed.ty, self_ty),
+            });
+        }
+        let output = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => {
+                if let Some((span, what)) = borrowed_or_opaque(ty) {
+                    fail(
+                        span,
+                        format!(
+                            "`{name}`: the return type {what}: results travel back to the caller, \
+                             so they must be owned (`Send + 'static`){}",
+                            if matches!(**ty, Type::ImplTrait(_)) {
+                                "; for a future, write `async fn`"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                }
+                replace_self(ty, self_ty)
+            }
+        };
+
+        if errors.0.is_some() && !before {
+            return None;
+        }
+        Some(Self {
+            ident: name,
+            vis: &f.vis,
+            is_async: sig.asyncness.is_some(),
+            args,
+            output,
+            docs: f
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("doc"))
+                .collect(),
+            cfgs: f
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+                .collect(),
+            variant: upper_camel(name),
+            span: sig.span(),
+        })
+    }
+}
+
+/// Finds a part of `ty` that borrows (a non-`'static` lifetime or reference) or is opaque
+/// (`impl Trait`), with a phrase for the error.
+fn borrowed_or_opaque(ty: &Type) -> Option<(Span, &'static str)> {
+    #[derive(Default)]
+    struct Find(Option<(Span, &'static str)>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            match &r.lifetime {
+                Some(lt) if lt.ident == "static" => syn::visit::visit_type_reference(self, r),
+                _ => {
+                    self.0.get_or_insert((r.span(), "is borrowed"));
+                }
+            }
+        }
+        fn visit_lifetime(&mut self, lt: &'ast syn::Lifetime) {
+            if lt.ident != "static" {
+                self.0.get_or_insert((lt.span(), "borrows with a lifetime"));
+            }
+        }
+        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
+            self.0.get_or_insert((t.span(), "is `impl Trait`"));
+        }
+    }
+    let mut find = Find::default();
+    find.visit_type(ty);
+    find.0
+}
+
+/// `Self` means the handler type in the impl block, but generated items live outside it.
+fn replace_self(ty: &Type, self_ty: &Type) -> Type {
+    struct Replace<'a>(&'a Type);
+    impl VisitMut for Replace<'_> {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::Path(path) = ty {
+                if path.qself.is_none()
+                    && path.path.leading_colon.is_none()
+                    && path
+                        .path
+                        .segments
+                        .first()
+                        .is_some_and(|s| s.ident == "Self")
+                {
+                    if path.path.segments.len() == 1 {
+                        *ty = self.0.clone();
+                    } else {
+                        let rest: Vec<_> = path.path.segments.iter().skip(1).collect();
+                        let self_ty = self.0;
+                        *ty = syn::parse_quote!(<#self_ty>::#(#rest)::*);
+                    }
+                    return;
+                }
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+    let mut ty = ty.clone();
+    Replace(self_ty).visit_type_mut(&mut ty);
+    ty
+}
+
+/// `update_resource` -> `UpdateResource`; `r#type` -> `Type`.
+fn upper_camel(ident: &Ident) -> Ident {
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        out.push_str("Underscore");
+    }
+    Ident::new(&out, ident.span())
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Fn(f) => f.sig.ident.span(),
+        Item::Struct(s) => s.ident.span(),
+        Item::Enum(e) => e.ident.span(),
+        Item::Trait(t) => t.ident.span(),
+        Item::Mod(m) => m.ident.span(),
+        other => other.span(),
+    }
+}
+
+fn unreachable_error(item: &ItemImpl) -> syn::Error {
+    syn::Error::new(item.self_ty.span(), "unsupported impl block")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_names() {
+        let cases = [
+            ("update_resource", "UpdateResource"),
+            ("r#type", "Type"),
+            ("slow", "Slow"),
+            ("_private_x", "PrivateX"),
+        ];
+        for (input, want) in cases {
+            let ident: Ident = syn::parse_str(input).unwrap();
+            assert_eq!(upper_camel(&ident).to_string(), want);
+        }
+    }
+
+    #[test]
+    fn self_is_replaced_everywhere() {
+        let self_ty: Type = syn::parse_quote!(Store<T>);
+        let ty: Type = syn::parse_quote!(Vec<(Self, Option<Self::Item>)>);
+        let out = replace_self(&ty, &self_ty);
+        let out = quote::quote!(#out).to_string();
+        assert_eq!(
+            out,
+            "Vec < (Store < T > , Option << Store < T > > :: Item >) >"
+        );
+    }
+
+    #[test]
+    fn borrowed_types_are_found() {
+        let owned: Type = syn::parse_quote!(Vec<&'static str>);
+        assert!(borrowed_or_opaque(&owned).is_none());
+        for ty in ["&str", "Cow<'a, str>", "impl Fn()", "Vec<&'a u8>"] {
+            let ty: Type = syn::parse_str(ty).unwrap();
+            assert!(borrowed_or_opaque(&ty).is_some(), "{}", quote::quote!(#ty));
+        }
+    }
+}

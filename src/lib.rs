@@ -1,0 +1,115 @@
+//! # coact
+//!
+//! Cooperative-concurrency patterns for tokio, as attribute macros plus a small runtime.
+//!
+//! ## Deferred handlers: owner-driven actor mailboxes
+//!
+//! Put [`#[deferred_handler]`](deferred_handler) on an inherent impl block. The owner wraps
+//! the value in a [`Deferred`] and decides when queued calls run; any task calls it through
+//! a cloneable [`Handle`]: `handle.sync().method(args).await` waits for the result,
+//! `handle.oneway().method(args)` returns at once.
+//!
+//! ```
+//! use coact::prelude::*;
+//!
+//! struct Manager { resources: Vec<u32> }
+//!
+//! #[deferred_handler]
+//! impl Manager {
+//!     /// A consistent copy of the resources.
+//!     pub fn access_resources(&self) -> Vec<u32> { self.resources.clone() }
+//!     /// Replaces one resource.
+//!     pub fn update_resource(&mut self, i: usize, v: u32) { self.resources[i] = v; }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let mut manager = Deferred::new(Manager { resources: vec![0; 4] });
+//! let handle = manager.handle();
+//!
+//! handle.oneway().update_resource(1, 7).unwrap();     // queued, not run yet
+//! assert_eq!(manager.resources[1], 0);
+//! assert_eq!(manager.process().await, 1);              // the owner's safe point
+//! assert_eq!(manager.resources[1], 7);
+//!
+//! let consumer = tokio::spawn(async move { handle.sync().access_resources().await });
+//! let served = manager.process_forever().await;        // until every handle is gone
+//! assert_eq!(served.reason, StopReason::HandlesGone);
+//! assert_eq!(consumer.await.unwrap(), Ok(vec![0, 7, 0, 0]));
+//! # }
+//! ```
+//!
+//! See the [`handler`] module for the owner's options (whitelists, bounded mailboxes,
+//! stopping) and [`CallError`] for what can fail.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+/// Turns an inherent impl block into a deferred handler: an actor mailbox whose owner
+/// decides when queued calls run.
+///
+/// For `impl Manager { … }` it generates, next to the impl block:
+///
+/// - `impl Handler for Manager`, so that [`Deferred<Manager>`](Deferred) and
+///   [`Handle<Manager>`](Handle) work;
+/// - `ManagerSync<'_>`, returned by [`Handle::sync`]: one `async fn` per method, same name
+///   and arguments, returning `Result<Output, CallError>`, plus `timeout(d)`;
+/// - `ManagerOneway<'_>`, returned by [`Handle::oneway`]: one `fn` per method returning
+///   `Result<(), CallError>` as soon as the call is queued;
+/// - `ManagerMethod`, one variant per method (`update_resource` → `UpdateResource`), for
+///   [`Deferred::process_only`] and [`Deferred::process_forever_only`].
+///
+/// Methods take `&self` or `&mut self`, may be `async` (awaited inside the owner's turn;
+/// their future must be `Send`), and take owned, `Send + 'static` arguments. Doc comments
+/// and `#[cfg]`s are carried onto the proxy methods; proxy methods have the visibility of
+/// the method they stand for.
+///
+/// # Arguments
+///
+/// - `name = Ident`: the prefix of the generated items (default: the type's name), for two
+///   handlers whose types share a name in one module.
+/// - `crate = path`: where the `coact` crate is (default `::coact`), for crates that
+///   re-export it.
+///
+/// # Errors at compile time
+///
+/// Associated functions without `self`, `self` by value, generic methods, pattern or
+/// `impl Trait` or borrowed arguments, trait impls, and unknown or repeated arguments
+/// are each reported at the offending span.
+///
+/// ```
+/// use coact::{deferred_handler, Deferred};
+///
+/// struct Store<T> { items: Vec<T> }
+///
+/// #[deferred_handler]
+/// impl<T: Clone + Send + 'static> Store<T> {
+///     fn push(&mut self, item: T) -> usize { self.items.push(item); self.items.len() }
+///     async fn last(&self) -> Option<T> { self.items.last().cloned() }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut store = Deferred::new(Store { items: Vec::<String>::new() });
+/// let handle = store.handle();
+/// handle.oneway().push("a".to_owned()).unwrap();
+/// store.process_only(&[StoreMethod::Push]).await;
+/// let last = tokio::spawn(async move { handle.sync().last().await });
+/// store.process_forever().await;
+/// assert_eq!(last.await.unwrap(), Ok(Some("a".to_owned())));
+/// # }
+/// ```
+pub use coact_macros::deferred_handler;
+
+pub use coact_runtime::handler;
+pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
+
+/// The names most programs need: `use coact::prelude::*;`.
+pub mod prelude {
+    pub use crate::deferred_handler;
+    pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
+}
+
+/// Items used by macro-generated code. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use coact_runtime::__private::*;
+}
