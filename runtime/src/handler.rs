@@ -304,6 +304,12 @@ impl<H: Handler> Deferred<H> {
         }
     }
 
+    /// How many [`Handle`]s are alive. An owner loop can run while this is non-zero.
+    #[must_use]
+    pub fn handle_count(&self) -> usize {
+        self.shared.handles.load(Ordering::Acquire)
+    }
+
     /// How many calls are queued and not yet run (including those a whitelist set aside).
     #[must_use]
     pub fn pending(&self) -> usize {

@@ -141,6 +141,40 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             #self_ty: #private::Handler,
             #where_preds;
 
+        impl<#params_lt> ::core::clone::Clone for #sync<#args_lt>
+        where
+            #self_ty: #private::Handler,
+            #where_preds
+        {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<#params_lt> ::core::marker::Copy for #sync<#args_lt>
+        where
+            #self_ty: #private::Handler,
+            #where_preds
+        {
+        }
+
+        impl<#params_lt> ::core::clone::Clone for #oneway<#args_lt>
+        where
+            #self_ty: #private::Handler,
+            #where_preds
+        {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<#params_lt> ::core::marker::Copy for #oneway<#args_lt>
+        where
+            #self_ty: #private::Handler,
+            #where_preds
+        {
+        }
+
         #[allow(dead_code)]
         impl<#params_lt> #sync<#args_lt>
         where
