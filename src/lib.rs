@@ -59,7 +59,8 @@
 ///   [`Deferred::process_only`] and [`Deferred::process_forever_only`].
 ///
 /// Methods take `&self` or `&mut self`, may be `async` (awaited inside the owner's turn;
-/// their future must be `Send`), and take owned, `Send + 'static` arguments. Doc comments
+/// their future must be `Send`, so a type with an async `&self` method must be `Sync`), and
+/// take owned, `Send + 'static` arguments. Doc comments
 /// and `#[cfg]`s are carried onto the proxy methods; proxy methods have the visibility of
 /// the method they stand for.
 ///
@@ -82,7 +83,7 @@
 /// struct Store<T> { items: Vec<T> }
 ///
 /// #[deferred_handler]
-/// impl<T: Clone + Send + 'static> Store<T> {
+/// impl<T: Clone + Send + Sync + 'static> Store<T> {
 ///     fn push(&mut self, item: T) -> usize { self.items.push(item); self.items.len() }
 ///     async fn last(&self) -> Option<T> { self.items.last().cloned() }
 /// }
@@ -107,6 +108,11 @@ pub mod prelude {
     pub use crate::deferred_handler;
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
 }
+
+// The README's examples are compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// Items used by macro-generated code. Not a public API: it may change in any release.
 #[doc(hidden)]

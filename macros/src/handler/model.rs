@@ -411,7 +411,7 @@ mod tests {
         let out = quote::quote!(#out).to_string();
         assert_eq!(
             out,
-            "Vec < (Store < T > , Option << Store < T > > :: Item >) >"
+            "Vec < (Store < T > , Option < < Store < T > > :: Item >) >"
         );
     }
 

@@ -1,0 +1,58 @@
+//! A guided run through what coact can do, printing what happens in plain words.
+//!
+//! `cargo run --example tour`
+
+use coact::prelude::*;
+
+#[path = "deferred_manager.rs"]
+mod deferred_manager;
+
+/// A lemming whose `kaboom` panics: the panic fails only that call.
+struct Lemming {
+    jumps: u32,
+}
+
+#[deferred_handler]
+impl Lemming {
+    fn kaboom(&mut self) {
+        panic!("#high pitched# oh no!");
+    }
+
+    fn jump(&mut self) -> u32 {
+        self.jumps += 1;
+        self.jumps
+    }
+}
+
+fn heading(title: &str) {
+    println!("\n== {title} ==");
+}
+
+#[tokio::main]
+async fn main() {
+    println!("coact tour: cooperative-concurrency patterns on tokio");
+
+    heading("1. Deferred handlers: the owner decides when queued calls run");
+    deferred_manager::run().await;
+
+    println!("\nA handler method that panics fails only its own call:");
+    // Keep the tour's output readable: the panic is reported through the CallError.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut lemming = Deferred::new(Lemming { jumps: 0 });
+    let handle = lemming.handle();
+    let caller = tokio::spawn(async move {
+        let boom = handle.sync().kaboom().await;
+        let jump = handle.sync().jump().await;
+        (boom, jump)
+    });
+    lemming.process_forever().await;
+    let _ = std::panic::take_hook();
+    let (boom, jump) = caller.await.expect("caller finished");
+    match boom {
+        Err(error) => println!("  sync().kaboom() -> error: {error}"),
+        Ok(()) => println!("  sync().kaboom() -> unexpectedly succeeded"),
+    }
+    println!("  sync().jump()   -> {jump:?} (the handler kept serving)");
+
+    println!("\nThe tour ends here; each later capability adds its part.");
+}
