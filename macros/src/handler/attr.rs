@@ -42,6 +42,12 @@ impl Parse for Args {
                 if args.krate.replace(value).is_some() {
                     return Err(syn::Error::new(key.span, "duplicate argument `crate`"));
                 }
+            } else if input.peek(Ident) {
+                let unknown: Ident = input.parse()?;
+                return Err(syn::Error::new(
+                    unknown.span(),
+                    format!("unknown argument `{unknown}`: expected `name` or `crate`"),
+                ));
             } else {
                 return Err(lookahead.error());
             }

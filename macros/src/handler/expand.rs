@@ -7,6 +7,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens as _};
+use syn::spanned::Spanned as _;
 use syn::{GenericParam, Ident, Path};
 
 use super::attr::Args;
@@ -47,6 +48,11 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
         .collect();
     let args_lt = quote!(#lt, #(#type_args),*);
     let self_name = model.type_ident.to_string();
+    // Spanned at the type, so "`Rc<..>` cannot be sent" points at it, not at the attribute.
+    let send_bound = quote_spanned!(self_ty.span()=> Self: ::core::marker::Send + 'static);
+    let dispatch_future = quote_spanned!(self_ty.span()=>
+        impl #private::Future<Output = bool> + ::core::marker::Send + '_
+    );
 
     let variants: Vec<_> = model.methods.iter().map(|m| &m.variant).collect();
     let cfgs: Vec<_> = model.methods.iter().map(|m| &m.cfgs).collect();
@@ -206,7 +212,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #private::Handler for #self_ty
         where
-            Self: ::core::marker::Send + 'static,
+            #send_bound,
             #call #ty_generics: ::core::marker::Send + 'static,
             #where_preds
         {
@@ -239,7 +245,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             fn dispatch(
                 &mut self,
                 call: Self::Call,
-            ) -> impl #private::Future<Output = bool> + ::core::marker::Send + '_ {
+            ) -> #dispatch_future {
                 async move {
                     #[allow(unused_imports)]
                     use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};

@@ -1,7 +1,8 @@
 //! The checked model of a `#[deferred_handler]` impl block. Keeps the user's syntax nodes
 //! so that generated code and errors point at the user's own tokens.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens as _;
 use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -48,6 +49,15 @@ struct Errors(Option<syn::Error>);
 impl Errors {
     fn push(&mut self, span: Span, message: impl std::fmt::Display) {
         let error = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    /// Like `push`, but the error covers all of `tokens` (a whole type, not its first token).
+    fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl std::fmt::Display) {
+        let error = syn::Error::new_spanned(tokens, message);
         match &mut self.0 {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
@@ -143,25 +153,24 @@ impl<'a> Method<'a> {
         let sig = &f.sig;
         let name = &sig.ident;
         let before = errors.0.is_some();
-        let mut fail = |span: Span, message: String| errors.push(span, message);
 
         match sig.inputs.first() {
             Some(FnArg::Receiver(r)) if r.reference.is_some() && r.colon_token.is_none() => {
                 if let Some((_, Some(lt))) = &r.reference {
-                    fail(
+                    errors.push(
                         lt.span(),
                         format!("`{name}`: write the receiver as `&self` or `&mut self`, without a lifetime"),
                     );
                 }
             }
-            Some(FnArg::Receiver(r)) => fail(
-                r.span(),
+            Some(FnArg::Receiver(r)) => errors.push_spanned(
+                r,
                 format!(
                     "`{name}` takes `self` by value (or a typed `self`): the owner keeps the value, \
                      so handler methods take `&self` or `&mut self`"
                 ),
             ),
-            _ => fail(
+            _ => errors.push(
                 name.span(),
                 format!(
                     "`{name}` has no `self` receiver: handler methods take `&self` or `&mut self`; \
@@ -170,39 +179,39 @@ impl<'a> Method<'a> {
             ),
         }
         if let Some(unsafety) = &sig.unsafety {
-            fail(
+            errors.push(
                 unsafety.span,
                 format!("`{name}` is `unsafe`: a queued call can't uphold its contract"),
             );
         }
         if let Some(abi) = &sig.abi {
-            fail(
+            errors.push(
                 abi.span(),
                 format!("`{name}`: handler methods use the Rust ABI"),
             );
         }
         if let Some(variadic) = &sig.variadic {
-            fail(
+            errors.push(
                 variadic.span(),
                 format!("`{name}`: variadic methods are not supported"),
             );
         }
         if let Some(param) = sig.generics.params.first() {
-            fail(
-                param.span(),
+            errors.push_spanned(
+                param,
                 format!(
                     "`{name}` is generic: a queued call is stored as data, so its argument types \
                      must be concrete (make the impl block generic instead)"
                 ),
             );
         } else if let Some(where_clause) = &sig.generics.where_clause {
-            fail(
+            errors.push(
                 where_clause.span(),
                 format!("`{name}`: a `where` clause on a handler method is not supported; put it on the impl block"),
             );
         }
         if name == "timeout" {
-            fail(
+            errors.push(
                 name.span(),
                 "`timeout` is reserved on the sync proxy (`handle.sync().timeout(d)`): \
                  rename this method"
@@ -218,8 +227,8 @@ impl<'a> Method<'a> {
                 _ => None,
             };
             let Some(ident) = ident else {
-                fail(
-                    typed.pat.span(),
+                errors.push_spanned(
+                    &typed.pat,
                     format!(
                         "`{name}`: bind each argument to a plain name (`point: Point`, not a \
                          pattern); destructure it inside the method"
@@ -227,9 +236,9 @@ impl<'a> Method<'a> {
                 );
                 continue;
             };
-            if let Some((span, what)) = borrowed_or_opaque(&typed.ty) {
-                fail(
-                    span,
+            if let Some((node, what)) = borrowed_or_opaque(&typed.ty) {
+                errors.push_spanned(
+                    &node,
                     format!(
                         "`{name}`: argument `{ident}` {what}: queued arguments must be owned \
                          (`Send + 'static`), use an owned type such as `String` or `Vec<T>`"
@@ -245,9 +254,9 @@ impl<'a> Method<'a> {
         let output = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => {
-                if let Some((span, what)) = borrowed_or_opaque(ty) {
-                    fail(
-                        span,
+                if let Some((node, what)) = borrowed_or_opaque(ty) {
+                    errors.push_spanned(
+                        &node,
                         format!(
                             "`{name}`: the return type {what}: results travel back to the caller, \
                              so they must be owned (`Send + 'static`){}",
@@ -263,7 +272,7 @@ impl<'a> Method<'a> {
             }
         };
 
-        if errors.0.is_some() && !before {
+        if errors.0.is_some() != before {
             return None;
         }
         Some(Self {
@@ -289,26 +298,28 @@ impl<'a> Method<'a> {
 }
 
 /// Finds a part of `ty` that borrows (a non-`'static` lifetime or reference) or is opaque
-/// (`impl Trait`), with a phrase for the error.
-fn borrowed_or_opaque(ty: &Type) -> Option<(Span, &'static str)> {
+/// (`impl Trait`): its tokens, for the error's span, and a phrase for the message.
+fn borrowed_or_opaque(ty: &Type) -> Option<(TokenStream, &'static str)> {
     #[derive(Default)]
-    struct Find(Option<(Span, &'static str)>);
+    struct Find(Option<(TokenStream, &'static str)>);
     impl<'ast> Visit<'ast> for Find {
         fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
             match &r.lifetime {
                 Some(lt) if lt.ident == "static" => syn::visit::visit_type_reference(self, r),
                 _ => {
-                    self.0.get_or_insert((r.span(), "is borrowed"));
+                    self.0.get_or_insert((r.to_token_stream(), "is borrowed"));
                 }
             }
         }
         fn visit_lifetime(&mut self, lt: &'ast syn::Lifetime) {
             if lt.ident != "static" {
-                self.0.get_or_insert((lt.span(), "borrows with a lifetime"));
+                self.0
+                    .get_or_insert((lt.to_token_stream(), "borrows with a lifetime"));
             }
         }
         fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
-            self.0.get_or_insert((t.span(), "is `impl Trait`"));
+            self.0
+                .get_or_insert((t.to_token_stream(), "is `impl Trait`"));
         }
     }
     let mut find = Find::default();

@@ -1,0 +1,6 @@
+#[coact::deferred_handler]
+struct Manager {
+    resources: Vec<u32>,
+}
+
+fn main() {}

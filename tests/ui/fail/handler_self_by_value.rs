@@ -1,0 +1,8 @@
+struct Manager;
+
+#[coact::deferred_handler]
+impl Manager {
+    fn shutdown(self) {}
+}
+
+fn main() {}

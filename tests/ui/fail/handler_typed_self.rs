@@ -1,0 +1,8 @@
+struct Manager;
+
+#[coact::deferred_handler]
+impl Manager {
+    fn boxed(self: Box<Self>) {}
+}
+
+fn main() {}
