@@ -147,6 +147,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             #self_ty: #private::Handler,
             #where_preds;
 
+        #[automatically_derived]
         impl<#params_lt> ::core::clone::Clone for #sync<#args_lt>
         where
             #self_ty: #private::Handler,
@@ -157,6 +158,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<#params_lt> ::core::marker::Copy for #sync<#args_lt>
         where
             #self_ty: #private::Handler,
@@ -164,6 +166,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
         {
         }
 
+        #[automatically_derived]
         impl<#params_lt> ::core::clone::Clone for #oneway<#args_lt>
         where
             #self_ty: #private::Handler,
@@ -174,6 +177,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             }
         }
 
+        #[automatically_derived]
         impl<#params_lt> ::core::marker::Copy for #oneway<#args_lt>
         where
             #self_ty: #private::Handler,

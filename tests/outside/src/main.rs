@@ -1,0 +1,28 @@
+//! Uses every coact macro the way a user's crate would.
+
+#![deny(warnings)]
+
+use coact::prelude::*;
+
+struct Counter {
+    n: u64,
+}
+
+#[deferred_handler]
+impl Counter {
+    fn add(&mut self, by: u64) -> u64 {
+        self.n += by;
+        self.n
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut counter = Deferred::new(Counter { n: 0 });
+    let handle = counter.handle();
+    handle.oneway().add(1).expect("queued");
+    let caller = tokio::spawn(async move { handle.sync().add(2).await });
+    let served = counter.process_forever().await;
+    let sum = caller.await.expect("caller finished").expect("call served");
+    println!("outside: {} calls served, sum {sum}", served.calls);
+}
