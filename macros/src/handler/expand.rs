@@ -114,6 +114,30 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
     let method_enum_doc =
         format!("The methods of [`{self_name}`]'s deferred handler, for `Deferred::process_only`.");
 
+    // Proxies are `Copy` whatever the impl's type parameters are, so no derive.
+    let copy_impls = [&sync, &oneway].map(|proxy| {
+        quote! {
+            #[automatically_derived]
+            impl<#params_lt> ::core::clone::Clone for #proxy<#args_lt>
+            where
+                #self_ty: #private::Handler,
+                #where_preds
+            {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+
+            #[automatically_derived]
+            impl<#params_lt> ::core::marker::Copy for #proxy<#args_lt>
+            where
+                #self_ty: #private::Handler,
+                #where_preds
+            {
+            }
+        }
+    });
+
     quote! {
         #item
 
@@ -147,43 +171,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             #self_ty: #private::Handler,
             #where_preds;
 
-        #[automatically_derived]
-        impl<#params_lt> ::core::clone::Clone for #sync<#args_lt>
-        where
-            #self_ty: #private::Handler,
-            #where_preds
-        {
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-
-        #[automatically_derived]
-        impl<#params_lt> ::core::marker::Copy for #sync<#args_lt>
-        where
-            #self_ty: #private::Handler,
-            #where_preds
-        {
-        }
-
-        #[automatically_derived]
-        impl<#params_lt> ::core::clone::Clone for #oneway<#args_lt>
-        where
-            #self_ty: #private::Handler,
-            #where_preds
-        {
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-
-        #[automatically_derived]
-        impl<#params_lt> ::core::marker::Copy for #oneway<#args_lt>
-        where
-            #self_ty: #private::Handler,
-            #where_preds
-        {
-        }
+        #(#copy_impls)*
 
         #[allow(dead_code)]
         impl<#params_lt> #sync<#args_lt>
