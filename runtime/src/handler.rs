@@ -89,6 +89,11 @@ pub enum CallError {
     /// A sync call to a handler from inside one of that same handler's methods. It could
     /// never complete (the owner is busy running the caller), so it is refused at once.
     /// Call the method directly on `self`, or use a oneway call.
+    ///
+    /// Detection covers calls made by the running method itself (in its own task). A cycle
+    /// through other tasks or handlers (A waits on B, which waits on A), or an owner
+    /// awaiting a sync call to its own handler outside `process`, still deadlocks: bound
+    /// such calls with `sync().timeout(d)`.
     #[error("re-entrant sync call to `{method}` from inside its own handler would deadlock")]
     Reentrant {
         /// The handler method.
