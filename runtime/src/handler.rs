@@ -373,6 +373,11 @@ impl<H: Handler> Deferred<H> {
     }
 
     async fn serve_matching(&mut self, allow: impl Fn(H::Method) -> bool) -> Served {
+        // One registered waiter for the whole run: going idle costs no registration, and a
+        // wake-up that comes while a call runs is kept until the next idle wait.
+        let shared = Arc::clone(&self.shared);
+        let mut wake = std::pin::pin!(shared.wake.notified());
+        wake.as_mut().enable();
         let mut calls = self.run_held(&allow).await;
         loop {
             if self.shared.stop.swap(false, Ordering::AcqRel) {
@@ -403,7 +408,11 @@ impl<H: Handler> Deferred<H> {
                             // The owner holds a sender, so the channel never closes here.
                             None => continue,
                         },
-                        () = self.shared.wake.notified() => continue,
+                        () = wake.as_mut() => {
+                            wake.set(shared.wake.notified());
+                            wake.as_mut().enable();
+                            continue;
+                        }
                     }
                 }
             };
