@@ -151,8 +151,12 @@ pub trait Handler: Sized + Send + 'static {
     fn sync_proxy(proxy: SyncProxy<'_, Self>) -> Self::Sync<'_>;
     #[doc(hidden)]
     fn oneway_proxy(proxy: OnewayProxy<'_, Self>) -> Self::Oneway<'_>;
-    /// Runs one queued call on the value. Resolves to `false` when the caller had
-    /// withdrawn it (the method did not run).
+    /// Runs a queued call to a sync method at once: `Ok(false)` when its caller had
+    /// withdrawn it (the method did not run). A call to an async method is handed back.
+    #[doc(hidden)]
+    fn dispatch_now(&mut self, call: Self::Call) -> Result<bool, Self::Call>;
+    /// Runs any queued call, awaiting async methods. Resolves to `false` when its caller
+    /// had withdrawn it.
     #[doc(hidden)]
     fn dispatch(&mut self, call: Self::Call) -> impl Future<Output = bool> + Send + '_;
 }
@@ -380,7 +384,10 @@ impl<H: Handler> Deferred<H> {
         wake.as_mut().enable();
         let mut calls = self.run_held(&allow).await;
         loop {
-            if self.shared.stop.swap(false, Ordering::AcqRel) {
+            // A plain load first: the read-modify-write only when a stop is pending.
+            if self.shared.stop.load(Ordering::Relaxed)
+                && self.shared.stop.swap(false, Ordering::AcqRel)
+            {
                 return Served {
                     calls,
                     reason: StopReason::StopRequested,
@@ -445,9 +452,23 @@ impl<H: Handler> Deferred<H> {
         }
     }
 
+    /// Runs one call. A sync method runs right here, with no future around it: it cannot
+    /// await, so it cannot make a re-entrant sync call. An async method runs inside the
+    /// `SERVING` scope that lets such a call be detected.
     async fn run(&mut self, call: H::Call) -> bool {
-        let method = H::method_name(H::method(&call));
-        let span = tracing::debug_span!("coact::handler", method);
+        let span =
+            tracing::debug_span!("coact::handler", method = H::method_name(H::method(&call)));
+        let call = if span.is_disabled() {
+            match self.value.dispatch_now(call) {
+                Ok(ran) => return ran,
+                Err(call) => call,
+            }
+        } else {
+            match span.in_scope(|| self.value.dispatch_now(call)) {
+                Ok(ran) => return ran,
+                Err(call) => call,
+            }
+        };
         SERVING
             .scope(self.shared.id(), self.value.dispatch(call))
             .instrument(span)

@@ -80,17 +80,30 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
     let phantom_arm = phantom
         .as_ref()
         .map(|_| quote!(#kind::__CoactPhantom(never, _) => match *never {},));
-    let phantom_dispatch = phantom
-        .as_ref()
-        .map(|_| quote!(#kind::__CoactPhantom(never, _) => match never {},));
 
     let method_of = model.methods.iter().map(|m| {
         let variant = &m.variant;
         let cfgs = &m.cfgs;
         quote!(#(#cfgs)* #kind::#variant(..) => #method_enum::#variant,)
     });
-    let dispatch_arms = model
-        .methods
+    let (async_fns, sync_fns): (Vec<_>, Vec<_>) = model.methods.iter().partition(|m| m.is_async);
+    let sync_arms = sync_fns
+        .iter()
+        .map(|m| dispatch_arm(m, &kind, &private, &reply));
+    let dispatch_now_body = if sync_fns.is_empty() {
+        quote!(::core::result::Result::Err(call))
+    } else {
+        quote! {
+            #[allow(unused_imports)]
+            use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
+            ::core::result::Result::Ok(match call.0 {
+                #(#sync_arms)*
+                #[allow(unreachable_patterns)]
+                kind => return ::core::result::Result::Err(#call(kind)),
+            })
+        }
+    };
+    let async_arms = async_fns
         .iter()
         .map(|m| dispatch_arm(m, &kind, &private, &reply));
     let sync_methods = model
@@ -234,6 +247,13 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
                 #oneway(proxy)
             }
 
+            fn dispatch_now(
+                &mut self,
+                call: Self::Call,
+            ) -> ::core::result::Result<bool, Self::Call> {
+                #dispatch_now_body
+            }
+
             fn dispatch(
                 &mut self,
                 call: Self::Call,
@@ -242,8 +262,13 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
                     #[allow(unused_imports)]
                     use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
                     match call.0 {
-                        #(#dispatch_arms)*
-                        #phantom_dispatch
+                        #(#async_arms)*
+                        #[allow(unreachable_patterns)]
+                        kind => match Self::dispatch_now(self, #call(kind)) {
+                            ::core::result::Result::Ok(ran) => ran,
+                            // Only async methods are handed back, and they matched above.
+                            ::core::result::Result::Err(_) => false,
+                        },
                     }
                 }
             }
@@ -266,16 +291,17 @@ fn dispatch_arm(m: &Method<'_>, kind: &Ident, private: &TokenStream, reply: &Ide
     };
     quote! {
         #(#cfgs)*
-        #kind::#variant((#(#args,)*), #reply) => {
-            let ::core::option::Option::Some(#reply) = #reply.start() else {
-                return false;
-            };
-            let outcome = #run;
-            if let ::core::option::Option::Some(value) = #reply.finish(#name, outcome) {
-                (&&&#private::Outcome(&value)).coact_report(#name);
+        #kind::#variant((#(#args,)*), #reply) => match #reply.start() {
+            // The caller withdrew the call before it started: it does not run.
+            ::core::option::Option::None => false,
+            ::core::option::Option::Some(#reply) => {
+                let outcome = #run;
+                if let ::core::option::Option::Some(value) = #reply.finish(#name, outcome) {
+                    (&&&#private::Outcome(&value)).coact_report(#name);
+                }
+                true
             }
-            true
-        }
+        },
     }
 }
 
