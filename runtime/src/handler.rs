@@ -37,10 +37,12 @@ use std::ops::{Deref, DerefMut};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::task::AtomicWaker;
 use futures::FutureExt as _;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument as _;
 
 /// Why a call through a handle failed.
@@ -189,10 +191,10 @@ impl<C> Rx<C> {
         }
     }
 
-    async fn recv(&mut self) -> Option<C> {
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<C>> {
         match self {
-            Self::Bounded(rx) => rx.recv().await,
-            Self::Unbounded(rx) => rx.recv().await,
+            Self::Bounded(rx) => rx.poll_recv(cx),
+            Self::Unbounded(rx) => rx.poll_recv(cx),
         }
     }
 
@@ -211,7 +213,8 @@ struct Shared {
     /// Live [`Handle`]s (not counting the owner).
     handles: AtomicUsize,
     /// Wakes an idle `process_forever` for a stop request or the last handle's drop.
-    wake: Notify,
+    /// Lock-free, unlike a `Notify`: the owner registers on every idle wait.
+    owner: AtomicWaker,
 }
 
 impl Shared {
@@ -298,7 +301,7 @@ impl<H: Handler> Deferred<H> {
             shared: Arc::new(Shared {
                 stop: AtomicBool::new(false),
                 handles: AtomicUsize::new(0),
-                wake: Notify::new(),
+                owner: AtomicWaker::new(),
             }),
         }
     }
@@ -371,17 +374,15 @@ impl<H: Handler> Deferred<H> {
             let Some(call) = self.rx.try_recv() else {
                 break;
             };
-            ran += self.run_or_hold(call, &allow).await;
+            ran += match self.run_now_or_hold(call, &allow) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
         }
         ran
     }
 
     async fn serve_matching(&mut self, allow: impl Fn(H::Method) -> bool) -> Served {
-        // One registered waiter for the whole run: going idle costs no registration, and a
-        // wake-up that comes while a call runs is kept until the next idle wait.
-        let shared = Arc::clone(&self.shared);
-        let mut wake = std::pin::pin!(shared.wake.notified());
-        wake.as_mut().enable();
         let mut calls = self.run_held(&allow).await;
         loop {
             // A plain load first: the read-modify-write only when a stop is pending.
@@ -408,23 +409,32 @@ impl<H: Handler> Deferred<H> {
                         }
                     }
                 }
-                None => {
-                    tokio::select! {
-                        call = self.rx.recv() => match call {
-                            Some(call) => call,
-                            // The owner holds a sender, so the channel never closes here.
-                            None => continue,
-                        },
-                        () = wake.as_mut() => {
-                            wake.set(shared.wake.notified());
-                            wake.as_mut().enable();
-                            continue;
-                        }
-                    }
-                }
+                None => match self.idle().await {
+                    Some(call) => call,
+                    None => continue,
+                },
             };
-            calls += self.run_or_hold(call, &allow).await;
+            calls += match self.run_now_or_hold(call, &allow) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
         }
+    }
+
+    /// Waits for the next call, or `None` when a stop was requested or the last handle
+    /// went away.
+    async fn idle(&mut self) -> Option<H::Call> {
+        let (shared, rx) = (&self.shared, &mut self.rx);
+        std::future::poll_fn(|cx| {
+            // Register before looking at the flags: a stop or drop after the look wakes us.
+            shared.owner.register(cx.waker());
+            if shared.stop.load(Ordering::Acquire) || shared.handles.load(Ordering::Acquire) == 0 {
+                return Poll::Ready(None);
+            }
+            // The owner holds a sender, so the channel never reports closed here.
+            rx.poll_recv(cx)
+        })
+        .await
     }
 
     /// Runs the set-aside calls that `allow` now admits, keeping the order of the rest.
@@ -432,47 +442,52 @@ impl<H: Handler> Deferred<H> {
         let mut ran = 0;
         let mut i = 0;
         while i < self.held.len() {
-            if allow(H::method(&self.held[i])) {
-                if let Some(call) = self.held.remove(i) {
-                    ran += usize::from(self.run(call).await);
-                }
-            } else {
+            if !allow(H::method(&self.held[i])) {
                 i += 1;
+                continue;
             }
+            let Some(call) = self.held.remove(i) else {
+                break;
+            };
+            ran += match self.run_now_or_hold(call, &|_| true) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
         }
         ran
     }
 
-    async fn run_or_hold(&mut self, call: H::Call, allow: &impl Fn(H::Method) -> bool) -> usize {
-        if allow(H::method(&call)) {
-            usize::from(self.run(call).await)
-        } else {
+    /// Sets `call` aside if `allow` refuses it, or runs it now if its method is sync
+    /// (returning how many ran: 0 or 1). A sync method runs with no future around it: it
+    /// cannot await, so it cannot make a re-entrant sync call. A call to an async method is
+    /// handed back, with its span, for [`run_later`](Self::run_later).
+    fn run_now_or_hold(
+        &mut self,
+        call: H::Call,
+        allow: &impl Fn(H::Method) -> bool,
+    ) -> Result<usize, (H::Call, tracing::Span)> {
+        let method = H::method(&call);
+        if !allow(method) {
             self.held.push_back(call);
-            0
+            return Ok(0);
         }
+        let span = tracing::debug_span!("coact::handler", method = H::method_name(method));
+        let ran = if span.is_disabled() {
+            self.value.dispatch_now(call)
+        } else {
+            span.in_scope(|| self.value.dispatch_now(call))
+        };
+        ran.map(usize::from).map_err(|call| (call, span))
     }
 
-    /// Runs one call. A sync method runs right here, with no future around it: it cannot
-    /// await, so it cannot make a re-entrant sync call. An async method runs inside the
-    /// `SERVING` scope that lets such a call be detected.
-    async fn run(&mut self, call: H::Call) -> bool {
-        let span =
-            tracing::debug_span!("coact::handler", method = H::method_name(H::method(&call)));
-        let call = if span.is_disabled() {
-            match self.value.dispatch_now(call) {
-                Ok(ran) => return ran,
-                Err(call) => call,
-            }
-        } else {
-            match span.in_scope(|| self.value.dispatch_now(call)) {
-                Ok(ran) => return ran,
-                Err(call) => call,
-            }
-        };
-        SERVING
+    /// Runs a call to an async method inside the `SERVING` scope that lets a re-entrant
+    /// sync call be detected.
+    async fn run_later(&mut self, call: H::Call, span: tracing::Span) -> usize {
+        let ran = SERVING
             .scope(self.shared.id(), self.value.dispatch(call))
             .instrument(span)
-            .await
+            .await;
+        usize::from(ran)
     }
 }
 
@@ -526,7 +541,7 @@ impl<H: Handler> Handle<H> {
     /// Queued calls stay queued.
     pub fn stop_processing(&self) {
         self.shared.stop.store(true, Ordering::Release);
-        self.shared.wake.notify_one();
+        self.shared.owner.wake();
     }
 
     /// Whether the owner is gone (calls would fail with [`CallError::Gone`]).
@@ -552,7 +567,7 @@ impl<H: Handler> Clone for Handle<H> {
 impl<H: Handler> Drop for Handle<H> {
     fn drop(&mut self) {
         if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.wake.notify_one();
+            self.shared.owner.wake();
         }
     }
 }
