@@ -64,10 +64,7 @@ mod with_coact {
     }
 
     /// The owner serves in its own task until the handle is dropped.
-    fn serve() -> (
-        Handle<Counter>,
-        tokio::task::JoinHandle<Deferred<Counter>>,
-    ) {
+    fn serve() -> (Handle<Counter>, tokio::task::JoinHandle<Deferred<Counter>>) {
         let mut owner = Deferred::new(Counter { n: 0 });
         let handle = owner.handle();
         let server = tokio::spawn(async move {
@@ -137,8 +134,13 @@ mod hand_written {
     use tokio::sync::{mpsc, oneshot};
 
     pub enum Msg {
-        Add { by: u64, reply: oneshot::Sender<u64> },
-        AddOneway { by: u64 },
+        Add {
+            by: u64,
+            reply: oneshot::Sender<u64>,
+        },
+        AddOneway {
+            by: u64,
+        },
     }
 
     #[derive(Default)]
@@ -343,11 +345,7 @@ mod with_ractor {
         type State = u64;
         type Arguments = ();
 
-        async fn pre_start(
-            &self,
-            _: ActorRef<Msg>,
-            (): (),
-        ) -> Result<u64, ActorProcessingErr> {
+        async fn pre_start(&self, _: ActorRef<Msg>, (): ()) -> Result<u64, ActorProcessingErr> {
             Ok(0)
         }
 
@@ -524,32 +522,37 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
         .measurement_time(Duration::from_secs(3));
 }
 
-/// The four tokio-hosted implementations and actix, in one group per flavour.
-fn compare(
-    c: &mut Criterion,
-    group: &str,
-    coact: fn(u64) -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>,
-    hand: fn(u64) -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>,
-    kameo: fn(u64) -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>,
-    ractor: fn(u64) -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>,
-    actix: fn(u64) -> std::pin::Pin<Box<dyn Future<Output = Duration>>>,
-) {
+type Timed = std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>;
+type TimedLocal = std::pin::Pin<Box<dyn Future<Output = Duration>>>;
+
+/// One measurement in every implementation: `fn(iters) -> time for iters operations`.
+struct Contenders {
+    coact: fn(u64) -> Timed,
+    hand_written: fn(u64) -> Timed,
+    kameo: fn(u64) -> Timed,
+    ractor: fn(u64) -> Timed,
+    /// Runs inside an actix `System` (`block_on` of its `SystemRunner`).
+    actix: fn(u64) -> TimedLocal,
+}
+
+/// All implementations side by side, one group per runtime flavour.
+fn compare(c: &mut Criterion, group: &str, contenders: &Contenders) {
     for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
         let mut g = c.benchmark_group(format!("{group}/{}", flavor.name()));
         configure(&mut g);
         {
             let rt = flavor.tokio();
-            g.bench_function("coact", |b| b.to_async(&rt).iter_custom(coact));
+            g.bench_function("coact", |b| b.to_async(&rt).iter_custom(contenders.coact));
             g.bench_function("tokio_hand_written", |b| {
-                b.to_async(&rt).iter_custom(hand)
+                b.to_async(&rt).iter_custom(contenders.hand_written)
             });
-            g.bench_function("kameo", |b| b.to_async(&rt).iter_custom(kameo));
-            g.bench_function("ractor", |b| b.to_async(&rt).iter_custom(ractor));
+            g.bench_function("kameo", |b| b.to_async(&rt).iter_custom(contenders.kameo));
+            g.bench_function("ractor", |b| b.to_async(&rt).iter_custom(contenders.ractor));
         }
         {
             let system = flavor.actix();
             g.bench_function("actix", |b| {
-                b.iter_custom(|iters| system.block_on(actix(iters)))
+                b.iter_custom(|iters| system.block_on((contenders.actix)(iters)))
             });
         }
         g.finish();
@@ -557,27 +560,25 @@ fn compare(
 }
 
 fn sync_round_trip(c: &mut Criterion) {
-    compare(
-        c,
-        "sync_round_trip",
-        |n| Box::pin(with_coact::sync_round_trip(n)),
-        |n| Box::pin(hand_written::sync_round_trip(n)),
-        |n| Box::pin(with_kameo::sync_round_trip(n)),
-        |n| Box::pin(with_ractor::sync_round_trip(n)),
-        |n| Box::pin(with_actix::sync_round_trip(n)),
-    );
+    let contenders = Contenders {
+        coact: |n| Box::pin(with_coact::sync_round_trip(n)),
+        hand_written: |n| Box::pin(hand_written::sync_round_trip(n)),
+        kameo: |n| Box::pin(with_kameo::sync_round_trip(n)),
+        ractor: |n| Box::pin(with_ractor::sync_round_trip(n)),
+        actix: |n| Box::pin(with_actix::sync_round_trip(n)),
+    };
+    compare(c, "sync_round_trip", &contenders);
 }
 
 fn oneway_send(c: &mut Criterion) {
-    compare(
-        c,
-        "oneway_send",
-        |n| Box::pin(with_coact::oneway_send(n)),
-        |n| Box::pin(hand_written::oneway_send(n)),
-        |n| Box::pin(with_kameo::oneway_send(n)),
-        |n| Box::pin(with_ractor::oneway_send(n)),
-        |n| Box::pin(with_actix::oneway_send(n)),
-    );
+    let contenders = Contenders {
+        coact: |n| Box::pin(with_coact::oneway_send(n)),
+        hand_written: |n| Box::pin(hand_written::oneway_send(n)),
+        kameo: |n| Box::pin(with_kameo::oneway_send(n)),
+        ractor: |n| Box::pin(with_ractor::oneway_send(n)),
+        actix: |n| Box::pin(with_actix::oneway_send(n)),
+    };
+    compare(c, "oneway_send", &contenders);
 }
 
 fn drain_1000(c: &mut Criterion) {
