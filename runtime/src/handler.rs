@@ -183,6 +183,15 @@ impl<C> Clone for Tx<C> {
     }
 }
 
+impl<C> Tx<C> {
+    fn is_closed(&self) -> bool {
+        match self {
+            Self::Bounded(tx) => tx.is_closed(),
+            Self::Unbounded(tx) => tx.is_closed(),
+        }
+    }
+}
+
 impl<C> Rx<C> {
     fn try_recv(&mut self) -> Option<C> {
         match self {
@@ -218,6 +227,12 @@ struct Shared {
 }
 
 impl Shared {
+    /// Consumes a pending stop request. A plain load first: the read-modify-write only
+    /// when a stop is pending, since this runs before every call.
+    fn take_stop(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) && self.stop.swap(false, Ordering::AcqRel)
+    }
+
     /// Identifies the mailbox for re-entrancy detection.
     fn id(self: &Arc<Self>) -> usize {
         Arc::as_ptr(self) as usize
@@ -383,12 +398,16 @@ impl<H: Handler> Deferred<H> {
     }
 
     async fn serve_matching(&mut self, allow: impl Fn(H::Method) -> bool) -> Served {
+        // A stop requested while nobody served ends this run before anything runs.
+        if self.shared.take_stop() {
+            return Served {
+                calls: 0,
+                reason: StopReason::StopRequested,
+            };
+        }
         let mut calls = self.run_held(&allow).await;
         loop {
-            // A plain load first: the read-modify-write only when a stop is pending.
-            if self.shared.stop.load(Ordering::Relaxed)
-                && self.shared.stop.swap(false, Ordering::AcqRel)
-            {
+            if self.shared.take_stop() {
                 return Served {
                     calls,
                     reason: StopReason::StopRequested,
@@ -547,10 +566,7 @@ impl<H: Handler> Handle<H> {
     /// Whether the owner is gone (calls would fail with [`CallError::Gone`]).
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        match &self.tx {
-            Tx::Bounded(tx) => tx.is_closed(),
-            Tx::Unbounded(tx) => tx.is_closed(),
-        }
+        self.tx.is_closed()
     }
 }
 

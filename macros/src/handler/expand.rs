@@ -6,7 +6,7 @@
 //! `ManagerOneway` (the proxies), and `impl Handler for Manager`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens as _};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{GenericParam, Ident, Path};
 
@@ -32,7 +32,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
     let self_ty = &item.self_ty;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let where_preds = where_clause.map(|w| &w.predicates);
-    // Generics of the impl block, with and without the proxies' lifetime in front.
+    // The proxies' generics: their lifetime, then the impl block's parameters.
     let params = &item.generics.params;
     let params_lt = if params.is_empty() {
         quote!(#lt)
@@ -305,7 +305,7 @@ fn dispatch_arm(m: &Method<'_>, kind: &Ident, private: &TokenStream, reply: &Ide
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Proxy {
     Sync,
     Oneway,
@@ -371,5 +371,4 @@ fn proxy_method(
             }
         }
     }
-    .into_token_stream()
 }

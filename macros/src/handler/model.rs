@@ -47,20 +47,30 @@ pub struct Arg {
 struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        let error = syn::Error::new(span, message);
+    fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(error),
             None => self.0 = Some(error),
         }
     }
 
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.add(syn::Error::new(span, message));
+    }
+
     /// Like `push`, but the error covers all of `tokens` (a whole type, not its first token).
     fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl std::fmt::Display) {
-        let error = syn::Error::new_spanned(tokens, message);
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
+        self.add(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Ends the pass with `error` added to those collected so far.
+    fn fail(self, error: syn::Error) -> syn::Error {
+        match self.0 {
+            Some(mut all) => {
+                all.combine(error);
+                all
+            }
+            None => error,
         }
     }
 
@@ -110,11 +120,10 @@ impl<'a> Handler<'a> {
             _ => None,
         };
         let Some(type_ident) = type_ident else {
-            errors.push(
+            return Err(errors.fail(syn::Error::new(
                 item.self_ty.span(),
                 "#[deferred_handler] needs a named type, like `impl Manager { … }`",
-            );
-            return Err(errors.0.unwrap_or_else(|| unreachable_error(item)));
+            )));
         };
 
         let mut methods = Vec::new();
@@ -390,10 +399,6 @@ fn item_span(item: &Item) -> Span {
         Item::Mod(m) => m.ident.span(),
         other => other.span(),
     }
-}
-
-fn unreachable_error(item: &ItemImpl) -> syn::Error {
-    syn::Error::new(item.self_ty.span(), "unsupported impl block")
 }
 
 #[cfg(test)]
