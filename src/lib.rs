@@ -100,13 +100,107 @@
 /// ```
 pub use coact_macros::deferred_handler;
 
+/// Turns an inline module of state functions, or an inherent impl block of state methods,
+/// into a state machine whose undeclared transitions fail to compile.
+///
+/// Mark each state with [`#[state]`](macro@state):
+///
+/// - `#[state(transitions_to = next)]` or `#[state(transitions_to = [a, b])]`: the state
+///   ends by returning the state it enters, written as a call of that state with its
+///   arguments (`dead(true)`). Leave its return type out (or write `-> _`).
+/// - `#[state]`: a terminal state; what it returns is the machine's result. All terminal
+///   states return the same type.
+/// - `on_start = callback`: called as the state starts, with the state value (its name via
+///   [`state::Machine::name`], its arguments as fields) and, for methods, `&mut` the object:
+///   `fn(&PlantState)` in a module, `fn(&mut Flower, &FlowerState)` in an impl block.
+///
+/// States are free functions (in a module) or methods taking `&self` or `&mut self` (in
+/// an impl block; the machine owns the object), `fn` or `async fn`, with owned arguments.
+/// Other items in the module or impl block are left alone.
+///
+/// # What it generates
+///
+/// For `mod plant` (or `impl Plant`), the enum `PlantState`, one variant per state holding
+/// its arguments (`PlantState::Dead { is_eaten: bool }`), which implements
+/// [`state::Machine`] (and [`state::SyncMachine`] when no state is `async`). A value of it
+/// is where a machine starts: pass it to [`state::run`], [`state::run_sync`],
+/// [`state::spawn`] or [`state::spawn_on`]. Each state's name then means its
+/// *constructor*: `growing()` builds the transition to `growing`, and compiles only where
+/// the current state declares it (or where a `PlantState` is expected).
+///
+/// The graph is [`state::Machine::GRAPH`], printable as Mermaid or DOT.
+///
+/// # Arguments
+///
+/// - `name = Ident`: the name of the generated enum (default: the module's or type's name
+///   in `UpperCamelCase` followed by `State`).
+/// - `crate = path`: where the `coact` crate is (default `::coact`).
+///
+/// # Errors at compile time
+///
+/// An undeclared transition is reported at the call, naming the target and the allowed
+/// ones. Unknown or repeated names in `transitions_to`, unknown or repeated arguments,
+/// terminal states with different result types, generic or `unsafe` states, pattern or
+/// borrowed arguments, and `self` by value are each reported at the offending span.
+///
+/// ```
+/// #[coact::machine]
+/// mod plant {
+///     #[state(transitions_to = growing)]
+///     pub fn sprouting() { growing() }
+///
+///     #[state(transitions_to = flowering)]
+///     pub fn growing() { flowering(false) }
+///
+///     #[state(transitions_to = [dead, withering])]
+///     pub fn flowering(is_eaten: bool) {
+///         if is_eaten { dead(true) } else { withering() }
+///     }
+///
+///     #[state(transitions_to = dead)]
+///     pub fn withering() { dead(false) }
+///
+///     #[state]
+///     pub fn dead(is_eaten: bool) -> &'static str {
+///         if is_eaten { "eaten" } else { "withered" }
+///     }
+/// }
+///
+/// use plant::PlantState;
+/// assert_eq!(coact::state::run_sync(&mut (), PlantState::Sprouting), Ok("withered"));
+/// ```
+///
+/// A transition the state does not declare does not compile:
+///
+/// ```compile_fail
+/// #[coact::machine]
+/// mod plant {
+///     #[state(transitions_to = growing)]
+///     pub fn sprouting() { dead() } // error: state `sprouting` cannot transition to `dead`
+///     #[state(transitions_to = dead)]
+///     pub fn growing() { dead() }
+///     #[state]
+///     pub fn dead() {}
+/// }
+/// ```
+pub use coact_macros::machine;
+
+/// Marks a state inside a [`#[machine]`](macro@machine) module or impl block.
+///
+/// `#[state]` (terminal), `#[state(transitions_to = next)]`,
+/// `#[state(transitions_to = [a, b], on_start = callback)]`; see
+/// [`#[machine]`](macro@machine). The machine reads and removes these markers, so inside
+/// it `#[state]` needs no import; used anywhere else it is a compile error.
+pub use coact_macros::state;
+
 pub use coact_runtime::handler;
 pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
+pub use coact_runtime::state;
 
 /// The names most programs need: `use coact::prelude::*;`.
 pub mod prelude {
-    pub use crate::deferred_handler;
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
+    pub use crate::{deferred_handler, machine};
 }
 
 // The README's examples are compiled and run as doc tests.

@@ -6,10 +6,26 @@
 
 use proc_macro::TokenStream;
 
+mod args;
+mod common;
 mod handler;
+mod machine;
 
 /// Turns an inherent impl block into a deferred handler; see `coact::deferred_handler`.
 #[proc_macro_attribute]
 pub fn deferred_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     handler::expand(args.into(), item.into()).into()
+}
+
+/// Turns an inline module of state functions, or an inherent impl block of state methods,
+/// into a state machine; see `coact::machine`.
+#[proc_macro_attribute]
+pub fn machine(args: TokenStream, item: TokenStream) -> TokenStream {
+    machine::expand(args.into(), item.into()).into()
+}
+
+/// Marks a state inside a `#[machine]`; on its own it is an error. See `coact::state`.
+#[proc_macro_attribute]
+pub fn state(_args: TokenStream, item: TokenStream) -> TokenStream {
+    machine::state_outside_machine(item.into()).into()
 }

@@ -781,7 +781,7 @@ pub async fn guard_async<T>(fut: impl Future<Output = T>) -> Result<T, String> {
         .map_err(panic_message)
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(message) => *message,
         Err(payload) => payload.downcast_ref::<&str>().map_or_else(

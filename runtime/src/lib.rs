@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod handler;
+pub mod state;
 
 /// Items used by macro-generated code. Not a public API.
 #[doc(hidden)]
@@ -17,6 +18,7 @@ pub mod __private {
         ReportOther, Started, SyncProxy,
     };
     pub use crate::handler::{CallError, Handle};
+    pub use crate::state::{Graph, Machine, Next, StateInfo, StateMarker, Step, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
 }

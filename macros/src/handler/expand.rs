@@ -10,8 +10,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{GenericParam, Ident, Path};
 
-use super::attr::Args;
 use super::model::{Handler, Method};
+use crate::args::Args;
 
 pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
     let item = model.item;

@@ -1,7 +1,6 @@
 //! `#[deferred_handler]`: parse the arguments and the impl block into a checked model
 //! (`model`), then generate the mailbox types and proxies (`expand`).
 
-mod attr;
 mod expand;
 mod model;
 
@@ -11,7 +10,7 @@ use quote::ToTokens as _;
 /// Entry point: on any error the user's item is still emitted unchanged, next to the
 /// errors, so one mistake does not cascade into unresolved-name errors everywhere.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args = syn::parse2::<attr::Args>(args);
+    let args = syn::parse2::<crate::args::Args>(args);
     let item = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(item) => item,
         Err(error) => {

@@ -1,11 +1,9 @@
 //! The checked model of a `#[deferred_handler]` impl block. Keeps the user's syntax nodes
 //! so that generated code and errors point at the user's own tokens.
 
-use proc_macro2::{Span, TokenStream};
-use quote::ToTokens as _;
+use crate::common::{borrowed_or_opaque, item_span, replace_self, upper_camel, Errors};
+use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{
     Attribute, FnArg, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, Pat, ReturnType,
     Type, Visibility,
@@ -40,43 +38,6 @@ pub struct Method<'a> {
 pub struct Arg {
     pub ident: Ident,
     pub ty: Type,
-}
-
-/// Collects every error of a pass, so a user sees all of them in one build.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn add(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.add(syn::Error::new(span, message));
-    }
-
-    /// Like `push`, but the error covers all of `tokens` (a whole type, not its first token).
-    fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl std::fmt::Display) {
-        self.add(syn::Error::new_spanned(tokens, message));
-    }
-
-    /// Ends the pass with `error` added to those collected so far.
-    fn fail(self, error: syn::Error) -> syn::Error {
-        match self.0 {
-            Some(mut all) => {
-                all.combine(error);
-                all
-            }
-            None => error,
-        }
-    }
-
-    fn finish<T>(self, value: T) -> syn::Result<T> {
-        self.0.map_or(Ok(value), Err)
-    }
 }
 
 impl<'a> Handler<'a> {
@@ -142,7 +103,7 @@ impl<'a> Handler<'a> {
                 ),
             }
         }
-        if methods.is_empty() && errors.0.is_none() {
+        if methods.is_empty() && !errors.has_errors() {
             errors.push(
                 item.self_ty.span(),
                 "a deferred handler needs at least one method taking `&self` or `&mut self`",
@@ -161,7 +122,7 @@ impl<'a> Method<'a> {
     fn check(f: &'a ImplItemFn, self_ty: &Type, errors: &mut Errors) -> Option<Self> {
         let sig = &f.sig;
         let name = &sig.ident;
-        let before = errors.0.is_some();
+        let before = errors.has_errors();
 
         match sig.inputs.first() {
             Some(FnArg::Receiver(r)) if r.reference.is_some() && r.colon_token.is_none() => {
@@ -281,7 +242,7 @@ impl<'a> Method<'a> {
             }
         };
 
-        if errors.0.is_some() != before {
+        if errors.has_errors() != before {
             return None;
         }
         Some(Self {
@@ -303,141 +264,5 @@ impl<'a> Method<'a> {
             variant: upper_camel(name),
             span: sig.span(),
         })
-    }
-}
-
-/// Finds a part of `ty` that borrows (a non-`'static` lifetime or reference) or is opaque
-/// (`impl Trait`): its tokens, for the error's span, and a phrase for the message.
-fn borrowed_or_opaque(ty: &Type) -> Option<(TokenStream, &'static str)> {
-    #[derive(Default)]
-    struct Find(Option<(TokenStream, &'static str)>);
-    impl<'ast> Visit<'ast> for Find {
-        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
-            match &r.lifetime {
-                Some(lt) if lt.ident == "static" => syn::visit::visit_type_reference(self, r),
-                _ => {
-                    self.0.get_or_insert((r.to_token_stream(), "is borrowed"));
-                }
-            }
-        }
-        fn visit_lifetime(&mut self, lt: &'ast syn::Lifetime) {
-            if lt.ident != "static" {
-                self.0
-                    .get_or_insert((lt.to_token_stream(), "borrows with a lifetime"));
-            }
-        }
-        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
-            self.0
-                .get_or_insert((t.to_token_stream(), "is `impl Trait`"));
-        }
-    }
-    let mut find = Find::default();
-    find.visit_type(ty);
-    find.0
-}
-
-/// `Self` means the handler type in the impl block, but generated items live outside it.
-fn replace_self(ty: &Type, self_ty: &Type) -> Type {
-    struct Replace<'a>(&'a Type);
-    impl VisitMut for Replace<'_> {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::Path(path) = ty {
-                if path.qself.is_none()
-                    && path.path.leading_colon.is_none()
-                    && path
-                        .path
-                        .segments
-                        .first()
-                        .is_some_and(|s| s.ident == "Self")
-                {
-                    if path.path.segments.len() == 1 {
-                        *ty = self.0.clone();
-                    } else {
-                        let rest: Vec<_> = path.path.segments.iter().skip(1).collect();
-                        let self_ty = self.0;
-                        *ty = syn::parse_quote!(<#self_ty>::#(#rest)::*);
-                    }
-                    return;
-                }
-            }
-            syn::visit_mut::visit_type_mut(self, ty);
-        }
-    }
-    let mut ty = ty.clone();
-    Replace(self_ty).visit_type_mut(&mut ty);
-    ty
-}
-
-/// `update_resource` -> `UpdateResource`; `r#type` -> `Type`.
-fn upper_camel(ident: &Ident) -> Ident {
-    let name = ident.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name);
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    if out.is_empty() {
-        out.push_str("Underscore");
-    }
-    Ident::new(&out, ident.span())
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Fn(f) => f.sig.ident.span(),
-        Item::Struct(s) => s.ident.span(),
-        Item::Enum(e) => e.ident.span(),
-        Item::Trait(t) => t.ident.span(),
-        Item::Mod(m) => m.ident.span(),
-        other => other.span(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn camel_case_names() {
-        let cases = [
-            ("update_resource", "UpdateResource"),
-            ("r#type", "Type"),
-            ("slow", "Slow"),
-            ("_private_x", "PrivateX"),
-        ];
-        for (input, want) in cases {
-            let ident: Ident = syn::parse_str(input).unwrap();
-            assert_eq!(upper_camel(&ident).to_string(), want);
-        }
-    }
-
-    #[test]
-    fn self_is_replaced_everywhere() {
-        let self_ty: Type = syn::parse_quote!(Store<T>);
-        let ty: Type = syn::parse_quote!(Vec<(Self, Option<Self::Item>)>);
-        let out = replace_self(&ty, &self_ty);
-        let out = quote::quote!(#out).to_string();
-        assert_eq!(
-            out,
-            "Vec < (Store < T > , Option < < Store < T > > :: Item >) >"
-        );
-    }
-
-    #[test]
-    fn borrowed_types_are_found() {
-        let owned: Type = syn::parse_quote!(Vec<&'static str>);
-        assert!(borrowed_or_opaque(&owned).is_none());
-        for ty in ["&str", "Cow<'a, str>", "impl Fn()", "Vec<&'a u8>"] {
-            let ty: Type = syn::parse_str(ty).unwrap();
-            assert!(borrowed_or_opaque(&ty).is_some(), "{}", quote::quote!(#ty));
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! The arguments of `#[deferred_handler(...)]`.
+//! The arguments shared by `#[deferred_handler(...)]` and `#[machine(...)]`.
 
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, Path, Token};
