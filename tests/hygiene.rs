@@ -1,26 +1,39 @@
-//! Generated code must not depend on the user's scope: every macro is used inside a
-//! `#![no_implicit_prelude]` module where user items shadow the usual std names.
+//! Generated code must not depend on the user's scope: every macro is used in a module
+//! where user items shadow the usual std names, inside `#![no_implicit_prelude]` where
+//! the compiler allows it.
+//!
+//! `#[machine]` is the exception to `no_implicit_prelude`: its compile-time check words
+//! errors with `#[diagnostic::on_unimplemented]`, and rustc does not resolve the
+//! `diagnostic` tool namespace in such a module (for any macro, or hand-written code).
 
 #![allow(dead_code, non_camel_case_types)]
+
+/// User items named like the std items generated code must not rely on.
+macro_rules! shadow_std {
+    () => {
+        struct Result;
+        struct Option;
+        struct Box;
+        struct Vec;
+        struct String;
+        struct Send;
+        struct Future;
+        struct Duration;
+        struct Infallible;
+        struct Next;
+        mod core {}
+        mod std {}
+        enum Ok {}
+        enum Err {}
+        enum Some {}
+        enum None {}
+    };
+}
 
 mod hygiene {
     #![no_implicit_prelude]
 
-    // User items named like the std items generated code must not rely on.
-    struct Result;
-    struct Option;
-    struct Box;
-    struct Vec;
-    struct String;
-    struct Send;
-    struct Future;
-    struct Duration;
-    mod core {}
-    mod std {}
-    enum Ok {}
-    enum Err {}
-    enum Some {}
-    enum None {}
+    shadow_std!();
 
     pub struct Counter {
         n: u64,
@@ -67,6 +80,73 @@ mod hygiene {
             items: ::std::vec::Vec::new(),
         }
     }
+}
+
+mod machines {
+    shadow_std!();
+
+    #[derive(Default)]
+    pub struct Counter {
+        n: u64,
+    }
+
+    /// A machine of free functions, sync.
+    #[::coact::machine]
+    pub mod plant {
+        #[state(transitions_to = [growing, dead], on_start = super::started)]
+        pub fn sprouting(rain: u32) {
+            if rain > 0 {
+                growing(rain)
+            } else {
+                dead(0)
+            }
+        }
+
+        #[state(transitions_to = dead)]
+        pub fn growing(rain: u32) -> _ {
+            dead(rain)
+        }
+
+        #[state]
+        pub fn dead(height: u32) -> u32 {
+            height
+        }
+    }
+
+    pub fn started(_state: &plant::PlantState) {}
+
+    /// A machine of methods, async.
+    #[::coact::machine]
+    impl Counter {
+        #[state(transitions_to = [counting, done], on_start = Self::seen)]
+        pub(crate) async fn counting(&mut self, left: u64) {
+            self.n += 1;
+            if left == 0 {
+                done()
+            } else {
+                counting(left - 1)
+            }
+        }
+
+        #[state]
+        fn done(&self) -> u64 {
+            self.n
+        }
+    }
+
+    impl Counter {
+        fn seen(&mut self, _state: &CounterState) {}
+    }
+}
+
+#[tokio::test]
+async fn generated_machines_are_hygienic() {
+    let plant = machines::plant::PlantState::Sprouting { rain: 3 };
+    assert_eq!(coact::state::run_sync(&mut (), plant), Ok(3));
+    let mut counter = machines::Counter::default();
+    let counted =
+        coact::state::run(&mut counter, machines::CounterState::Counting { left: 2 }).await;
+    assert_eq!(counted, Ok(3));
 }
 
 #[tokio::test]

@@ -81,6 +81,84 @@ pub mod api {
     }
 }
 
+/// A public machine of free functions in a public module.
+#[coact::machine]
+pub mod plant {
+    /// The seed.
+    #[state(transitions_to = growing)]
+    pub fn sprouting() {
+        growing(1)
+    }
+
+    /// Growing taller.
+    #[state(transitions_to = [growing, flowering])]
+    pub async fn growing(height: u32) {
+        tokio::task::yield_now().await;
+        if height < 3 {
+            growing(height + 1)
+        } else {
+            flowering()
+        }
+    }
+
+    /// In bloom.
+    #[state(transitions_to = dead, on_start = super::record)]
+    pub fn flowering() -> _ {
+        dead(false)
+    }
+
+    /// The end.
+    #[state]
+    pub fn dead(is_eaten: bool) -> &'static str {
+        if is_eaten {
+            "eaten"
+        } else {
+            "withered"
+        }
+    }
+}
+
+fn record(state: &plant::PlantState) {
+    assert_eq!(coact::state::Machine::name(state), "flowering");
+}
+
+/// A private machine of methods.
+#[derive(Debug, Default)]
+struct Door {
+    pushes: u32,
+}
+
+#[coact::machine]
+impl Door {
+    #[state(transitions_to = open)]
+    fn closed(&mut self) {
+        self.pushes += 1;
+        open()
+    }
+
+    #[state(transitions_to = [closed, stuck])]
+    fn open(&mut self) {
+        if self.pushes < 2 {
+            closed()
+        } else {
+            stuck()
+        }
+    }
+
+    #[state]
+    fn stuck(&self) -> u32 {
+        self.pushes
+    }
+}
+
+#[tokio::test]
+async fn lint_wall_machines_run() {
+    let ended = coact::state::run(&mut (), plant::PlantState::Sprouting).await;
+    assert_eq!(ended, Ok("withered"));
+    let mut door = Door::default();
+    assert_eq!(coact::state::run_sync(&mut door, DoorState::Closed), Ok(2));
+}
+
 #[tokio::test]
 async fn lint_wall_code_runs() {
     let mut counter = coact::Deferred::new(api::Counter::default());

@@ -21,5 +21,8 @@ fn a_crate_outside_the_workspace_builds_and_runs() {
         output.status.success(),
         "the outside crate failed:\n{stdout}\n{stderr}"
     );
-    assert_eq!(stdout.trim(), "outside: 2 calls served, sum 3");
+    assert_eq!(
+        stdout.trim(),
+        "outside: the plant withered\noutside: 2 calls served, sum 3"
+    );
 }

@@ -11,22 +11,36 @@ use tokio::sync::Notify;
 #[coact::machine]
 mod plant {
     #[state(transitions_to = growing)]
-    pub fn sprouting(eaten: bool) { growing(eaten) }
+    pub fn sprouting(eaten: bool) {
+        growing(eaten)
+    }
 
     #[state(transitions_to = flowering)]
-    pub fn growing(eaten: bool) { flowering(eaten) }
+    pub fn growing(eaten: bool) {
+        flowering(eaten)
+    }
 
     #[state(transitions_to = [dead, withering])]
     pub fn flowering(eaten: bool) {
-        if eaten { dead(true) } else { withering() }
+        if eaten {
+            dead(true)
+        } else {
+            withering()
+        }
     }
 
     #[state(transitions_to = dead)]
-    pub fn withering() -> _ { dead(false) }
+    pub fn withering() -> _ {
+        dead(false)
+    }
 
     #[state]
     pub fn dead(is_eaten: bool) -> &'static str {
-        if is_eaten { "eaten" } else { "withered" }
+        if is_eaten {
+            "eaten"
+        } else {
+            "withered"
+        }
     }
 }
 
@@ -34,11 +48,23 @@ use plant::PlantState;
 
 #[test]
 fn flower_both_branches() {
-    assert_eq!(state::run_sync(&mut (), PlantState::Sprouting { eaten: true }), Ok("eaten"));
-    assert_eq!(state::run_sync(&mut (), PlantState::Sprouting { eaten: false }), Ok("withered"));
+    assert_eq!(
+        state::run_sync(&mut (), PlantState::Sprouting { eaten: true }),
+        Ok("eaten")
+    );
+    assert_eq!(
+        state::run_sync(&mut (), PlantState::Sprouting { eaten: false }),
+        Ok("withered")
+    );
     // A machine starts in any state.
-    assert_eq!(state::run_sync(&mut (), PlantState::Withering), Ok("withered"));
-    assert_eq!(state::run_sync(&mut (), PlantState::Dead { is_eaten: true }), Ok("eaten"));
+    assert_eq!(
+        state::run_sync(&mut (), PlantState::Withering),
+        Ok("withered")
+    );
+    assert_eq!(
+        state::run_sync(&mut (), PlantState::Dead { is_eaten: true }),
+        Ok("eaten")
+    );
 }
 
 #[tokio::test]
@@ -92,7 +118,10 @@ fn the_graph_is_the_declared_table() {
     let graph = PlantState::GRAPH;
     assert_eq!(graph.machine(), "plant");
     let names: Vec<_> = graph.states().iter().map(|s| s.name()).collect();
-    assert_eq!(names, ["sprouting", "growing", "flowering", "withering", "dead"]);
+    assert_eq!(
+        names,
+        ["sprouting", "growing", "flowering", "withering", "dead"]
+    );
     let flowering = graph.state("flowering").unwrap();
     assert_eq!(flowering.transitions_to(), ["dead", "withering"]);
     assert!(!flowering.is_terminal());
@@ -119,7 +148,10 @@ fn graph_check_by_name() {
     let Err(TransitionError::Forbidden(terminal)) = graph.check("dead", "sprouting") else {
         panic!("a terminal state enters nothing");
     };
-    assert!(terminal.to_string().ends_with("it is a terminal state"), "{terminal}");
+    assert!(
+        terminal.to_string().ends_with("it is a terminal state"),
+        "{terminal}"
+    );
     let Err(unknown) = graph.check("flowering", "blooming") else {
         panic!("unknown names are errors");
     };
@@ -143,20 +175,28 @@ mod console {
     }
 
     #[state(transitions_to = idle)]
-    pub fn busy() { idle("stop".to_owned()) }
+    pub fn busy() {
+        idle("stop".to_owned())
+    }
 
     #[state]
-    pub fn failed(error: coact::state::TransitionError) -> Result<(), coact::state::TransitionError> {
+    pub fn failed(
+        error: coact::state::TransitionError,
+    ) -> Result<(), coact::state::TransitionError> {
         Err(error)
     }
 
     #[state]
-    pub fn stop() -> Result<(), coact::state::TransitionError> { Ok(()) }
+    pub fn stop() -> Result<(), coact::state::TransitionError> {
+        Ok(())
+    }
 }
 
 #[coact::machine]
 mod console_failing {
     // `idle` may enter `failed` only through a transition decided at run time.
+    // Boxed because the state enum holds it: a state enum cannot contain itself by value.
+    #[allow(clippy::boxed_local)]
     #[state(transitions_to = [busy, failed])]
     pub fn idle(target: Box<ConsoleFailingState>) {
         match coact::state::enter(*target) {
@@ -166,13 +206,19 @@ mod console_failing {
     }
 
     #[state]
-    pub fn busy() -> String { "busy".to_owned() }
+    pub fn busy() -> String {
+        "busy".to_owned()
+    }
 
     #[state]
-    pub fn failed(why: String) -> String { why }
+    pub fn failed(why: String) -> String {
+        why
+    }
 
     #[state]
-    pub fn elsewhere() -> String { "elsewhere".to_owned() }
+    pub fn elsewhere() -> String {
+        "elsewhere".to_owned()
+    }
 }
 
 #[test]
@@ -181,7 +227,12 @@ fn dynamic_transitions_are_checked_against_the_table() {
     use console_failing::ConsoleFailingState;
 
     // Allowed, by name: idle -> busy -> idle("stop"); forbidden: idle does not declare stop.
-    let ended = state::run_sync(&mut (), ConsoleState::Idle { command: "busy".to_owned() });
+    let ended = state::run_sync(
+        &mut (),
+        ConsoleState::Idle {
+            command: "busy".to_owned(),
+        },
+    );
     let Ok(Err(TransitionError::Forbidden(forbidden))) = ended else {
         panic!("idle may not enter stop: {ended:?}");
     };
@@ -189,27 +240,52 @@ fn dynamic_transitions_are_checked_against_the_table() {
     assert_eq!(forbidden.allowed(), ["busy", "failed"]);
 
     // Unknown name.
-    let ended = state::run_sync(&mut (), ConsoleState::Idle { command: "nap".to_owned() });
+    let ended = state::run_sync(
+        &mut (),
+        ConsoleState::Idle {
+            command: "nap".to_owned(),
+        },
+    );
     assert!(
         matches!(&ended, Ok(Err(TransitionError::UnknownState { name, .. })) if name == "nap"),
         "{ended:?}"
     );
 
     // A target that needs arguments cannot be entered by name.
-    let ended = state::run_sync(&mut (), ConsoleState::Idle { command: "failed".to_owned() });
+    let ended = state::run_sync(
+        &mut (),
+        ConsoleState::Idle {
+            command: "failed".to_owned(),
+        },
+    );
     assert!(
-        matches!(ended, Ok(Err(TransitionError::NeedsArguments { state: "failed", .. }))),
+        matches!(
+            ended,
+            Ok(Err(TransitionError::NeedsArguments {
+                state: "failed",
+                ..
+            }))
+        ),
         "{ended:?}"
     );
 
     // By value: allowed, and forbidden with the table's words.
-    let run = |target| state::run_sync(&mut (), ConsoleFailingState::Idle { target: Box::new(target) });
+    let run = |target| {
+        state::run_sync(
+            &mut (),
+            ConsoleFailingState::Idle {
+                target: Box::new(target),
+            },
+        )
+    };
     assert_eq!(run(ConsoleFailingState::Busy), Ok("busy".to_owned()));
     assert_eq!(
         run(ConsoleFailingState::Elsewhere),
-        Ok("state `idle` of machine `console_failing` cannot transition to `elsewhere`: it may \
+        Ok(
+            "state `idle` of machine `console_failing` cannot transition to `elsewhere`: it may \
             transition to `busy`, `failed`"
-            .to_owned())
+                .to_owned()
+        )
     );
 }
 
@@ -224,7 +300,9 @@ mod needs_arguments {
     }
 
     #[state]
-    pub fn target(n: u32) -> u32 { n }
+    pub fn target(n: u32) -> u32 {
+        n
+    }
 }
 
 #[test]
@@ -250,7 +328,8 @@ struct Flower {
 
 fn on_transition(flower: &mut Flower, state: &FlowerState) {
     flower.started.push(format!("{state:?}"));
-    if let FlowerState::Blooming { store: true, .. } | FlowerState::Resting { store: true } = state {
+    if let FlowerState::Blooming { store: true, .. } | FlowerState::Resting { store: true } = state
+    {
         flower.state = Some(state.name());
     }
 }
@@ -266,7 +345,11 @@ impl Flower {
     #[state(transitions_to = [blooming, resting], on_start = on_transition)]
     fn blooming(&mut self, more: u32, store: bool) {
         self.petals += 1;
-        if more > 0 { blooming(more - 1, store) } else { resting(false) }
+        if more > 0 {
+            blooming(more - 1, store)
+        } else {
+            resting(false)
+        }
     }
 
     #[state(on_start = on_transition)]
@@ -326,7 +409,11 @@ impl Garden {
     async fn summer(&mut self, heatwaves: u32) {
         self.note("summer");
         tokio::time::sleep(Duration::from_secs(30)).await;
-        if heatwaves > 0 { summer(heatwaves - 1) } else { autumn() }
+        if heatwaves > 0 {
+            summer(heatwaves - 1)
+        } else {
+            autumn()
+        }
     }
 
     /// A plain `fn` state in an async machine.
@@ -367,7 +454,13 @@ async fn running_reports_the_current_state() {
     let mut transitions = running.transitions();
     assert_eq!(running.state(), "spring");
     let first = transitions.next().await.unwrap().unwrap();
-    assert_eq!(first, Transition { from: "spring", to: "summer" });
+    assert_eq!(
+        first,
+        Transition {
+            from: "spring",
+            to: "summer"
+        }
+    );
     assert_eq!(running.state(), "summer");
     assert_eq!(running.graph().machine(), "Garden");
     assert!(!running.is_finished());
@@ -388,22 +481,32 @@ mod ticker {
     }
 
     #[state(transitions_to = tick)]
-    pub fn tock() { tick(std::sync::Arc::default()) }
+    pub fn tock() {
+        tick(std::sync::Arc::default())
+    }
 }
 
 #[tokio::test]
 async fn cancellation_ends_the_machine_in_its_state() {
     let started = Arc::new(Notify::new());
-    let mut running = state::spawn(ticker::TickerState::Tick { started: Arc::clone(&started) });
+    let mut running = state::spawn(ticker::TickerState::Tick {
+        started: Arc::clone(&started),
+    });
     let transitions = running.transitions();
     started.notified().await;
     running.cancel();
     let ended = running.await;
     assert_eq!(
         ended,
-        Err(MachineError::Cancelled { machine: "ticker", state: "tick" })
+        Err(MachineError::Cancelled {
+            machine: "ticker",
+            state: "tick"
+        })
     );
-    assert_eq!(ended.unwrap_err().to_string(), "machine `ticker` was cancelled in state `tick`");
+    assert_eq!(
+        ended.unwrap_err().to_string(),
+        "machine `ticker` was cancelled in state `tick`"
+    );
     // The stream ends with the machine.
     assert_eq!(transitions.count().await, 0);
 }
@@ -412,7 +515,12 @@ async fn cancellation_ends_the_machine_in_its_state() {
 async fn dropping_a_run_future_cancels_it() {
     let started = Arc::new(Notify::new());
     let mut unit = ();
-    let machine = state::run(&mut unit, ticker::TickerState::Tick { started: Arc::clone(&started) });
+    let machine = state::run(
+        &mut unit,
+        ticker::TickerState::Tick {
+            started: Arc::clone(&started),
+        },
+    );
     tokio::select! {
         _ = machine => panic!("the ticker never ends"),
         () = started.notified() => {}
@@ -424,7 +532,9 @@ async fn dropping_a_run_future_cancels_it() {
 #[coact::machine]
 mod fragile {
     #[state(transitions_to = breaking)]
-    pub fn fine(n: u32) { breaking(n) }
+    pub fn fine(n: u32) {
+        breaking(n)
+    }
 
     #[state]
     pub async fn breaking(n: u32) -> u32 {
@@ -437,7 +547,10 @@ mod fragile {
 #[tokio::test]
 async fn a_panic_ends_the_machine_naming_the_state() {
     use fragile::FragileState;
-    assert_eq!(state::run(&mut (), FragileState::Fine { n: 1 }).await, Ok(1));
+    assert_eq!(
+        state::run(&mut (), FragileState::Fine { n: 1 }).await,
+        Ok(1)
+    );
     let ended = state::run(&mut (), FragileState::Fine { n: 7 }).await;
     assert_eq!(
         ended,
@@ -450,7 +563,13 @@ async fn a_panic_ends_the_machine_naming_the_state() {
     assert_eq!(ended.unwrap_err().state(), "breaking");
     // Spawned, too.
     let spawned = state::spawn(FragileState::Fine { n: 9 }).await;
-    assert!(matches!(spawned, Err(MachineError::Panicked { state: "breaking", .. })));
+    assert!(matches!(
+        spawned,
+        Err(MachineError::Panicked {
+            state: "breaking",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -459,8 +578,14 @@ fn a_panic_in_a_sync_machine_names_the_state() {
     mod counting {
         #[state(transitions_to = [counting, done])]
         pub fn counting(n: u32) {
-            if n == 5 { panic!("five") }
-            if n == 0 { done() } else { counting(n - 1) }
+            if n == 5 {
+                panic!("five")
+            }
+            if n == 0 {
+                done()
+            } else {
+                counting(n - 1)
+            }
         }
 
         #[state]
@@ -469,9 +594,16 @@ fn a_panic_in_a_sync_machine_names_the_state() {
     let ended = state::run_sync(&mut (), counting::CountingState::Counting { n: 9 });
     assert_eq!(
         ended,
-        Err(MachineError::Panicked { machine: "counting", state: "counting", message: "five".to_owned() })
+        Err(MachineError::Panicked {
+            machine: "counting",
+            state: "counting",
+            message: "five".to_owned()
+        })
     );
-    assert_eq!(state::run_sync(&mut (), counting::CountingState::Counting { n: 4 }), Ok(()));
+    assert_eq!(
+        state::run_sync(&mut (), counting::CountingState::Counting { n: 4 }),
+        Ok(())
+    );
 }
 
 fn refuse(state: &guarded::GuardedState) {
@@ -481,7 +613,9 @@ fn refuse(state: &guarded::GuardedState) {
 #[coact::machine]
 mod guarded {
     #[state(transitions_to = locked)]
-    pub fn open() { locked() }
+    pub fn open() {
+        locked()
+    }
 
     #[state(on_start = super::refuse)]
     pub fn locked() {}
@@ -490,7 +624,16 @@ mod guarded {
 #[test]
 fn on_start_panics_are_the_state_s() {
     let ended = state::run_sync(&mut (), guarded::GuardedState::Open);
-    assert!(matches!(ended, Err(MachineError::Panicked { state: "locked", .. })), "{ended:?}");
+    assert!(
+        matches!(
+            ended,
+            Err(MachineError::Panicked {
+                state: "locked",
+                ..
+            })
+        ),
+        "{ended:?}"
+    );
 }
 
 #[tokio::test]
@@ -500,7 +643,13 @@ async fn a_long_sync_run_lets_other_tasks_in() {
     #[coact::machine]
     mod spin {
         #[state(transitions_to = [spin, done])]
-        pub fn spin(n: u32) { if n == 0 { done() } else { spin(n - 1) } }
+        pub fn spin(n: u32) {
+            if n == 0 {
+                done()
+            } else {
+                spin(n - 1)
+            }
+        }
         #[state]
         pub fn done() {}
     }
@@ -514,7 +663,9 @@ async fn a_long_sync_run_lets_other_tasks_in() {
             }
         }
     });
-    state::run(&mut (), spin::SpinState::Spin { n: 100_000 }).await.unwrap();
+    state::run(&mut (), spin::SpinState::Spin { n: 100_000 })
+        .await
+        .unwrap();
     counter.abort();
     assert!(*turns.lock().unwrap() > 10, "the other task never ran");
 }

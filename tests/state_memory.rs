@@ -15,7 +15,11 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 mod cycle {
     #[state(transitions_to = [tock, done])]
     pub fn tick(left: u64, payload: [u64; 8]) {
-        if left == 0 { done(payload[0]) } else { tock(left - 1, payload) }
+        if left == 0 {
+            done(payload[0])
+        } else {
+            tock(left - 1, payload)
+        }
     }
 
     #[state(transitions_to = tick)]
@@ -26,7 +30,9 @@ mod cycle {
     }
 
     #[state]
-    pub fn done(total: u64) -> u64 { total }
+    pub fn done(total: u64) -> u64 {
+        total
+    }
 }
 
 #[coact::machine]
@@ -34,7 +40,11 @@ mod async_cycle {
     #[state(transitions_to = [async_cycle, done])]
     pub async fn async_cycle(left: u64) {
         tokio::task::yield_now().await;
-        if left == 0 { done() } else { async_cycle(left - 1) }
+        if left == 0 {
+            done()
+        } else {
+            async_cycle(left - 1)
+        }
     }
 
     #[state]
@@ -48,22 +58,36 @@ fn a_million_transitions_allocate_nothing() {
 
     // Sync: `tick` and `tock` alternate 10^6 times.
     let region = Region::new(GLOBAL);
-    let total = state::run_sync(&mut (), CycleState::Tick { left: 1_000_000, payload: [0; 8] });
+    let total = state::run_sync(
+        &mut (),
+        CycleState::Tick {
+            left: 1_000_000,
+            payload: [0; 8],
+        },
+    );
     let sync = region.change();
     assert_eq!(total, Ok(1_000_000));
     assert_eq!((sync.allocations, sync.bytes_allocated), (0, 0), "{sync:?}");
 
     // Async, self-transitions that each await: the loop reuses one future's storage.
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut unit = ();
     let small = Region::new(GLOBAL);
     runtime
-        .block_on(state::run(&mut unit, AsyncCycleState::AsyncCycle { left: 1_000 }))
+        .block_on(state::run(
+            &mut unit,
+            AsyncCycleState::AsyncCycle { left: 1_000 },
+        ))
         .unwrap();
     let small = small.change();
     let large = Region::new(GLOBAL);
     runtime
-        .block_on(state::run(&mut unit, AsyncCycleState::AsyncCycle { left: 1_000_000 }))
+        .block_on(state::run(
+            &mut unit,
+            AsyncCycleState::AsyncCycle { left: 1_000_000 },
+        ))
         .unwrap();
     let large = large.change();
     // Whatever `block_on` itself allocates, a thousand times more transitions add nothing.

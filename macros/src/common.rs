@@ -144,6 +144,24 @@ pub fn item_span(item: &Item) -> Span {
     }
 }
 
+/// A type as a user would write it, for messages: `&'static str`, not `& 'static str`.
+pub fn pretty(ty: &Type) -> String {
+    let mut out = ty.to_token_stream().to_string();
+    for (from, to) in [
+        ("& ", "&"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +190,18 @@ mod tests {
             out,
             "Vec < (Store < T > , Option < < Store < T > > :: Item >) >"
         );
+    }
+
+    #[test]
+    fn types_print_as_written() {
+        for ty in [
+            "&'static str",
+            "Vec<Option<u8>>",
+            "std::collections::HashMap<String, u32>",
+        ] {
+            let parsed: Type = syn::parse_str(ty).unwrap();
+            assert_eq!(pretty(&parsed), ty);
+        }
     }
 
     #[test]

@@ -252,14 +252,14 @@ fn generated(model: &Machine<'_>, names: &Names) -> TokenStream {
         });
 
     let on_starts = states.iter().filter_map(|s| {
-        let callback = s.on_start.as_ref()?;
+        let path = s.on_start.as_ref()?;
+        let span = callback_span(path);
+        let callback = callback_path(path, &model.form);
         let variant = &s.variant;
         let rest = (!s.args.is_empty()).then(|| quote!({ .. }));
         let call = match &model.form {
-            Form::Module(_) => quote_spanned!(callback_span(callback)=> #callback(&self)),
-            Form::Impl(_) => {
-                quote_spanned!(callback_span(callback)=> #callback(#object_ident, &self))
-            }
+            Form::Module(_) => quote_spanned!(span=> #callback(&self)),
+            Form::Impl(_) => quote_spanned!(span=> #callback(#object_ident, &self)),
         };
         Some(quote!(if let Self::#variant #rest = &self { #call; }))
     });
@@ -462,6 +462,19 @@ fn step_arm(
 fn from_trait(state: &Ident) -> Ident {
     let name = state.to_string();
     format_ident!("from_{}", name.strip_prefix("r#").unwrap_or(&name))
+}
+
+/// The callback's path as seen from the enum's impl, where `Self` is the enum: a leading
+/// `Self` of a method machine means the impl block's type.
+fn callback_path(path: &Path, form: &Form<'_>) -> TokenStream {
+    match form {
+        Form::Impl(imp) if path.segments.len() > 1 && path.segments[0].ident == "Self" => {
+            let ty = &imp.self_ty;
+            let rest = path.segments.iter().skip(1);
+            quote!(<#ty>::#(#rest)::*)
+        }
+        _ => quote!(#path),
+    }
 }
 
 fn callback_span(path: &Path) -> Span {

@@ -401,7 +401,7 @@ fn resolve(parsed: Vec<Parsed>, errors: &mut Errors) -> (Vec<State>, Option<Type
                             format!(
                                 "terminal states return the machine's result, so they share one \
                                  type: `{first_state}` returns `{}`",
-                                first.to_token_stream()
+                                crate::common::pretty(first)
                             ),
                         );
                     }

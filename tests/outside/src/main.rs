@@ -16,8 +16,30 @@ impl Counter {
     }
 }
 
+#[machine]
+mod plant {
+    #[state(transitions_to = [dead, withering])]
+    pub async fn flowering(is_eaten: bool) {
+        tokio::task::yield_now().await;
+        if is_eaten { dead(true) } else { withering() }
+    }
+
+    #[state(transitions_to = dead)]
+    pub fn withering() { dead(false) }
+
+    #[state]
+    pub fn dead(is_eaten: bool) -> &'static str {
+        if is_eaten { "eaten" } else { "withered" }
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let ending = coact::state::spawn(plant::PlantState::Flowering { is_eaten: false })
+        .await
+        .expect("the plant lives its life");
+    println!("outside: the plant {ending}");
+
     let mut counter = Deferred::new(Counter { n: 0 });
     let handle = counter.handle();
     handle.oneway().add(1).expect("queued");

@@ -1,0 +1,24 @@
+struct Flower;
+
+#[coact::machine]
+impl Flower {
+    #[state(transitions_to = growing)]
+    fn sprouting(self) { growing(vec![]) }
+
+    #[state(transitions_to = dead)]
+    fn growing(&mut self, (a, b): (u8, u8)) { dead("x") }
+
+    #[state(transitions_to = dead)]
+    fn generic<T: Default>(&mut self, t: T) { dead("x") }
+
+    #[state]
+    async unsafe fn dead(&self, name: &str) {}
+}
+
+#[coact::machine]
+mod free {
+    #[state]
+    pub fn with_self(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use coact::state;
+
+#[state(transitions_to = dead)]
+fn sprouting() {}
+
+fn main() {}
