@@ -7,6 +7,9 @@ use coact::prelude::*;
 #[path = "deferred_manager.rs"]
 mod deferred_manager;
 
+#[path = "flower.rs"]
+mod flower;
+
 /// A lemming whose `kaboom` panics: the panic fails only that call.
 struct Lemming {
     jumps: u32,
@@ -53,6 +56,9 @@ async fn main() {
         Ok(()) => println!("  sync().kaboom() -> unexpectedly succeeded"),
     }
     println!("  sync().jump()   -> {jump:?} (the handler kept serving)");
+
+    heading("2. State machines: states are functions, undeclared transitions don't compile");
+    flower::run().await;
 
     println!("\nThe tour ends here; each later capability adds its part.");
 }
