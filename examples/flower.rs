@@ -73,8 +73,15 @@ impl Flower {
 
 /// Runs two flowers at once and narrates the first one's transitions.
 pub async fn run() {
-    let rose = Flower { name: "the rose", goat_nearby: true, ..Flower::default() };
-    let tulip = Flower { name: "the tulip", ..Flower::default() };
+    let rose = Flower {
+        name: "the rose",
+        goat_nearby: true,
+        ..Flower::default()
+    };
+    let tulip = Flower {
+        name: "the tulip",
+        ..Flower::default()
+    };
 
     let mut rose = state::spawn_on(rose, FlowerState::Sprouting);
     let tulip = state::spawn_on(tulip, FlowerState::Sprouting);
@@ -87,7 +94,10 @@ pub async fn run() {
     for running in [rose, tulip] {
         match running.await {
             Ok((ending, flower)) => {
-                println!("  {ending} (last state stored by on_start: {:?})", flower.state);
+                println!(
+                    "  {ending} (last state stored by on_start: {:?})",
+                    flower.state
+                );
             }
             Err(error) => println!("  the machine failed: {error}"),
         }

@@ -1,6 +1,6 @@
 //! `#[machine]` / `#[state]`: state machines whose undeclared transitions fail to compile.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use coact::state::{self, Machine as _, MachineError, Transition, TransitionError};
@@ -636,36 +636,34 @@ fn on_start_panics_are_the_state_s() {
     );
 }
 
-#[tokio::test]
-async fn a_long_sync_run_lets_other_tasks_in() {
-    // On a current-thread runtime, a task counting while the machine runs gets turns:
-    // the driver gives the scheduler back control once its budget is spent.
-    #[coact::machine]
-    mod spin {
-        #[state(transitions_to = [spin, done])]
-        pub fn spin(n: u32) {
-            if n == 0 {
-                done()
-            } else {
-                spin(n - 1)
-            }
-        }
-        #[state]
-        pub fn done() {}
+/// Set by `spin` once it runs.
+static SPINNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[coact::machine]
+mod spin {
+    use std::sync::atomic::Ordering;
+
+    /// Never suspends and never ends: only `cancel` between two states can stop it.
+    #[state(transitions_to = spin)]
+    pub fn spin(n: u64) {
+        super::SPINNING.store(true, Ordering::Release);
+        spin(n.wrapping_add(1))
     }
-    let turns = Arc::new(Mutex::new(0_u32));
-    let counter = tokio::spawn({
-        let turns = Arc::clone(&turns);
-        async move {
-            loop {
-                *turns.lock().unwrap() += 1;
-                tokio::task::yield_now().await;
-            }
-        }
-    });
-    state::run(&mut (), spin::SpinState::Spin { n: 100_000 })
-        .await
-        .unwrap();
-    counter.abort();
-    assert!(*turns.lock().unwrap() > 10, "the other task never ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_a_machine_whose_states_never_suspend() {
+    use std::sync::atomic::Ordering;
+    let running = state::spawn(spin::SpinState::Spin { n: 0 });
+    while !SPINNING.load(Ordering::Acquire) {
+        tokio::task::yield_now().await;
+    }
+    running.cancel();
+    assert_eq!(
+        running.await,
+        Err(MachineError::Cancelled {
+            machine: "spin",
+            state: "spin"
+        })
+    );
 }

@@ -44,7 +44,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -458,9 +458,12 @@ impl Graph {
 
 /// Runs a machine to its end in the current task, starting with `initial`.
 ///
-/// States run one after the other; between two states the task gives tokio's scheduler a
-/// chance to run others once its budget is spent, so a long run of plain-`fn` states does
-/// not starve the runtime. Dropping the future stops the machine between two `.await`s.
+/// States run one after the other in one loop, with no allocation and no `.await` of its
+/// own between them. As with any async code on tokio, states that await tokio resources
+/// let other tasks run; a long run of states that never suspend does not (give such a
+/// state a `tokio::task::consume_budget().await`, or run a CPU-bound machine with
+/// [`run_sync`] on a blocking thread). Dropping the future stops the machine at its next
+/// `.await`.
 ///
 /// # Errors
 ///
@@ -469,7 +472,7 @@ pub async fn run<M: Machine>(
     object: &mut M::Object,
     initial: M,
 ) -> Result<M::Output, MachineError> {
-    drive(object, initial, |_, _| {}).await
+    drive(object, initial, |_, _| true).await
 }
 
 /// Runs a machine whose states are all plain functions to its end, on this thread.
@@ -507,12 +510,16 @@ fn panicked<M: Machine>(current: usize, payload: Box<dyn std::any::Any + Send>) 
     }
 }
 
-/// The loop shared by [`run`] and spawned machines; `entered(from, to)` sees each
-/// transition.
+/// The loop shared by [`run`] and spawned machines: `entered(from, to)` sees each
+/// transition and returns whether to go on (`false` ends the machine as cancelled).
+///
+/// The loop has one `.await` and does not spend tokio's coop budget itself: a second
+/// await point, or a yield every 128 transitions, made each transition several times
+/// slower (see BENCHMARKS.md). States that await tokio resources yield as usual.
 async fn drive<M: Machine>(
     object: &mut M::Object,
     initial: M,
-    mut entered: impl FnMut(usize, usize) + Send,
+    mut entered: impl FnMut(usize, usize) -> bool + Send,
 ) -> Result<M::Output, MachineError> {
     let mut current = initial.__index();
     let machine = async {
@@ -521,17 +528,25 @@ async fn drive<M: Machine>(
             match state.__step(object).await {
                 Step::Next(next) => {
                     let to = next.__index();
-                    entered(current, to);
+                    let go_on = entered(current, to);
                     current = to;
+                    if !go_on {
+                        return None;
+                    }
                     state = next;
-                    tokio::task::coop::consume_budget().await;
                 }
-                Step::Done(output) => return output,
+                Step::Done(output) => return Some(output),
             }
         }
     };
-    let result = AssertUnwindSafe(machine).catch_unwind().await;
-    result.map_err(|payload| panicked::<M>(current, payload))
+    match AssertUnwindSafe(machine).catch_unwind().await {
+        Ok(Some(output)) => Ok(output),
+        Ok(None) => Err(MachineError::Cancelled {
+            machine: M::GRAPH.machine,
+            state: M::GRAPH.states[current].name,
+        }),
+        Err(payload) => Err(panicked::<M>(current, payload)),
+    }
 }
 
 /// One transition of a running machine.
@@ -583,13 +598,16 @@ where
     T: Send + 'static,
 {
     let graph = M::GRAPH;
-    let current = Arc::new(AtomicUsize::new(initial.__index()));
+    let shared = Arc::new(Shared {
+        current: AtomicUsize::new(initial.__index()),
+        cancelled: AtomicBool::new(false),
+    });
     let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
     let base = first.resubscribe();
-    let observed = Arc::clone(&current);
+    let observed = Arc::clone(&shared);
     let task = tokio::spawn(async move {
         let entered = |from: usize, to: usize| {
-            observed.store(to, Ordering::Release);
+            observed.current.store(to, Ordering::Release);
             let transition = Transition {
                 from: graph.states[from].name,
                 to: graph.states[to].name,
@@ -602,6 +620,7 @@ where
             );
             // An error only means nobody is listening.
             let _ = sender.send(transition);
+            !observed.cancelled.load(Ordering::Acquire)
         };
         let result = drive(&mut object, initial, entered).await;
         if let Err(error) = &result {
@@ -612,10 +631,16 @@ where
     Running {
         task,
         graph,
-        current,
+        shared,
         first: Some(first),
         base,
     }
+}
+
+/// What a spawned machine shares with its [`Running`] handle.
+struct Shared {
+    current: AtomicUsize,
+    cancelled: AtomicBool,
 }
 
 /// A machine running as a tokio task: observe it, cancel it, or await its result.
@@ -626,7 +651,7 @@ where
 pub struct Running<T> {
     task: JoinHandle<Result<T, MachineError>>,
     graph: &'static Graph,
-    current: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     first: Option<broadcast::Receiver<Transition>>,
     base: broadcast::Receiver<Transition>,
 }
@@ -634,7 +659,7 @@ pub struct Running<T> {
 impl<T> Running<T> {
     /// The name of the state running now (the last one, once the machine has ended).
     pub fn state(&self) -> &'static str {
-        self.graph.states[self.current.load(Ordering::Acquire)].name
+        self.graph.states[self.shared.current.load(Ordering::Acquire)].name
     }
 
     /// The machine's declared graph.
@@ -651,9 +676,10 @@ impl<T> Running<T> {
         Transitions::new(receiver)
     }
 
-    /// Stops the machine at its next `.await` (or between two states); awaiting it then
-    /// gives [`MachineError::Cancelled`].
+    /// Stops the machine at its next `.await` or before its next state, whichever comes
+    /// first; awaiting it then gives [`MachineError::Cancelled`].
     pub fn cancel(&self) {
+        self.shared.cancelled.store(true, Ordering::Release);
         self.task.abort();
     }
 

@@ -281,6 +281,7 @@ fn generated(model: &Machine<'_>, names: &Names) -> TokenStream {
     };
     let step = if is_async {
         quote! {
+            #[inline]
             fn __step(self, #object_param)
                 -> impl #private::Future<Output = #private::Step<Self>> + ::core::marker::Send + '_
             {
@@ -378,6 +379,7 @@ fn generated(model: &Machine<'_>, names: &Names) -> TokenStream {
             const GRAPH: &'static #private::Graph =
                 &#private::Graph::__new(#machine_name, &[#(#infos),*]);
 
+            #[inline]
             fn __index(&self) -> usize {
                 match self { #(#index_arms,)* }
             }
