@@ -51,6 +51,7 @@ use std::task::{Context, Poll};
 use futures::{FutureExt as _, Stream};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::handler::panic_message;
 
@@ -539,7 +540,11 @@ async fn drive<M: Machine>(
             }
         }
     };
-    match AssertUnwindSafe(machine).catch_unwind().await {
+    let span = tracing::debug_span!("coact::state", machine = M::GRAPH.machine);
+    match AssertUnwindSafe(machine.instrument(span))
+        .catch_unwind()
+        .await
+    {
         Ok(Some(output)) => Ok(output),
         Ok(None) => Err(MachineError::Cancelled {
             machine: M::GRAPH.machine,
@@ -760,5 +765,46 @@ impl Stream for Transitions {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static LOOP: Graph = Graph::__new(
+        "looping",
+        &[
+            StateInfo::__new("spin", &["spin", "stop"], true),
+            StateInfo::__new("stop", &[], false),
+            StateInfo::__new("orphan", &["stop"], false),
+        ],
+    );
+
+    #[test]
+    fn a_state_entered_only_by_itself_is_an_entry_point() {
+        assert_eq!(
+            LOOP.mermaid(),
+            "stateDiagram-v2\n    [*] --> spin\n    [*] --> orphan\n    spin --> spin\n    \
+             spin --> stop\n    stop --> [*]\n    orphan --> stop\n"
+        );
+        assert_eq!(
+            LOOP.dot(),
+            "digraph looping {\n    spin -> spin;\n    spin -> stop;\n    orphan -> stop;\n    \
+             stop [shape = doublecircle];\n}\n"
+        );
+    }
+
+    #[test]
+    fn checks_by_name() {
+        assert_eq!(LOOP.check("spin", "spin"), Ok(()));
+        assert!(matches!(
+            LOOP.check("stop", "spin"),
+            Err(TransitionError::Forbidden(e)) if e.allowed().is_empty()
+        ));
+        assert!(matches!(
+            LOOP.check("nowhere", "spin"),
+            Err(TransitionError::UnknownState { name, .. }) if name == "nowhere"
+        ));
     }
 }

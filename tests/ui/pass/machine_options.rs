@@ -1,5 +1,5 @@
 //! Arguments, other items beside the states, `Self` in signatures, a machine inside a
-//! function and a re-exported crate path all compile.
+//! function, a path-qualified `#[coact::state]` and a re-exported crate path all compile.
 
 mod reexport {
     pub use coact as renamed;
@@ -23,7 +23,7 @@ mod plant {
         if n < 10 { growing(n + 1) } else { done(n) }
     }
 
-    #[state]
+    #[coact::state]
     pub(crate) fn done(n: u32) -> u32 {
         n
     }
