@@ -8,6 +8,38 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Item, Type};
 
+/// The shape every attribute macro shares: parse the arguments and the item, then
+/// `expand` (which gets `None` for arguments that failed to parse, and then only checks
+/// the item). On any error the item is still emitted, after `fallback` has removed what
+/// only the macro can make sense of, next to every error at once.
+pub fn attribute<A: syn::parse::Parse>(
+    args: TokenStream,
+    item: TokenStream,
+    expand: impl FnOnce(Option<&A>, &Item) -> syn::Result<TokenStream>,
+    fallback: impl FnOnce(&mut Item),
+) -> TokenStream {
+    let args = syn::parse2::<A>(args);
+    let mut item = match syn::parse2::<Item>(item.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            let mut out = error.into_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let expanded = expand(args.as_ref().ok(), &item);
+    let (args_error, expanded) = match (args, expanded) {
+        (Ok(_), Ok(tokens)) => return tokens,
+        (args, expanded) => (args.err(), expanded.err()),
+    };
+    fallback(&mut item);
+    let mut out = item.to_token_stream();
+    for error in [args_error, expanded].into_iter().flatten() {
+        out.extend(error.into_compile_error());
+    }
+    out
+}
+
 /// Collects every error of a pass, so a user sees all of them in one build.
 #[derive(Default)]
 pub struct Errors(Option<syn::Error>);

@@ -7,7 +7,6 @@ mod expand;
 mod model;
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens as _;
 use syn::visit_mut::VisitMut;
 use syn::{ReturnType, Type};
 
@@ -15,28 +14,17 @@ use syn::{ReturnType, Type};
 /// without `-> _`, which only the macro can fill in), next to the errors, so that one
 /// mistake does not cascade.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args = syn::parse2::<crate::args::Args>(args);
-    let mut item = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(item) => item,
-        Err(error) => {
-            let mut out = error.into_compile_error();
-            out.extend(item);
-            return out;
-        }
-    };
-    let model = model::Machine::from_item(&item);
-    match (args, model) {
-        (Ok(args), Ok(model)) => expand::expand(&args, &model),
-        (args, model) => {
-            let errors: Vec<syn::Error> = [args.err(), model.err()].into_iter().flatten().collect();
-            Fallback.visit_item_mut(&mut item);
-            let mut out = item.to_token_stream();
-            for error in errors {
-                out.extend(error.into_compile_error());
-            }
-            out
-        }
-    }
+    crate::common::attribute(
+        args,
+        item,
+        |args: Option<&crate::args::Args>, item| {
+            let model = model::Machine::from_item(item)?;
+            Ok(args
+                .map(|args| expand::expand(args, &model))
+                .unwrap_or_default())
+        },
+        |item| Fallback.visit_item_mut(item),
+    )
 }
 
 /// `#[state]` outside a machine: explain where it belongs, and keep the item.
