@@ -116,7 +116,9 @@ pub use coact_macros::deferred_handler;
 ///
 /// States are free functions (in a module) or methods taking `&self` or `&mut self` (in
 /// an impl block; the machine owns the object), `fn` or `async fn`, with owned arguments.
-/// Other items in the module or impl block are left alone.
+/// Their futures must be `Send`, so that a machine can be spawned (the compiler's note
+/// then points at the value held across an `.await`). Other items in the module or impl
+/// block are left alone.
 ///
 /// # What it generates
 ///
