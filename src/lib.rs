@@ -195,12 +195,15 @@ pub use coact_macros::machine;
 /// it `#[state]` needs no import; used anywhere else it is a compile error.
 pub use coact_macros::state;
 
+pub use coact_runtime::access;
+pub use coact_runtime::access::{FirstReply, Ordered, KV};
 pub use coact_runtime::handler;
 pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
 pub use coact_runtime::state;
 
 /// The names most programs need: `use coact::prelude::*;`.
 pub mod prelude {
+    pub use crate::access::{FirstReply, Ordered, KV};
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
     pub use crate::{deferred_handler, machine};
 }
