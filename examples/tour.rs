@@ -10,6 +10,9 @@ mod deferred_manager;
 #[path = "flower.rs"]
 mod flower;
 
+#[path = "data_access.rs"]
+mod data_access;
+
 /// A lemming whose `kaboom` panics: the panic fails only that call.
 struct Lemming {
     jumps: u32,
@@ -59,6 +62,12 @@ async fn main() {
 
     heading("2. State machines: states are functions, undeclared transitions don't compile");
     flower::run().await;
+
+    heading("3. Concurrent data access: KV, Ordered, FirstReply");
+    // A failure here fails the tour (and CI, which runs it).
+    data_access::run()
+        .await
+        .expect("the data access example runs");
 
     println!("\nThe tour ends here; each later capability adds its part.");
 }
