@@ -32,13 +32,12 @@ use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroUsize;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::{FutureExt as _, Stream};
+use futures::Stream;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -93,14 +92,8 @@ impl<T: Send + 'static> Tasks<T> {
     }
 
     fn spawn(&mut self, work: impl Future<Output = T> + Send + 'static) -> usize {
-        self.spawn_entry(async move {
-            AssertUnwindSafe(work)
-                .catch_unwind()
-                .await
-                .map_err(|payload| EntryError::Panicked {
-                    message: panic_message(payload),
-                })
-        })
+        // A panic is caught by the task itself; `poll_done` reports it for this entry.
+        self.spawn_entry(async move { Ok(work.await) })
     }
 
     fn spawn_blocking(&mut self, work: impl FnOnce() -> T + Send + 'static) -> usize {
@@ -113,24 +106,38 @@ impl<T: Send + 'static> Tasks<T> {
     /// Spawns `entry` behind the limit and the timeout; returns its position.
     fn spawn_entry(&mut self, entry: impl Future<Output = Entry<T>> + Send + 'static) -> usize {
         let index = self.ids.len();
-        let limit = self.limit.clone();
-        let timeout = self.timeout;
-        let handle = self.set.spawn(async move {
-            // The semaphore is never closed, so `acquire` only fails if it were.
-            let _permit = match limit {
-                Some(limit) => limit.acquire_owned().await.ok(),
-                None => None,
-            };
-            let result = match timeout {
-                Some(after) => tokio::time::timeout(after, entry)
-                    .await
-                    .unwrap_or(Err(EntryError::TimedOut { after })),
-                None => entry.await,
-            };
-            (index, result)
-        });
+        let handle = if self.limit.is_none() && self.timeout.is_none() {
+            // The common case, as small a task as a bare `spawn`.
+            self.set.spawn(async move { (index, entry.await) })
+        } else {
+            let limit = self.limit.clone();
+            let timeout = self.timeout;
+            self.set.spawn(async move {
+                // The semaphore is never closed, so `acquire` only fails if it were.
+                let _permit = match limit {
+                    Some(limit) => limit.acquire_owned().await.ok(),
+                    None => None,
+                };
+                let result = match timeout {
+                    Some(after) => tokio::time::timeout(after, entry)
+                        .await
+                        .unwrap_or(Err(EntryError::TimedOut { after })),
+                    None => entry.await,
+                };
+                (index, result)
+            })
+        };
         self.ids.push(handle.id());
         index
+    }
+
+    /// The position of the task `id`. Ids come from a global counter and pushes are
+    /// sequential, so `ids` is sorted; the linear search is only a safety net.
+    fn position(&self, id: tokio::task::Id) -> Option<usize> {
+        self.ids
+            .binary_search(&id)
+            .ok()
+            .or_else(|| self.ids.iter().position(|known| *known == id))
     }
 
     /// The next entry to finish, in completion order; `None` when none is running.
@@ -139,9 +146,16 @@ impl<T: Send + 'static> Tasks<T> {
             None => Poll::Ready(None),
             Some(Ok((_, done))) => Poll::Ready(Some(done)),
             Some(Err(error)) => {
-                // Entries catch their own panics, so this is the runtime cancelling them.
-                let index = self.ids.iter().position(|id| *id == error.id());
-                Poll::Ready(index.map(|index| (index, Err(EntryError::Cancelled))))
+                let Some(index) = self.position(error.id()) else {
+                    return Poll::Ready(None);
+                };
+                let entry = match error.try_into_panic() {
+                    Ok(payload) => EntryError::Panicked {
+                        message: panic_message(payload),
+                    },
+                    Err(_) => EntryError::Cancelled,
+                };
+                Poll::Ready(Some((index, Err(entry))))
             }
         }
     }
@@ -329,15 +343,10 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
         {
             self.results[index] = Some(result);
         }
-        let mut results = std::mem::take(&mut self.results);
-        let entries = std::mem::take(&mut self.keys)
-            .into_iter()
-            .map(|(key, index)| {
-                let result = results[index].take().unwrap_or(Err(EntryError::Cancelled));
-                (key, result)
-            })
-            .collect();
-        Finished { entries }
+        Finished {
+            keys: std::mem::take(&mut self.keys),
+            results: std::mem::take(&mut self.results),
+        }
     }
 }
 
@@ -351,9 +360,10 @@ impl<K, V> fmt::Debug for KV<K, V> {
 }
 
 /// Every entry of a finished [`KV`].
-#[derive(Debug)]
 pub struct Finished<K, V> {
-    entries: HashMap<K, Entry<V>>,
+    keys: HashMap<K, usize>,
+    /// By position; `None` only for an entry the runtime dropped unreported.
+    results: Vec<Option<Entry<V>>>,
 }
 
 impl<K: Eq + Hash, V> Finished<K, V> {
@@ -363,7 +373,17 @@ impl<K: Eq + Hash, V> Finished<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.entries.get(key)
+        let index = *self.keys.get(key)?;
+        self.results[index].as_ref()
+    }
+
+    /// Each key with its entry, in no particular order.
+    fn drain(self) -> impl Iterator<Item = (K, Entry<V>)> {
+        let mut results = self.results;
+        self.keys.into_iter().map(move |(key, index)| {
+            let entry = results[index].take().unwrap_or(Err(EntryError::Cancelled));
+            (key, entry)
+        })
     }
 
     /// The values, if every entry succeeded: a plain map for templates and serde.
@@ -372,9 +392,9 @@ impl<K: Eq + Hash, V> Finished<K, V> {
     ///
     /// [`Failures`], with the entries that failed and the values of those that did not.
     pub fn into_map(self) -> Result<HashMap<K, V>, Failures<K, V>> {
-        let mut values = HashMap::with_capacity(self.entries.len());
+        let mut values = HashMap::with_capacity(self.keys.len());
         let mut failed = Vec::new();
-        for (key, entry) in self.entries {
+        for (key, entry) in self.drain() {
             match entry {
                 Ok(value) => {
                     values.insert(key, value);
@@ -394,7 +414,15 @@ impl<K: Eq + Hash, V> Finished<K, V> {
 
     /// Every entry, failed or not.
     pub fn into_entries(self) -> HashMap<K, Entry<V>> {
-        self.entries
+        self.drain().collect()
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Finished<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.keys.iter().map(|(key, &index)| (key, &self.results[index])))
+            .finish()
     }
 }
 
