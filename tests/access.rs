@@ -353,3 +353,30 @@ async fn ten_thousand_entries_none_lost() {
     seen.sort_unstable();
     assert_eq!(seen, (0..10_000).collect::<Vec<_>>());
 }
+
+#[tokio::test(start_paused = true)]
+async fn first_after_some_replies_were_read_and_empty_collections() {
+    let mut fr = FirstReply::new();
+    for latency in [1_u64, 2, 3] {
+        fr.push(async move {
+            sleep(Duration::from_millis(latency)).await;
+            latency
+        });
+    }
+    assert_eq!(fr.next().await, Some((0, Ok(1))));
+    assert_eq!(fr.len(), 2);
+    assert_eq!(fr.first().await, Some((1, Ok(2))));
+
+    assert_eq!(FirstReply::<u8>::new().first().await, None);
+    let nothing = FirstReply::<Result<u8, ()>>::new().first_ok().await;
+    assert_eq!(
+        nothing,
+        Err(AllFailed {
+            failures: Vec::new()
+        })
+    );
+    assert!(Ordered::<u8>::new().all().await.is_empty());
+    let empty = KV::<&str, u8>::with_capacity(4);
+    assert!(empty.is_empty());
+    assert!(empty.finish().await.into_map().unwrap().is_empty());
+}

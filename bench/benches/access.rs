@@ -145,6 +145,18 @@ fn first(c: &mut Criterion) {
             first
         });
     });
+    group.bench_function("futures_unordered_of_join_handles_first_then_abort", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut results: FuturesUnordered<_> = (0..ENTRIES)
+                .map(|x| tokio::spawn(async move { Ok::<_, ()>(work(x).await) }))
+                .collect();
+            let first = results.next().await.unwrap().unwrap().unwrap();
+            for task in results.iter() {
+                task.abort();
+            }
+            first
+        });
+    });
     group.bench_function("select_ok_in_place", |b| {
         b.to_async(&rt).iter(|| async {
             let futures: Vec<_> = (0..ENTRIES)
@@ -162,7 +174,8 @@ fn kv(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ENTRIES));
     group.bench_function("coact_kv", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut kv = KV::new();
+            // Both sides size their map up front.
+            let mut kv = KV::with_capacity(ENTRIES as usize);
             for x in 0..ENTRIES {
                 kv.put(x, work(x)).unwrap();
             }

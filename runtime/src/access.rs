@@ -37,9 +37,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::Stream;
+use futures::stream::FuturesUnordered;
+use futures::{Stream, StreamExt as _};
 use tokio::sync::Semaphore;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 use crate::handler::panic_message;
 
@@ -69,8 +70,14 @@ pub enum EntryError {
 pub type Entry<T> = Result<T, EntryError>;
 
 /// The tasks of one collection, each tagged with its position.
+///
+/// `JoinHandle`s rather than a `JoinSet`: the same cost to run and collect, and much
+/// cheaper to cancel once the first reply is in (see BENCHMARKS.md). New handles wait in
+/// `spawned` until the collection is first read: reading them all moves them into a
+/// `FuturesUnordered`, while waiting for the first reply only polls them in place.
 struct Tasks<T> {
-    set: JoinSet<(usize, Entry<T>)>,
+    spawned: Vec<JoinHandle<(usize, Entry<T>)>>,
+    running: FuturesUnordered<JoinHandle<(usize, Entry<T>)>>,
     /// Task ids in push order, to tag a task the runtime cancelled.
     ids: Vec<tokio::task::Id>,
     limit: Option<Arc<Semaphore>>,
@@ -80,7 +87,8 @@ struct Tasks<T> {
 impl<T: Send + 'static> Tasks<T> {
     fn new() -> Self {
         Self {
-            set: JoinSet::new(),
+            spawned: Vec::new(),
+            running: FuturesUnordered::new(),
             ids: Vec::new(),
             limit: None,
             timeout: None,
@@ -108,11 +116,11 @@ impl<T: Send + 'static> Tasks<T> {
         let index = self.ids.len();
         let handle = if self.limit.is_none() && self.timeout.is_none() {
             // The common case, as small a task as a bare `spawn`.
-            self.set.spawn(async move { (index, entry.await) })
+            tokio::spawn(async move { (index, entry.await) })
         } else {
             let limit = self.limit.clone();
             let timeout = self.timeout;
-            self.set.spawn(async move {
+            tokio::spawn(async move {
                 // The semaphore is never closed, so `acquire` only fails if it were.
                 let _permit = match limit {
                     Some(limit) => limit.acquire_owned().await.ok(),
@@ -128,6 +136,7 @@ impl<T: Send + 'static> Tasks<T> {
             })
         };
         self.ids.push(handle.id());
+        self.spawned.push(handle);
         index
     }
 
@@ -142,26 +151,68 @@ impl<T: Send + 'static> Tasks<T> {
 
     /// The next entry to finish, in completion order; `None` when none is running.
     fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
-        match std::task::ready!(self.set.poll_join_next_with_id(cx)) {
+        if !self.spawned.is_empty() {
+            self.running.extend(self.spawned.drain(..));
+        }
+        match std::task::ready!(self.running.poll_next_unpin(cx)) {
             None => Poll::Ready(None),
-            Some(Ok((_, done))) => Poll::Ready(Some(done)),
-            Some(Err(error)) => {
-                let Some(index) = self.position(error.id()) else {
-                    return Poll::Ready(None);
-                };
+            Some(joined) => Poll::Ready(self.joined(joined)),
+        }
+    }
+
+    /// Like `poll_done`, for a caller that wants one entry and then drops the rest:
+    /// entries never read yet are polled where they are, as `select_ok` does.
+    fn poll_any(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
+        if !self.running.is_empty() || self.spawned.is_empty() {
+            return self.poll_done(cx);
+        }
+        for i in 0..self.spawned.len() {
+            if let Poll::Ready(joined) = Pin::new(&mut self.spawned[i]).poll(cx) {
+                drop(self.spawned.swap_remove(i));
+                return Poll::Ready(self.joined(joined));
+            }
+        }
+        Poll::Pending
+    }
+
+    /// A finished task's entry, tagged with its position.
+    fn joined(
+        &self,
+        joined: Result<(usize, Entry<T>), tokio::task::JoinError>,
+    ) -> Option<(usize, Entry<T>)> {
+        match joined {
+            Ok(done) => Some(done),
+            Err(error) => {
+                let index = self.position(error.id())?;
                 let entry = match error.try_into_panic() {
                     Ok(payload) => EntryError::Panicked {
                         message: panic_message(payload),
                     },
                     Err(_) => EntryError::Cancelled,
                 };
-                Poll::Ready(Some((index, Err(entry))))
+                Some((index, Err(entry)))
             }
         }
     }
 
     fn limit(&mut self, limit: NonZeroUsize) {
         self.limit = Some(Arc::new(Semaphore::new(limit.get())));
+    }
+}
+
+impl<T> Tasks<T> {
+    /// How many entries are running or waiting to be read.
+    fn len(&self) -> usize {
+        self.spawned.len() + self.running.len()
+    }
+}
+
+impl<T> Drop for Tasks<T> {
+    /// No entry outlives its collection: dropping a `JoinHandle` would only detach it.
+    fn drop(&mut self) {
+        for task in self.spawned.iter().chain(self.running.iter()) {
+            task.abort();
+        }
     }
 }
 
@@ -246,6 +297,15 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
             tasks: Tasks::new(),
             keys: HashMap::new(),
             results: Vec::new(),
+        }
+    }
+
+    /// An empty collection with room for `capacity` keys before it reallocates.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            tasks: Tasks::new(),
+            keys: HashMap::with_capacity(capacity),
+            results: Vec::with_capacity(capacity),
         }
     }
 
@@ -354,7 +414,7 @@ impl<K, V> fmt::Debug for KV<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KV")
             .field("entries", &self.keys.len())
-            .field("running", &self.tasks.set.len())
+            .field("running", &self.tasks.len())
             .finish_non_exhaustive()
     }
 }
@@ -421,7 +481,11 @@ impl<K: Eq + Hash, V> Finished<K, V> {
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Finished<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
-            .entries(self.keys.iter().map(|(key, &index)| (key, &self.results[index])))
+            .entries(
+                self.keys
+                    .iter()
+                    .map(|(key, &index)| (key, &self.results[index])),
+            )
             .finish()
     }
 }
@@ -594,14 +658,14 @@ impl<T: Send + 'static> FirstReply<T> {
         self.tasks.spawn_blocking(work)
     }
 
-    /// How many entries are still running.
+    /// How many entries have not been read yet (running, or finished and waiting).
     pub fn len(&self) -> usize {
-        self.tasks.set.len()
+        self.tasks.len()
     }
 
-    /// Whether no entry is running.
+    /// Whether every entry has been read.
     pub fn is_empty(&self) -> bool {
-        self.tasks.set.is_empty()
+        self.tasks.len() == 0
     }
 
     /// How many entries were pushed in all.
@@ -612,7 +676,7 @@ impl<T: Send + 'static> FirstReply<T> {
     /// The first entry to finish, successful or not, with its position; the others are
     /// cancelled. `None` if nothing was pushed.
     pub async fn first(mut self) -> Option<(usize, Entry<T>)> {
-        std::future::poll_fn(|cx| self.tasks.poll_done(cx)).await
+        std::future::poll_fn(|cx| self.tasks.poll_any(cx)).await
     }
 }
 
@@ -643,7 +707,7 @@ impl<U: Send + 'static, E: Send + 'static> FirstReply<Result<U, E>> {
     /// [`AllFailed`] when every entry failed (or nothing was pushed).
     pub async fn first_ok(mut self) -> Result<(usize, U), AllFailed<E>> {
         let mut failures = Vec::new();
-        while let Some((index, entry)) = std::future::poll_fn(|cx| self.tasks.poll_done(cx)).await {
+        while let Some((index, entry)) = std::future::poll_fn(|cx| self.tasks.poll_any(cx)).await {
             match entry {
                 Ok(Ok(value)) => return Ok((index, value)),
                 Ok(Err(error)) => failures.push((index, Failure::Returned(error))),
@@ -662,14 +726,14 @@ impl<T: Send + 'static> Stream for FirstReply<T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.tasks.set.len(), Some(self.tasks.set.len()))
+        (self.tasks.len(), Some(self.tasks.len()))
     }
 }
 
 impl<T> fmt::Debug for FirstReply<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FirstReply")
-            .field("running", &self.tasks.set.len())
+            .field("running", &self.tasks.len())
             .finish_non_exhaustive()
     }
 }
