@@ -15,7 +15,7 @@ use std::hint::black_box;
 use coact::access::{FirstReply, Ordered, KV};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures::stream::{FuturesOrdered, FuturesUnordered};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use tokio::task::JoinSet;
 
 const ENTRIES: u64 = 10_000;
@@ -121,6 +121,15 @@ fn first(c: &mut Criterion) {
             results.first_ok().await.unwrap().1
         });
     });
+    group.bench_function("coact_first", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut results = FirstReply::new();
+            for x in 0..ENTRIES {
+                results.push(work(x));
+            }
+            results.first().await.unwrap().1.unwrap()
+        });
+    });
     group.bench_function("join_set_first_then_drop", |b| {
         b.to_async(&rt).iter(|| async {
             let mut set = JoinSet::new();
@@ -139,6 +148,27 @@ fn first(c: &mut Criterion) {
                 .collect();
             let (first, _rest) = futures::future::select_ok(handles).await.unwrap();
             // Like the others, the losers are cancelled.
+            for abort in aborts {
+                abort.abort();
+            }
+            first
+        });
+    });
+    group.bench_function("select_ok_of_join_handles_fallible", |b| {
+        // The work `coact_first_ok` does: each entry returns a `Result`, and a failed
+        // entry (here none) or a failed task would be skipped.
+        b.to_async(&rt).iter(|| async {
+            let handles: Vec<_> = (0..ENTRIES)
+                .map(|x| tokio::spawn(async move { Ok::<_, ()>(work(x).await) }))
+                .collect();
+            let aborts: Vec<_> = handles
+                .iter()
+                .map(tokio::task::JoinHandle::abort_handle)
+                .collect();
+            let fallible = handles
+                .into_iter()
+                .map(|handle| handle.map(|joined| joined.map_err(|_| ()).and_then(|entry| entry)));
+            let (first, _rest) = futures::future::select_ok(fallible).await.unwrap();
             for abort in aborts {
                 abort.abort();
             }
