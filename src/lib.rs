@@ -40,6 +40,18 @@
 //!
 //! See the [`handler`] module for the owner's options (whitelists, bounded mailboxes,
 //! stopping) and [`CallError`] for what can fail.
+//!
+//! ## State machines: undeclared transitions fail to compile
+//!
+//! Put [`#[machine]`](macro@machine) on a module of state functions or an impl block of
+//! state methods and mark each with `#[state(transitions_to = …)]`; a state enters the
+//! next by returning it, `growing()`. The [`state`](mod@state) module runs machines inline or as
+//! observable, cancellable tasks.
+//!
+//! ## Concurrent data access
+//!
+//! [`KV`], [`Ordered`] and [`FirstReply`] (in [`access`]) run several fetches at once and
+//! give their results by name, in push order, or first-come.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
