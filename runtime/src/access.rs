@@ -673,7 +673,8 @@ impl<T: Send + 'static> FirstReply<T> {
         self.tasks.pushed()
     }
 
-    /// The first entry to finish, successful or not, with its position; the others are
+    /// The first entry to finish, successful or not, with its position (if several have
+    /// finished by the time it looks, the earliest pushed of them); the others are
     /// cancelled. `None` if nothing was pushed.
     pub async fn first(mut self) -> Option<(usize, Entry<T>)> {
         std::future::poll_fn(|cx| self.tasks.poll_any(cx)).await
