@@ -211,6 +211,7 @@ pub use coact_runtime::access;
 pub use coact_runtime::access::{FirstReply, Ordered, KV};
 pub use coact_runtime::handler;
 pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
+pub use coact_runtime::identity;
 pub use coact_runtime::state;
 
 /// The names most programs need: `use coact::prelude::*;`.

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod handler;
+pub mod identity;
 pub mod state;
 
 /// Items used by macro-generated code. Not a public API.

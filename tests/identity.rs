@@ -1,0 +1,351 @@
+//! `coact::identity::Cache`: identity, single-flight, retention, invalidation, statistics.
+
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use coact::identity::{Cache, LoadError, Retention, Shared, Stats};
+use tokio::sync::{Barrier, Notify};
+
+#[derive(Debug, PartialEq)]
+struct User {
+    id: u32,
+    name: String,
+}
+
+/// A data source that counts its queries.
+#[derive(Clone, Default)]
+struct Source {
+    queries: Arc<AtomicUsize>,
+}
+
+impl Source {
+    async fn load(&self, id: u32) -> Result<Option<User>, String> {
+        self.queries.fetch_add(1, Ordering::SeqCst);
+        tokio::task::yield_now().await;
+        match id {
+            0 => Err("the database is down".to_owned()),
+            1..=99 => Ok(Some(User {
+                id,
+                name: format!("user {id}"),
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    fn queries(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+}
+
+fn users() -> Cache<u32, Shared<User>, String> {
+    Cache::new(Retention::Weak)
+}
+
+#[tokio::test]
+async fn same_key_same_instance_and_shared_changes() {
+    let (cache, source) = (users(), Source::default());
+    let a = cache.get_or_load(1, || source.load(1)).await.unwrap();
+    let b = cache.get_or_load(1, || source.load(1)).await.unwrap();
+    assert!(Shared::ptr_eq(&a, &b));
+    assert!(Arc::ptr_eq(a.as_arc(), b.as_arc()));
+    a.write().name = "Steve".to_owned();
+    assert_eq!(b.read().name, "Steve");
+    assert_eq!(source.queries(), 1);
+    let other = cache.get_or_load(2, || source.load(2)).await.unwrap();
+    assert!(!Shared::ptr_eq(&a, &other));
+}
+
+#[tokio::test]
+async fn no_data_no_instance_and_nothing_cached() {
+    let (cache, source) = (users(), Source::default());
+    assert_eq!(
+        cache
+            .get_or_load(500, || source.load(500))
+            .await
+            .unwrap_err(),
+        LoadError::NotFound
+    );
+    assert_eq!(
+        cache
+            .get_or_load(500, || source.load(500))
+            .await
+            .unwrap_err(),
+        LoadError::NotFound
+    );
+    assert_eq!(source.queries(), 2, "the loader is asked again");
+    assert!(cache.is_empty());
+}
+
+#[tokio::test]
+async fn errors_are_returned_never_cached() {
+    let (cache, source) = (users(), Source::default());
+    let Err(LoadError::Failed(error)) = cache.get_or_load(0, || source.load(0)).await else {
+        panic!("the loader's error is returned");
+    };
+    assert_eq!(*error, "the database is down");
+    assert!(cache.get_or_load(0, || source.load(0)).await.is_err());
+    assert_eq!(source.queries(), 2);
+    assert_eq!(cache.stats().load_errors, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_misses_load_once() {
+    let cache = users();
+    let loads = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(Notify::new());
+    let start = Arc::new(Barrier::new(1_000));
+    let mut tasks = Vec::new();
+    for _ in 0..1_000 {
+        let (cache, loads, release, start) = (
+            cache.clone(),
+            Arc::clone(&loads),
+            Arc::clone(&release),
+            Arc::clone(&start),
+        );
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            cache
+                .get_or_load(7, || async move {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    release.notified().await; // held until every caller is waiting
+                    Ok(Some(User {
+                        id: 7,
+                        name: "seven".to_owned(),
+                    }))
+                })
+                .await
+        }));
+    }
+    // Every caller is a miss once they have all asked; then let the one load finish.
+    while cache.stats().misses < 1_000 {
+        tokio::task::yield_now().await;
+    }
+    release.notify_one();
+    let mut handles = Vec::new();
+    for task in tasks {
+        handles.push(task.await.unwrap().unwrap());
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    assert!(handles.iter().all(|h| Shared::ptr_eq(h, &handles[0])));
+    assert_eq!(cache.stats().loads, 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_loader_hands_over_to_a_waiter() {
+    let cache = users();
+    let started = Arc::new(Notify::new());
+    let leader = {
+        let (cache, started) = (cache.clone(), Arc::clone(&started));
+        tokio::spawn(async move {
+            cache
+                .get_or_load(3, || async move {
+                    started.notify_one();
+                    std::future::pending::<Result<Option<User>, String>>().await
+                })
+                .await
+        })
+    };
+    started.notified().await;
+    let waiter = {
+        let cache = cache.clone();
+        tokio::spawn(async move {
+            cache
+                .get_or_load(3, || async {
+                    Ok(Some(User {
+                        id: 3,
+                        name: "three".to_owned(),
+                    }))
+                })
+                .await
+        })
+    };
+    // The waiter is waiting on the leader's load; cancel the leader.
+    while cache.stats().misses < 2 {
+        tokio::task::yield_now().await;
+    }
+    leader.abort();
+    assert!(leader.await.unwrap_err().is_cancelled());
+    let user = waiter.await.unwrap().unwrap();
+    assert_eq!(user.read().name, "three");
+    assert_eq!(cache.stats().loads, 2);
+}
+
+#[tokio::test]
+async fn a_panicking_loader_fails_every_waiter_then_reloads_cleanly() {
+    let cache = users();
+    let release = Arc::new(Notify::new());
+    let leader = {
+        let (cache, release) = (cache.clone(), Arc::clone(&release));
+        tokio::spawn(async move {
+            cache
+                .get_or_load(4, || async move {
+                    release.notified().await;
+                    panic!("the driver crashed")
+                })
+                .await
+        })
+    };
+    let waiter = {
+        let cache = cache.clone();
+        tokio::spawn(async move { cache.get_or_load(4, || async { Ok(None) }).await })
+    };
+    while cache.stats().misses < 2 {
+        tokio::task::yield_now().await;
+    }
+    release.notify_one();
+    let crashed = LoadError::Panicked {
+        message: "the driver crashed".to_owned(),
+    };
+    assert_eq!(leader.await.unwrap().unwrap_err(), crashed);
+    assert_eq!(waiter.await.unwrap().unwrap_err(), crashed);
+    // Nothing poisoned: the next call loads afresh.
+    let user = cache
+        .get_or_load(4, || async {
+            Ok(Some(User {
+                id: 4,
+                name: "four".to_owned(),
+            }))
+        })
+        .await
+        .unwrap();
+    assert_eq!(user.read().id, 4);
+}
+
+/// Counts its drops, to see values actually freed.
+struct Tracked(Arc<AtomicUsize>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn weak_retention_frees_the_entry_with_its_last_handle() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let cache: Cache<u8, Arc<Tracked>> = Cache::new(Retention::Weak);
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    let a = cache.get_or_load(1, tracked).await.unwrap();
+    let b = cache.get_or_load(1, tracked).await.unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(cache.len(), 1);
+    drop(a);
+    assert_eq!(cache.len(), 1, "a handle still lives");
+    drop(b);
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "freed with its last handle"
+    );
+    assert_eq!(cache.len(), 0);
+    let again = cache.get_or_load(1, tracked).await.unwrap();
+    assert_eq!(cache.stats().loads, 2);
+    drop(again);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ttl_expires_and_frees_entries() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let ttl = Retention::Keep {
+        ttl: Some(Duration::from_secs(10)),
+        capacity: None,
+    };
+    let cache: Cache<u8, Arc<Tracked>> = Cache::new(ttl);
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    drop(cache.get_or_load(1, tracked).await.unwrap());
+    assert_eq!(dropped.load(Ordering::SeqCst), 0, "the map keeps it");
+    tokio::time::advance(Duration::from_secs(9)).await;
+    drop(cache.get_or_load(1, tracked).await.unwrap());
+    assert_eq!(cache.stats().loads, 1);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    cache.purge();
+    assert_eq!(dropped.load(Ordering::SeqCst), 1, "freed, not only hidden");
+    assert_eq!(cache.stats().evictions, 1);
+    drop(cache.get_or_load(1, tracked).await.unwrap());
+    assert_eq!(cache.stats().loads, 2);
+}
+
+#[tokio::test]
+async fn capacity_evicts_the_least_recently_used() {
+    let keep = Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(2),
+    };
+    let cache: Cache<u8, Arc<u8>> = Cache::new(keep);
+    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    cache.get_or_load(1, load(1)).await.unwrap();
+    cache.get_or_load(2, load(2)).await.unwrap();
+    cache.get_or_load(1, load(1)).await.unwrap(); // 1 is now more recent than 2
+    cache.get_or_load(3, load(3)).await.unwrap(); // evicts 2
+    assert_eq!(cache.len(), 2);
+    assert_eq!(cache.stats().evictions, 1);
+    cache.get_or_load(1, load(1)).await.unwrap();
+    cache.get_or_load(3, load(3)).await.unwrap();
+    assert_eq!(cache.stats().loads, 3, "1 and 3 stayed");
+    cache.get_or_load(2, load(2)).await.unwrap();
+    assert_eq!(cache.stats().loads, 4, "2 was evicted");
+}
+
+#[tokio::test]
+async fn forget_and_clear() {
+    let (cache, source) = (
+        Cache::<u32, Shared<User>, String>::new(Retention::FOREVER),
+        Source::default(),
+    );
+    for id in 1..=3 {
+        cache.get_or_load(id, || source.load(id)).await.unwrap();
+    }
+    assert!(cache.forget(&2));
+    assert!(!cache.forget(&2));
+    assert_eq!(cache.len(), 2);
+    cache.get_or_load(2, || source.load(2)).await.unwrap();
+    assert_eq!(source.queries(), 4);
+    cache.clear();
+    assert!(cache.is_empty());
+    cache.get_or_load(1, || source.load(1)).await.unwrap();
+    assert_eq!(source.queries(), 5);
+}
+
+#[tokio::test]
+async fn stats_are_exact() {
+    let (cache, source) = (
+        Cache::<u32, Shared<User>, String>::new(Retention::FOREVER),
+        Source::default(),
+    );
+    let _a = cache.get_or_load(1, || source.load(1)).await; // miss, load
+    let _b = cache.get_or_load(1, || source.load(1)).await; // hit
+    let _c = cache.get_or_load(1, || source.load(1)).await; // hit
+    let _d = cache.get_or_load(500, || source.load(500)).await; // miss, load, not found
+    let _e = cache.get_or_load(0, || source.load(0)).await; // miss, load, error
+    let _f = cache.get_or_load(2, || source.load(2)).await; // miss, load
+    let Stats {
+        hits,
+        misses,
+        loads,
+        not_found,
+        load_errors,
+        evictions,
+        size,
+        ..
+    } = cache.stats();
+    assert_eq!(
+        (hits, misses, loads, not_found, load_errors, evictions, size),
+        (2, 4, 4, 1, 1, 0, 2)
+    );
+}
+
+#[tokio::test]
+async fn memoized_values_are_arcs() {
+    let renders = Arc::new(AtomicUsize::new(0));
+    let pages: Cache<&str, Arc<String>> = Cache::new(Retention::FOREVER);
+    let render = || async {
+        renders.fetch_add(1, Ordering::SeqCst);
+        Ok(Some("<html>home</html>".to_owned()))
+    };
+    let first = pages.get_or_load("/", render).await.unwrap();
+    let second = pages.get_or_load("/", render).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    assert_eq!(renders.load(Ordering::SeqCst), 1);
+}
