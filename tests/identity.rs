@@ -39,7 +39,27 @@ impl Source {
     }
 }
 
-fn users() -> Cache<u32, Shared<User>, String> {
+type Users = Cache<u32, Shared<User>, String>;
+type Loaded = Result<Shared<User>, LoadError<String>>;
+
+fn user(id: u32, name: &str) -> Result<Option<User>, String> {
+    Ok(Some(User {
+        id,
+        name: name.to_owned(),
+    }))
+}
+
+/// `cache.get_or_load(key, load)` as its own task.
+fn spawn_get<F, Fut>(cache: &Users, key: u32, load: F) -> tokio::task::JoinHandle<Loaded>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Option<User>, String>> + Send + 'static,
+{
+    let cache = cache.clone();
+    tokio::spawn(async move { cache.get_or_load(key, load).await })
+}
+
+fn users() -> Users {
     Cache::new(Retention::Weak)
 }
 
@@ -110,10 +130,7 @@ async fn a_thousand_concurrent_misses_load_once() {
                 .get_or_load(7, || async move {
                     loads.fetch_add(1, Ordering::SeqCst);
                     release.notified().await; // held until every caller is waiting
-                    Ok(Some(User {
-                        id: 7,
-                        name: "seven".to_owned(),
-                    }))
+                    user(7, "seven")
                 })
                 .await
         }));
@@ -137,30 +154,14 @@ async fn a_cancelled_loader_hands_over_to_a_waiter() {
     let cache = users();
     let started = Arc::new(Notify::new());
     let leader = {
-        let (cache, started) = (cache.clone(), Arc::clone(&started));
-        tokio::spawn(async move {
-            cache
-                .get_or_load(3, || async move {
-                    started.notify_one();
-                    std::future::pending::<Result<Option<User>, String>>().await
-                })
-                .await
+        let started = Arc::clone(&started);
+        spawn_get(&cache, 3, || async move {
+            started.notify_one();
+            std::future::pending().await
         })
     };
     started.notified().await;
-    let waiter = {
-        let cache = cache.clone();
-        tokio::spawn(async move {
-            cache
-                .get_or_load(3, || async {
-                    Ok(Some(User {
-                        id: 3,
-                        name: "three".to_owned(),
-                    }))
-                })
-                .await
-        })
-    };
+    let waiter = spawn_get(&cache, 3, || async { user(3, "three") });
     // The waiter is waiting on the leader's load; cancel the leader.
     while cache.stats().misses < 2 {
         tokio::task::yield_now().await;
@@ -177,20 +178,13 @@ async fn a_panicking_loader_fails_every_waiter_then_reloads_cleanly() {
     let cache = users();
     let release = Arc::new(Notify::new());
     let leader = {
-        let (cache, release) = (cache.clone(), Arc::clone(&release));
-        tokio::spawn(async move {
-            cache
-                .get_or_load(4, || async move {
-                    release.notified().await;
-                    panic!("the driver crashed")
-                })
-                .await
+        let release = Arc::clone(&release);
+        spawn_get(&cache, 4, || async move {
+            release.notified().await;
+            panic!("the driver crashed")
         })
     };
-    let waiter = {
-        let cache = cache.clone();
-        tokio::spawn(async move { cache.get_or_load(4, || async { Ok(None) }).await })
-    };
+    let waiter = spawn_get(&cache, 4, || async { Ok(None) });
     while cache.stats().misses < 2 {
         tokio::task::yield_now().await;
     }
@@ -201,16 +195,11 @@ async fn a_panicking_loader_fails_every_waiter_then_reloads_cleanly() {
     assert_eq!(leader.await.unwrap().unwrap_err(), crashed);
     assert_eq!(waiter.await.unwrap().unwrap_err(), crashed);
     // Nothing poisoned: the next call loads afresh.
-    let user = cache
-        .get_or_load(4, || async {
-            Ok(Some(User {
-                id: 4,
-                name: "four".to_owned(),
-            }))
-        })
+    let four = cache
+        .get_or_load(4, || async { user(4, "four") })
         .await
         .unwrap();
-    assert_eq!(user.read().id, 4);
+    assert_eq!(four.read().id, 4);
 }
 
 /// Counts its drops, to see values actually freed.

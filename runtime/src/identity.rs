@@ -531,7 +531,8 @@ where
             ..
         } = self.inner.retention
         {
-            while self.ready_count() > capacity.get() {
+            // `map.len()` bounds the count of ready entries: count only when it may exceed.
+            while self.inner.map.len() > capacity.get() && self.ready_count() > capacity.get() {
                 if !self.evict_least_recent() {
                     break;
                 }
