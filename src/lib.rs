@@ -48,6 +48,14 @@
 //! next by returning it, `growing()`. The [`state`](mod@state) module runs machines inline or as
 //! observable, cancellable tasks.
 //!
+//! ## Identity maps and memoization
+//!
+//! Put [`#[identity_cached]`](identity_cached) on an `async fn` that loads a value by its
+//! arguments: the same key gives the very same instance ([`identity::Shared`]), loaded
+//! once however many callers ask at the same time; no data, no instance. With `memoize`,
+//! any function's result is cached by its arguments. The [`identity`] module has the cache
+//! itself: retention (weak, TTL, capacity), invalidation and statistics.
+//!
 //! ## Concurrent data access
 //!
 //! [`KV`], [`Ordered`] and [`FirstReply`] (in [`access`]) run several fetches at once and
@@ -111,6 +119,111 @@
 /// # }
 /// ```
 pub use coact_macros::deferred_handler;
+
+/// Caches an `async fn` by its arguments: an identity map (the same key gives the very
+/// same instance, loaded once) or a memoized function.
+///
+/// ```
+/// use coact::identity::{LoadError, Shared};
+/// use coact::identity_cached;
+///
+/// #[derive(Debug)]
+/// pub struct User { pub id: u32, pub name: String }
+///
+/// /// Loads a user; `Ok(None)` when there is none.
+/// #[identity_cached]
+/// async fn user(id: u32) -> Result<Option<User>, std::io::Error> {
+///     Ok((id < 100).then(|| User { id, name: format!("user {id}") }))
+/// }
+///
+/// /// Rendered once, then served from the cache for a minute.
+/// #[identity_cached(memoize, ttl = 60s)]
+/// async fn homepage() -> String {
+///     "<html>…</html>".to_owned()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), LoadError<std::io::Error>> {
+/// let a: Shared<User> = user(1).await?;
+/// let b = user(1).await?;
+/// assert!(Shared::ptr_eq(&a, &b));               // the very same instance
+/// a.write().name = "Steve".to_owned();
+/// assert_eq!(b.read().name, "Steve");             // seen through every handle
+/// assert!(matches!(user(500).await, Err(LoadError::NotFound))); // no data, no instance
+/// assert_eq!(user_cache().stats().loads, 2);
+///
+/// let page: std::sync::Arc<String> = homepage().await;
+/// assert!(std::sync::Arc::ptr_eq(&page, &homepage().await));
+/// # Ok(()) }
+/// ```
+///
+/// # What it generates
+///
+/// For `async fn user(db: &Db, id: u32) -> R`:
+///
+/// - `async fn user(db: &Db, id: u32)` with the same attributes and visibility, which
+///   looks the key up in the cache and runs the original body only on a miss. Concurrent
+///   misses for one key run the body once (single-flight); if the caller running it is
+///   cancelled, a waiting caller runs it instead.
+/// - `fn user_cache() -> &'static Cache<K, H, E>`, with the same visibility: the
+///   [`identity::Cache`] behind it, for [`forget`](identity::Cache::forget),
+///   [`clear`](identity::Cache::clear) and [`stats`](identity::Cache::stats).
+///
+/// The handle `H` is [`identity::Shared<T>`] for an identity map (read and write through
+/// any handle, every handle sees the change) and `Arc<T>` with `memoize` (read-only).
+///
+/// # What the function may return
+///
+/// The macro reads the declared return type and keeps "no data" and errors out of the
+/// cache: nothing but a value is ever cached.
+///
+/// | the body returns | callers get |
+/// |---|---|
+/// | `Result<Option<T>, E>` | `Result<H, LoadError<E>>`; `Ok(None)` is [`LoadError::NotFound`](identity::LoadError::NotFound) |
+/// | `Result<T, E>` | `Result<H, LoadError<E>>` |
+/// | `Option<T>` | `Option<H>`; `None` is not cached |
+/// | `T` | `H` |
+///
+/// With a `Result`, a panic of the body reaches every waiting caller as
+/// [`LoadError::Panicked`](identity::LoadError::Panicked); without one, it resumes as a
+/// panic in each of them, as a call would have panicked. Either way nothing is poisoned:
+/// the next call runs the body afresh. `?` and `return` in the body mean what they mean in
+/// any function returning the declared type. Write `Result` with both of its arguments
+/// (`Result<T, MyError>`, not an alias such as `io::Result<T>`), so the macro sees it.
+///
+/// # Keys
+///
+/// The key is made of every argument, or of those named by `key = [...]` (leave out a
+/// database pool, say). Key arguments are plain names (`id: u32`) of owned types, cloned
+/// into the key, or references `&T`, stored as `T::to_owned()` (`&str` as `String`). Key
+/// types must be `Eq + Hash + Clone + Send + Sync + 'static`; the compiler names the bound
+/// a type misses at the argument. An identity map needs at least one key argument.
+///
+/// # Arguments
+///
+/// - `memoize`: cache the function's value behind an `Arc` (default: an identity map of
+///   [`identity::Shared`] handles).
+/// - `weak`: keep an entry while some handle to it lives ([`identity::Retention::Weak`]).
+///   The default for identity maps, as in the seed: the same instance while anyone uses it.
+/// - `ttl = 30s`: keep each entry for this long after its load; a whole number with `ms`,
+///   `s`, `min` or `h`, or an expression of type `Duration` (`ttl = CONFIG_TTL`).
+/// - `capacity = 1000`: keep at most this many entries, evicting the least recently used.
+///
+///   With `ttl` or `capacity` the cache holds its entries itself; `memoize` alone keeps
+///   them until forgotten.
+/// - `key = id` or `key = [tenant, id]`: the arguments the key is made of.
+/// - `crate = path`: where the `coact` crate is (default `::coact`).
+///
+/// # Errors at compile time
+///
+/// A non-`async` or generic function, `self`, a missing or unnameable return type
+/// (`impl Trait`, a borrowed value), `Result` written as a one-argument alias, pattern,
+/// `&mut` or borrowed key arguments, an identity map without key, and unknown, repeated or
+/// ill-typed arguments (`ttl = "ten"`, `capacity = 0`, `weak` with `ttl`) are each
+/// reported at the offending span.
+///
+/// The attribute goes on free functions (in any module or function body), not on
+/// functions in an `impl` block: the cache and its accessor are items next to the function.
+pub use coact_macros::identity_cached;
 
 /// Turns an inline module of state functions, or an inherent impl block of state methods,
 /// into a state machine whose undeclared transitions fail to compile.
@@ -218,7 +331,8 @@ pub use coact_runtime::state;
 pub mod prelude {
     pub use crate::access::{FirstReply, Ordered, KV};
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
-    pub use crate::{deferred_handler, machine};
+    pub use crate::identity::{LoadError, Shared};
+    pub use crate::{deferred_handler, identity_cached, machine};
 }
 
 // The README's examples are compiled and run as doc tests.

@@ -9,12 +9,20 @@ use proc_macro::TokenStream;
 mod args;
 mod common;
 mod handler;
+mod identity;
 mod machine;
 
 /// Turns an inherent impl block into a deferred handler; see `coact::deferred_handler`.
 #[proc_macro_attribute]
 pub fn deferred_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     handler::expand(args.into(), item.into()).into()
+}
+
+/// Caches an `async fn` by its arguments: an identity map or a memoized function; see
+/// `coact::identity_cached`.
+#[proc_macro_attribute]
+pub fn identity_cached(args: TokenStream, item: TokenStream) -> TokenStream {
+    identity::expand(args.into(), item.into()).into()
 }
 
 /// Turns an inline module of state functions, or an inherent impl block of state methods,

@@ -47,6 +47,9 @@ use tokio::time::Instant;
 
 use crate::handler::panic_message;
 
+#[doc(hidden)]
+pub mod generated;
+
 /// How long a cache keeps what it loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

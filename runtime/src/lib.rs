@@ -20,6 +20,7 @@ pub mod __private {
         ReportOther, Started, SyncProxy,
     };
     pub use crate::handler::{CallError, Handle};
+    pub use crate::identity::generated as identity;
     pub use crate::state::{Graph, Machine, Next, StateInfo, StateMarker, Step, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
