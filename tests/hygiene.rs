@@ -82,6 +82,44 @@ mod hygiene {
     }
 }
 
+/// Cached functions, every return shape, inside `no_implicit_prelude`.
+mod cached {
+    #![no_implicit_prelude]
+
+    shadow_std!();
+
+    #[::coact::identity_cached(key = id)]
+    pub async fn user(
+        prefix: &str,
+        id: u32,
+    ) -> ::core::result::Result<::core::option::Option<::std::string::String>, u8> {
+        if id == 0 {
+            return ::core::result::Result::Err(1);
+        }
+        ::core::result::Result::Ok(::core::option::Option::Some(::std::format!("{prefix}{id}")))
+    }
+
+    #[::coact::identity_cached(memoize, ttl = 1s, capacity = 4)]
+    pub async fn double(n: u64, label: &str) -> ::core::result::Result<u64, u8> {
+        let _ = label;
+        ::core::result::Result::Ok(n * 2)
+    }
+
+    #[::coact::identity_cached(memoize, ttl = ::core::time::Duration::from_secs(1))]
+    pub async fn even(n: u64) -> ::core::option::Option<u64> {
+        if n % 2 == 0 {
+            ::core::option::Option::Some(n)
+        } else {
+            ::core::option::Option::None
+        }
+    }
+
+    #[::coact::identity_cached(memoize, weak)]
+    pub async fn page() -> ::std::string::String {
+        ::std::borrow::ToOwned::to_owned("<html></html>")
+    }
+}
+
 mod machines {
     shadow_std!();
 
@@ -147,6 +185,16 @@ async fn generated_machines_are_hygienic() {
     let counted =
         coact::state::run(&mut counter, machines::CounterState::Counting { left: 2 }).await;
     assert_eq!(counted, Ok(3));
+}
+
+#[tokio::test]
+async fn generated_caches_are_hygienic() {
+    assert_eq!(*cached::user("u", 1).await.unwrap().read(), "u1");
+    assert!(cached::user("u", 0).await.is_err());
+    assert_eq!(*cached::double(2, "x").await.unwrap(), 4);
+    assert_eq!(cached::even(3).await, None);
+    assert_eq!(*cached::page().await, "<html></html>");
+    assert_eq!(cached::user_cache().stats().loads, 2);
 }
 
 #[tokio::test]

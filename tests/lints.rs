@@ -122,6 +122,79 @@ fn record(state: &plant::PlantState) {
     assert_eq!(coact::state::Machine::name(state), "flowering");
 }
 
+/// Cached functions, public and private, of every return shape.
+pub mod cached {
+    use std::fmt;
+
+    /// A user of the lint wall.
+    #[derive(Debug)]
+    pub struct User {
+        /// Its name.
+        pub name: String,
+    }
+
+    /// Why a user could not be loaded.
+    #[derive(Debug)]
+    pub struct Unavailable;
+
+    impl fmt::Display for Unavailable {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("unavailable")
+        }
+    }
+
+    impl std::error::Error for Unavailable {}
+
+    /// Loads a user by id.
+    ///
+    /// # Errors
+    ///
+    /// When the source is unavailable.
+    #[coact::identity_cached(key = id)]
+    pub async fn user(source: &str, id: u32) -> Result<Option<User>, Unavailable> {
+        if source.is_empty() {
+            return Err(Unavailable);
+        }
+        Ok((id > 0).then(|| User {
+            name: format!("{source}/{id}"),
+        }))
+    }
+
+    /// A page rendered once a minute.
+    #[coact::identity_cached(memoize, ttl = 1min, capacity = 16)]
+    pub async fn page(path: &str) -> String {
+        format!("<html>{path}</html>")
+    }
+
+    #[coact::identity_cached(memoize)]
+    async fn even(n: u64) -> Option<u64> {
+        (n % 2 == 0).then_some(n)
+    }
+
+    #[coact::identity_cached(memoize, weak)]
+    pub(crate) async fn parsed(text: String) -> Result<u64, std::num::ParseIntError> {
+        text.parse()
+    }
+
+    /// Uses the private ones.
+    pub async fn private_ones() -> (Option<u64>, usize) {
+        let even = even(4).await.map(|n| *n);
+        (even, even_cache().stats().size)
+    }
+}
+
+#[tokio::test]
+async fn lint_wall_caches_run() {
+    let ada = cached::user("db", 1).await.unwrap();
+    assert_eq!(ada.read().name, "db/1");
+    assert!(cached::user("", 2).await.is_err());
+    assert_eq!(*cached::page("/").await, "<html>/</html>");
+    assert_eq!(cached::private_ones().await, (Some(4), 1));
+    assert_eq!(*cached::parsed("7".to_owned()).await.unwrap(), 7);
+    assert_eq!(cached::user_cache().stats().loads, 2);
+    assert!(cached::page_cache().forget(&"/".to_owned()));
+}
+
 /// A private machine of methods.
 #[derive(Debug, Default)]
 struct Door {

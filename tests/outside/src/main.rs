@@ -33,8 +33,19 @@ mod plant {
     }
 }
 
+/// The seed's user: same id, same instance.
+#[identity_cached]
+async fn user(id: u32) -> Option<String> {
+    (id < 10).then(|| format!("user {id}"))
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let a = user(1).await.expect("user 1 exists");
+    let b = user(1).await.expect("user 1 exists");
+    assert!(coact::identity::Shared::ptr_eq(&a, &b));
+    println!("outside: {} loaded once", a.read());
+
     let ending = coact::state::spawn(plant::PlantState::Flowering { is_eaten: false })
         .await
         .expect("the plant lives its life");

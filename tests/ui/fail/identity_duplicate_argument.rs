@@ -1,0 +1,6 @@
+#[coact::identity_cached(memoize, ttl = 5s, ttl = 10s)]
+async fn page() -> String {
+    String::new()
+}
+
+fn main() {}

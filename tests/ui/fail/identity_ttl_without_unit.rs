@@ -1,0 +1,6 @@
+#[coact::identity_cached(memoize, ttl = 10)]
+async fn page() -> String {
+    String::new()
+}
+
+fn main() {}
