@@ -13,6 +13,12 @@ mod flower;
 #[path = "data_access.rs"]
 mod data_access;
 
+#[path = "identity_users.rs"]
+mod identity_users;
+
+#[path = "cached_homepage.rs"]
+mod cached_homepage;
+
 /// A lemming whose `kaboom` panics: the panic fails only that call.
 struct Lemming {
     jumps: u32,
@@ -68,6 +74,14 @@ async fn main() {
     data_access::run()
         .await
         .expect("the data access example runs");
+
+    heading("4. Identity maps and memoization: #[identity_cached]");
+    identity_users::tour()
+        .await
+        .expect("the identity map example runs");
+    cached_homepage::tour()
+        .await
+        .expect("the cached homepage example runs");
 
     println!("\nThe tour ends here; each later capability adds its part.");
 }
