@@ -204,13 +204,18 @@ pub use coact_macros::deferred_handler;
 ///   [`identity::Shared`] handles).
 /// - `weak`: keep an entry while some handle to it lives ([`identity::Retention::Weak`]).
 ///   The default for identity maps, as in the seed: the same instance while anyone uses it.
+///   It shares instances and concurrent loads, but caches nothing between uses: once the
+///   last handle is dropped (at the end of a web request, say) the next call loads again.
+///   A server that wants to save loads across requests adds `ttl` or `capacity`.
 /// - `ttl = 30s`: keep each entry for this long after its load; a whole number with `ms`,
 ///   `s`, `min` or `h`, or an expression of type `Duration` (`ttl = CONFIG_TTL`).
 /// - `capacity = 1000`: keep at most this many entries, evicting the least recently used.
 ///
 ///   With `ttl` or `capacity` the cache holds its entries itself; `memoize` alone keeps
 ///   them until forgotten.
-/// - `key = id` or `key = [tenant, id]`: the arguments the key is made of.
+/// - `key = id` or `key = [tenant, id]`: the arguments the key is made of; with
+///   `memoize`, `key = []` caches one value whatever the arguments (a page rendered from
+///   an application state passed in).
 /// - `crate = path`: where the `coact` crate is (default `::coact`).
 ///
 /// # Errors at compile time
@@ -220,6 +225,11 @@ pub use coact_macros::deferred_handler;
 /// `&mut` or borrowed key arguments, an identity map without key, and unknown, repeated or
 /// ill-typed arguments (`ttl = "ten"`, `capacity = 0`, `weak` with `ttl`) are each
 /// reported at the offending span.
+///
+/// The cache is one per function, for the whole process: every caller shares it,
+/// whatever the arguments left out of the key. If the caller running a load is cancelled,
+/// a waiting caller runs the body again; work the first one handed to another thread
+/// (`spawn_blocking`) still finishes there, unread.
 ///
 /// The attribute goes on free functions (in any module or function body), not on
 /// functions in an `impl` block: the cache and its accessor are items next to the function.

@@ -338,3 +338,17 @@ async fn memoized_values_are_arcs() {
     assert!(Arc::ptr_eq(&first, &second));
     assert_eq!(renders.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_loader_error_is_the_source_of_the_load_error() {
+    use std::error::Error as _;
+    let cache: Cache<u8, Arc<u8>, std::io::Error> = Cache::new(Retention::FOREVER);
+    let error = cache
+        .get_or_load(1, || async {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "disk gone"))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "the loader failed: disk gone");
+    assert_eq!(error.source().unwrap().to_string(), "disk gone");
+}

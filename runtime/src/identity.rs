@@ -83,9 +83,10 @@ pub enum LoadError<E> {
     /// the loader again.
     #[error("no data for this key")]
     NotFound,
-    /// The loader failed; every caller waiting for that load gets the same error.
+    /// The loader failed; every caller waiting for that load gets the same error, shared
+    /// (`Arc::try_unwrap` takes it back when no other caller holds it).
     #[error("the loader failed: {0}")]
-    Failed(Arc<E>),
+    Failed(#[source] Arc<E>),
     /// The loader panicked; nothing is poisoned and the next call loads afresh.
     #[error("the loader panicked: {message}")]
     Panicked {
