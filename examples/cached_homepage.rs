@@ -177,7 +177,7 @@ pub async fn run() -> Result<(), Error> {
     println!("  page: {}", first.body);
 
     println!("  an editor publishes: homepage_cache().clear()");
-    homepage_cache().clear();
+    homepage_cache().clear().await;
     let start = Instant::now();
     let burst: Vec<_> = (0..5).map(|_| tokio::spawn(get_home(addr))).collect();
     let mut times = Vec::new();

@@ -216,6 +216,13 @@ pub use coact_macros::deferred_handler;
 /// - `key = id` or `key = [tenant, id]`: the arguments the key is made of; with
 ///   `memoize`, `key = []` caches one value whatever the arguments (a page rendered from
 ///   an application state passed in).
+/// - `redis = TIER` (feature `redis`): share loaded values and invalidations with other
+///   processes through Redis; `TIER` is an expression giving an [`identity::RedisTier`]
+///   (or a reference to one, such as a `static LazyLock<RedisTier>`), evaluated once, on
+///   first use. Keys and values must then be `Serialize + DeserializeOwned`.
+/// - `namespace = "catalog:products"` and `version = 2`, with `redis`: where the values
+///   live in Redis (default: the function's path, version 1). Processes share values
+///   only under the same namespace and version. See [`identity::Cache::with_redis`].
 /// - `crate = path`: where the `coact` crate is (default `::coact`).
 ///
 /// # Errors at compile time

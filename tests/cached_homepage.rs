@@ -32,7 +32,7 @@ async fn the_homepage_is_rendered_once_and_again_only_after_a_clear() {
     assert!(first.contains("This is now prebuilt"), "{first}");
     assert_eq!(site.renders(), 1);
 
-    homepage_cache().clear();
+    homepage_cache().clear().await;
     let burst: Vec<_> = (0..10)
         .map(|_| tokio::spawn(body_of_home(server.addr())))
         .collect();

@@ -286,12 +286,12 @@ async fn forget_and_clear() {
     for id in 1..=3 {
         cache.get_or_load(id, || source.load(id)).await.unwrap();
     }
-    assert!(cache.forget(&2));
-    assert!(!cache.forget(&2));
+    assert!(cache.forget(&2).await);
+    assert!(!cache.forget(&2).await);
     assert_eq!(cache.len(), 2);
     cache.get_or_load(2, || source.load(2)).await.unwrap();
     assert_eq!(source.queries(), 4);
-    cache.clear();
+    cache.clear().await;
     assert!(cache.is_empty());
     cache.get_or_load(1, || source.load(1)).await.unwrap();
     assert_eq!(source.queries(), 5);
@@ -345,7 +345,10 @@ async fn a_loader_error_is_the_source_of_the_load_error() {
     let cache: Cache<u8, Arc<u8>, std::io::Error> = Cache::new(Retention::FOREVER);
     let error = cache
         .get_or_load(1, || async {
-            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "disk gone"))
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "disk gone",
+            ))
         })
         .await
         .unwrap_err();

@@ -88,7 +88,7 @@ async fn weak_by_default_and_the_accessor_invalidates() {
     drop(a);
     assert_eq!(pet_cache().len(), 0, "freed with its last handle");
     let b = pet(7).await;
-    assert!(pet_cache().forget(&7));
+    assert!(pet_cache().forget(&7).await);
     assert!(!Shared::ptr_eq(&b, &pet(7).await));
     assert_eq!(pet_cache().stats().loads, 3);
 }
@@ -136,8 +136,12 @@ async fn memoized_by_every_argument_including_borrowed_ones() {
     assert!(Arc::ptr_eq(&a, &b));
     assert_eq!(*c, "fr: hello Ada");
     assert_eq!(CALLS.load(Ordering::SeqCst), 2);
-    assert!(greeting_cache().forget(&("en".to_owned(), "Ada".to_owned())));
-    greeting_cache().clear();
+    assert!(
+        greeting_cache()
+            .forget(&("en".to_owned(), "Ada".to_owned()))
+            .await
+    );
+    greeting_cache().clear().await;
     assert!(greeting_cache().is_empty());
 }
 

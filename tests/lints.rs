@@ -192,7 +192,7 @@ async fn lint_wall_caches_run() {
     assert_eq!(cached::private_ones().await, (Some(4), 1));
     assert_eq!(*cached::parsed("7".to_owned()).await.unwrap(), 7);
     assert_eq!(cached::user_cache().stats().loads, 2);
-    assert!(cached::page_cache().forget(&"/".to_owned()));
+    assert!(cached::page_cache().forget(&"/".to_owned()).await);
 }
 
 /// A private machine of methods.

@@ -49,6 +49,11 @@ use crate::handler::panic_message;
 
 #[doc(hidden)]
 pub mod generated;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisTier, TierError};
 
 /// How long a cache keeps what it loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +130,8 @@ impl<E> PartialEq for LoadError<E> {
 pub struct Stats {
     /// Calls answered from the map.
     pub hits: u64,
-    /// Calls that found no live entry: they loaded, or waited for a load in flight.
+    /// Calls that found no live entry: they loaded (or read the shared tier), or waited
+    /// for a load in flight.
     pub misses: u64,
     /// Loader runs.
     pub loads: u64,
@@ -137,6 +143,14 @@ pub struct Stats {
     pub evictions: u64,
     /// Live entries now.
     pub size: usize,
+    /// Misses answered from the shared tier instead of the loader (`redis` feature).
+    pub tier_hits: u64,
+    /// Operations on the shared tier that could not use it: it failed, timed out, was
+    /// skipped during the cool-down after a failure, or held a value this program cannot
+    /// read. Each lookup among them was answered by the loader (`redis` feature).
+    pub tier_errors: u64,
+    /// Invalidations received from other processes and applied (`redis` feature).
+    pub remote_invalidations: u64,
 }
 
 /// What a [`Cache`] hands out for a loaded value: a cheap, cloneable pointer to it.
@@ -259,16 +273,68 @@ struct Inner<K, H: Handle, E> {
     /// Inserts since the last sweep of dead and expired entries.
     since_sweep: AtomicUsize,
     counters: Counters,
+    /// The shared second tier, if the cache was put on one.
+    #[cfg(feature = "redis")]
+    tier: std::sync::OnceLock<Box<dyn redis::SecondTier<K, H::Value>>>,
 }
 
 #[derive(Default)]
 struct Counters {
-    hits: AtomicU64,
+    /// Written by every hit, so split by thread: threads hitting at once do not all
+    /// write one cache line.
+    hits: Striped,
     misses: AtomicU64,
     loads: AtomicU64,
     not_found: AtomicU64,
     load_errors: AtomicU64,
     evictions: AtomicU64,
+    tier_hits: AtomicU64,
+    tier_errors: AtomicU64,
+    remote_invalidations: AtomicU64,
+}
+
+/// How many cache lines the hit counter is split over.
+const STRIPES: usize = 8;
+
+/// A counter split over `STRIPES` cache lines, each thread adding to its own; exact, as
+/// every increment lands in exactly one stripe and the total is their sum.
+#[derive(Default)]
+struct Striped([Padded; STRIPES]);
+
+/// One counter on a cache line (and its prefetch neighbour) of its own.
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+impl Striped {
+    fn add_one(&self) {
+        self.0[stripe()].0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn sum(&self) -> u64 {
+        self.0
+            .iter()
+            .map(|stripe| stripe.0.load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+/// This thread's stripe: threads take stripes in turn the first time they count.
+fn stripe() -> usize {
+    use std::cell::Cell;
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    STRIPE.with(|stripe| {
+        let mut index = stripe.get();
+        if index == usize::MAX {
+            index = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            stripe.set(index);
+        }
+        index
+    })
 }
 
 enum Slot<H: Handle, E> {
@@ -331,6 +397,8 @@ where
                 flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
                 counters: Counters::default(),
+                #[cfg(feature = "redis")]
+                tier: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -392,7 +460,7 @@ where
             ready.used.store(tick, Ordering::Relaxed);
         }
         drop(slot);
-        self.inner.counters.hits.fetch_add(1, Ordering::Relaxed);
+        self.inner.counters.hits.add_one();
         Some(value)
     }
 
@@ -455,10 +523,32 @@ where
             key: Some(key),
             flight,
         };
-        self.inner.counters.loads.fetch_add(1, Ordering::Relaxed);
-        let loaded = AssertUnwindSafe(async move { load().await })
-            .catch_unwind()
-            .await;
+        let (inner, key) = (&*self.inner, guard.key.as_ref());
+        let loaded = AssertUnwindSafe(async move {
+            #[cfg(feature = "redis")]
+            if let (Some(tier), Some(key)) = (inner.tier.get(), key) {
+                if let Some(value) = tier.get(key).await {
+                    inner.counters.tier_hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(value));
+                }
+            }
+            inner.counters.loads.fetch_add(1, Ordering::Relaxed);
+            let loaded = load().await;
+            #[cfg(feature = "redis")]
+            if let (Ok(Some(value)), Some(tier), Some(key)) = (&loaded, inner.tier.get(), key) {
+                // Before the callers get it, so another process asking after them reads it.
+                let ttl = match inner.retention {
+                    Retention::Keep { ttl, .. } => ttl,
+                    Retention::Weak => None,
+                };
+                tier.put(key, value, ttl).await;
+            }
+            #[cfg(not(feature = "redis"))]
+            let _ = key;
+            loaded
+        })
+        .catch_unwind()
+        .await;
         let key = guard.key.take();
         let flight = Arc::clone(&guard.flight);
         drop(guard);
@@ -612,14 +702,36 @@ where
     }
 
     /// Removes `key`'s entry; a load in flight still answers its callers but is not
-    /// cached. Returns whether there was an entry.
-    pub fn forget(&self, key: &K) -> bool {
+    /// cached. Returns whether there was a local entry.
+    ///
+    /// On a shared tier it also deletes the key from Redis and tells the other processes,
+    /// before it returns; if Redis is unreachable, that is logged and counted in
+    /// [`Stats::tier_errors`], and the other processes keep their copies.
+    pub async fn forget(&self, key: &K) -> bool {
+        let removed = self.forget_local(key);
+        #[cfg(feature = "redis")]
+        if let Some(tier) = self.inner.tier.get() {
+            tier.invalidate(Some(key)).await;
+        }
+        removed
+    }
+
+    /// Removes every entry; on a shared tier, from Redis and every process too (see
+    /// [`forget`](Self::forget)).
+    pub async fn clear(&self) {
+        self.clear_local();
+        #[cfg(feature = "redis")]
+        if let Some(tier) = self.inner.tier.get() {
+            tier.invalidate(None).await;
+        }
+    }
+
+    fn forget_local(&self, key: &K) -> bool {
         let removed = self.inner.map.remove(key);
         removed.is_some()
     }
 
-    /// Removes every entry.
-    pub fn clear(&self) {
+    fn clear_local(&self) {
         let mut freed = Vec::new();
         self.inner.map.retain(|_, slot| {
             freed.push(std::mem::replace(slot, Slot::Vacated));
@@ -643,13 +755,16 @@ where
     pub fn stats(&self) -> Stats {
         let counters = &self.inner.counters;
         Stats {
-            hits: counters.hits.load(Ordering::Relaxed),
+            hits: counters.hits.sum(),
             misses: counters.misses.load(Ordering::Relaxed),
             loads: counters.loads.load(Ordering::Relaxed),
             not_found: counters.not_found.load(Ordering::Relaxed),
             load_errors: counters.load_errors.load(Ordering::Relaxed),
             evictions: counters.evictions.load(Ordering::Relaxed),
             size: self.len(),
+            tier_hits: counters.tier_hits.load(Ordering::Relaxed),
+            tier_errors: counters.tier_errors.load(Ordering::Relaxed),
+            remote_invalidations: counters.remote_invalidations.load(Ordering::Relaxed),
         }
     }
 }

@@ -10,9 +10,13 @@ mod kw {
     syn::custom_keyword!(ttl);
     syn::custom_keyword!(capacity);
     syn::custom_keyword!(key);
+    syn::custom_keyword!(redis);
+    syn::custom_keyword!(namespace);
+    syn::custom_keyword!(version);
 }
 
-const EXPECTED: &str = "expected one of `memoize`, `weak`, `ttl`, `capacity`, `key`, `crate`";
+const EXPECTED: &str = "expected one of `memoize`, `weak`, `ttl`, `capacity`, `key`, `redis`, \
+                        `namespace`, `version`, `crate`";
 
 /// Every argument, each at most once; the spans of the keys are kept for the checks that
 /// involve two of them.
@@ -27,6 +31,10 @@ pub struct Args {
     pub capacity: Option<(Span, LitInt)>,
     /// The arguments the key is made of; `None`: all of them.
     pub key: Option<(Span, Vec<Ident>)>,
+    /// The shared tier: an expression giving a `RedisTier` (or a reference to one).
+    pub redis: Option<(Span, Box<Expr>)>,
+    pub namespace: Option<(Span, syn::LitStr)>,
+    pub version: Option<(Span, LitInt)>,
     pub krate: Option<Path>,
 }
 
@@ -74,6 +82,60 @@ impl Parse for Args {
                 expect_eq(input, key.span, "`key = id` or `key = [tenant, id]`")?;
                 let names = parse_key(input)?;
                 set(&mut args.key, key.span, (key.span, names), "key")?;
+            } else if lookahead.peek(kw::redis) {
+                let key: kw::redis = input.parse()?;
+                expect_eq(
+                    input,
+                    key.span,
+                    "`redis = TIER`, an expression giving a `RedisTier`",
+                )?;
+                let tier: Expr = input.parse()?;
+                set(
+                    &mut args.redis,
+                    key.span,
+                    (key.span, Box::new(tier)),
+                    "redis",
+                )?;
+            } else if lookahead.peek(kw::namespace) {
+                let key: kw::namespace = input.parse()?;
+                expect_eq(input, key.span, "`namespace = \"users\"`")?;
+                let lit: Lit = input.parse()?;
+                let Lit::Str(namespace) = lit else {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "expected a string, as in `namespace = \"users\"`",
+                    ));
+                };
+                if namespace.value().is_empty() {
+                    return Err(syn::Error::new(
+                        namespace.span(),
+                        "a namespace cannot be empty",
+                    ));
+                }
+                set(
+                    &mut args.namespace,
+                    key.span,
+                    (key.span, namespace),
+                    "namespace",
+                )?;
+            } else if lookahead.peek(kw::version) {
+                let key: kw::version = input.parse()?;
+                expect_eq(input, key.span, "`version = 2`")?;
+                let lit: Lit = input.parse()?;
+                let version = match lit {
+                    Lit::Int(int)
+                        if int.base10_parse::<u32>().is_ok() && int.suffix().is_empty() =>
+                    {
+                        int
+                    }
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "expected a version number, as in `version = 2`",
+                        ))
+                    }
+                };
+                set(&mut args.version, key.span, (key.span, version), "version")?;
             } else if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
                 expect_eq(input, key.span, "`crate = ::my_crate::coact`")?;

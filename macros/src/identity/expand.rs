@@ -64,6 +64,35 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
         .map(|error| quote_spanned!(error.span()=> #private::assert_error::<#error>();));
 
     let retention = retention(args, &private);
+    let new_cache = quote!(#krate::identity::Cache::new(#retention));
+    let (new_cache, shared_checks) = match &args.redis {
+        None => (new_cache, TokenStream::new()),
+        Some((_, tier)) => {
+            let namespace = args.namespace.as_ref().map_or_else(
+                || {
+                    quote!(::core::concat!(
+                        ::core::module_path!(),
+                        "::",
+                        ::core::stringify!(#name)
+                    ))
+                },
+                |(_, namespace)| quote!(#namespace),
+            );
+            let version = args
+                .version
+                .as_ref()
+                .map_or_else(|| quote!(1), |(_, version)| quote!(#version));
+            let tier = quote_spanned!(tier.span()=> &(#tier));
+            let checks = model.keys.iter().zip(&key_types).map(
+                |(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_shared::<#ty>();),
+            );
+            let value_check = quote_spanned!(value.span()=> #private::assert_shared::<#value>(););
+            (
+                quote!(#private::with_redis(#new_cache, #tier, #namespace, #version)),
+                quote!(#(#checks)* #value_check),
+            )
+        }
+    };
     let output = model.output;
     let (returns, adapt, finish) = match model.shape {
         Shape::Plain => (handle.clone(), quote!(plain), quote!(#private::value)),
@@ -98,9 +127,10 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
                 #(#key_checks)*
                 #value_check
                 #error_check
+                #shared_checks
             };
             static CACHE: ::std::sync::LazyLock<#cache_type> =
-                ::std::sync::LazyLock::new(|| #krate::identity::Cache::new(#retention));
+                ::std::sync::LazyLock::new(|| #new_cache);
             &CACHE
         }
 

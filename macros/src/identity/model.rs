@@ -133,6 +133,19 @@ impl<'a> Cached<'a> {
             );
         }
         if let Some(args) = args {
+            if args.redis.is_none() {
+                for (span, name) in [
+                    (args.namespace.as_ref().map(|(span, _)| *span), "namespace"),
+                    (args.version.as_ref().map(|(span, _)| *span), "version"),
+                ] {
+                    if let Some(span) = span {
+                        errors.push(
+                            span,
+                            format!("`{name}` names values in the shared tier: it goes with `redis = …`"),
+                        );
+                    }
+                }
+            }
             if let Some(weak) = args.weak {
                 if args.ttl.is_some() || args.capacity.is_some() {
                     errors.push(

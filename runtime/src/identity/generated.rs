@@ -71,3 +71,43 @@ pub const fn assert_value<V: Send + Sync + 'static>() {}
 
 /// A loader's error is handed to every caller waiting for the load, on any thread.
 pub const fn assert_error<E: Send + Sync + 'static>() {}
+
+/// Puts a cache on the shared tier named by `redis = …`.
+#[cfg(feature = "redis")]
+pub fn with_redis<K, H, E>(
+    cache: Cache<K, H, E>,
+    tier: &super::RedisTier,
+    namespace: &str,
+    version: u32,
+) -> Cache<K, H, E>
+where
+    K: Eq + Hash + Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    H: super::Handle + Send + Sync + 'static,
+    H::Value: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    H::Weak: Send + Sync,
+    E: Send + Sync + 'static,
+{
+    cache.with_redis(tier, namespace, version)
+}
+
+/// Keys and values in the shared tier are written and read as JSON.
+#[cfg(feature = "redis")]
+pub const fn assert_shared<T: serde::Serialize + serde::de::DeserializeOwned>() {}
+
+/// Without the `redis` feature there is no tier to put a cache on.
+#[cfg(not(feature = "redis"))]
+#[diagnostic::on_unimplemented(
+    message = "`#[identity_cached(redis = …)]` needs the `redis` feature of coact",
+    label = "enable it: `coact = { version = \"…\", features = [\"redis\"] }`"
+)]
+pub trait RedisFeature {}
+
+/// Without the `redis` feature: an error that says to enable it.
+#[cfg(not(feature = "redis"))]
+pub fn with_redis<C, T: RedisFeature + ?Sized>(cache: C, _tier: &T, _: &str, _: u32) -> C {
+    cache
+}
+
+/// Without the `redis` feature, the error is [`with_redis`]'s.
+#[cfg(not(feature = "redis"))]
+pub const fn assert_shared<T: ?Sized>() {}
