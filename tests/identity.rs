@@ -355,3 +355,31 @@ async fn a_loader_error_is_the_source_of_the_load_error() {
     assert_eq!(error.to_string(), "the loader failed: disk gone");
     assert_eq!(error.source().unwrap().to_string(), "disk gone");
 }
+
+#[tokio::test]
+async fn a_large_capacity_evicts_the_least_recent_in_batches() {
+    let keep = Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(1_600),
+    };
+    let cache: Cache<u32, Arc<u32>> = Cache::new(keep);
+    let load = |n: u32| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    for n in 0..1_600 {
+        cache.get_or_load(n, load(n)).await.unwrap();
+    }
+    // 0..100 become the most recently used.
+    for n in 0..100 {
+        cache.get_or_load(n, load(n)).await.unwrap();
+    }
+    cache.get_or_load(1_600, load(1_600)).await.unwrap();
+    // One over capacity: a batch of 1_600 / 16 = 100 goes, the least recent: 100..200.
+    assert_eq!(cache.stats().evictions, 100);
+    assert_eq!(cache.len(), 1_501);
+    let loads = cache.stats().loads;
+    for n in (0..100).chain(200..1_601) {
+        cache.get_or_load(n, load(n)).await.unwrap();
+    }
+    assert_eq!(cache.stats().loads, loads, "the recent ones stayed");
+    cache.get_or_load(150, load(150)).await.unwrap();
+    assert_eq!(cache.stats().loads, loads + 1, "150 was evicted");
+}

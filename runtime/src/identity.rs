@@ -63,7 +63,10 @@ pub enum Retention {
     /// reference, and the value is freed with its last handle.
     Weak,
     /// The map holds entries itself, each for at most `ttl` after it was loaded (`None`:
-    /// no limit) and, with `capacity`, evicting the least recently used entry beyond it.
+    /// no limit) and, with `capacity`, at most that many: beyond it, the least recently
+    /// used entries are evicted, a batch of `capacity / 16` (at least one) at a time, so
+    /// that eviction costs O(1) per insert, amortized; the map then holds between 15/16
+    /// of its capacity and its capacity.
     Keep {
         /// How long an entry stays after its load.
         ttl: Option<Duration>,
@@ -625,10 +628,15 @@ where
             ..
         } = self.inner.retention
         {
+            let capacity = capacity.get();
             // `map.len()` bounds the count of ready entries: count only when it may exceed.
-            while self.inner.map.len() > capacity.get() && self.ready_count() > capacity.get() {
-                if !self.evict_least_recent() {
-                    break;
+            if self.inner.map.len() > capacity {
+                let ready = self.ready_count();
+                if ready > capacity {
+                    // A batch beyond the excess, so that the next scans come only after as
+                    // many inserts: eviction costs O(1) per insert, amortized.
+                    let batch = (capacity / 16).max(1);
+                    self.evict_least_recent(ready - capacity + batch - 1);
                 }
             }
         }
@@ -642,32 +650,38 @@ where
             .count()
     }
 
-    fn evict_least_recent(&self) -> bool {
-        let oldest = self
+    /// Evicts the `count` least recently used ready entries, in two scans of the map.
+    fn evict_least_recent(&self, count: usize) {
+        let mut used: Vec<u64> = self
             .inner
             .map
             .iter()
             .filter_map(|slot| match slot.value() {
-                Slot::Ready(ready) => {
-                    Some((ready.used.load(Ordering::Relaxed), slot.key().clone()))
-                }
+                Slot::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
                 _ => None,
             })
-            .min_by_key(|(used, _)| *used);
-        let Some((_, key)) = oldest else { return false };
-        let removed = self
-            .inner
-            .map
-            .remove_if(&key, |_, slot| matches!(slot, Slot::Ready(_)));
-        let evicted = removed.is_some();
-        if evicted {
-            self.inner
-                .counters
-                .evictions
-                .fetch_add(1, Ordering::Relaxed);
+            .collect();
+        if used.is_empty() || count == 0 {
+            return;
         }
-        drop(removed);
-        evicted
+        let nth = count.min(used.len()) - 1;
+        let (_, &mut threshold, _) = used.select_nth_unstable(nth);
+        let mut left = count;
+        let mut freed = Vec::new();
+        self.inner.map.retain(|_, slot| match slot {
+            Slot::Ready(ready) if left > 0 && ready.used.load(Ordering::Relaxed) <= threshold => {
+                left -= 1;
+                freed.push(std::mem::replace(slot, Slot::Vacated));
+                false
+            }
+            _ => true,
+        });
+        self.inner
+            .counters
+            .evictions
+            .fetch_add((count - left) as u64, Ordering::Relaxed);
+        // Values are dropped here, outside the shards' locks.
+        drop(freed);
     }
 
     /// Removes entries whose value is gone (weak) or expired (TTL), freeing them.
