@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -214,6 +214,8 @@ struct Link<K, H: Handle, E> {
     cache: Weak<Inner<K, H, E>>,
     /// The subscriber task, and whether it is subscribed now.
     subscriber: Mutex<Option<(tokio::task::JoinHandle<()>, watch::Receiver<bool>)>>,
+    /// Whether the subscriber is subscribed now: the lookups' fast path.
+    live: Arc<AtomicBool>,
 }
 
 impl<K, H, E> Cache<K, H, E>
@@ -239,6 +241,7 @@ where
             prefix,
             cache: Arc::downgrade(&self.inner),
             subscriber: Mutex::new(None),
+            live: Arc::new(AtomicBool::new(false)),
         };
         let _first = self.inner.tier.set(Box::new(link));
         self
@@ -273,6 +276,9 @@ where
     /// up to the timeout for it to be subscribed, so that no invalidation published after
     /// this returns is missed by a value read after it.
     async fn subscribed(&self) {
+        if self.live.load(Ordering::Acquire) {
+            return;
+        }
         let mut ready = {
             let mut subscriber = self
                 .subscriber
@@ -286,6 +292,7 @@ where
                         self.tier.clone(),
                         self.channel.clone(),
                         self.cache.clone(),
+                        Live(Arc::clone(&self.live)),
                         tx,
                     ));
                     *subscriber = Some((task, rx.clone()));
@@ -435,6 +442,16 @@ where
     }
 }
 
+/// Held by the subscriber task: whether it is subscribed, false again however the task
+/// ends (its runtime may shut down).
+struct Live(Arc<AtomicBool>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// Deletes every key that starts with `prefix`, a batch at a time.
 async fn delete_prefix(connection: &mut ConnectionManager, prefix: &str) -> redis::RedisResult<()> {
     let mut pattern = String::with_capacity(prefix.len() + 1);
@@ -475,6 +492,7 @@ async fn subscribe<K, H, E>(
     tier: RedisTier,
     channel: String,
     cache: Weak<Inner<K, H, E>>,
+    live: Live,
     ready: watch::Sender<bool>,
 ) where
     K: Eq + Hash + Clone + DeserializeOwned + Send + Sync + 'static,
@@ -511,6 +529,7 @@ async fn subscribe<K, H, E>(
             }
         }
         reconnect = true;
+        live.0.store(true, Ordering::Release);
         let _ = ready.send_replace(true);
         let mut messages = pubsub.on_message();
         while let Some(message) = messages.next().await {
@@ -543,6 +562,7 @@ async fn subscribe<K, H, E>(
                 .remote_invalidations
                 .fetch_add(1, Ordering::Relaxed);
         }
+        live.0.store(false, Ordering::Release);
         let _ = ready.send_replace(false);
         tracing::warn!(%channel, "the invalidation subscription dropped; reconnecting");
     }
