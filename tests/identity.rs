@@ -383,3 +383,27 @@ async fn a_large_capacity_evicts_the_least_recent_in_batches() {
     cache.get_or_load(150, load(150)).await.unwrap();
     assert_eq!(cache.stats().loads, loads + 1, "150 was evicted");
 }
+
+#[tokio::test(start_paused = true)]
+async fn expired_entries_nobody_asks_for_are_freed_by_other_hits() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let ttl = Retention::Keep {
+        ttl: Some(Duration::from_secs(10)),
+        capacity: None,
+    };
+    let cache: Cache<u32, Arc<Tracked>> = Cache::new(ttl);
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    for key in 1..=10 {
+        drop(cache.get_or_load(key, tracked).await.unwrap());
+    }
+    tokio::time::advance(Duration::from_secs(11)).await;
+    // Only key 0 is used from now on; no insert, `len`, `stats` or `purge` sweeps.
+    for _ in 0..2_048 {
+        drop(cache.get_or_load(0, tracked).await.unwrap());
+    }
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        10,
+        "the expired ten were freed"
+    );
+}

@@ -63,7 +63,9 @@ pub enum Retention {
     /// reference, and the value is freed with its last handle.
     Weak,
     /// The map holds entries itself, each for at most `ttl` after it was loaded (`None`:
-    /// no limit) and, with `capacity`, at most that many: beyond it, the least recently
+    /// no limit; an expired entry is freed, not only hidden: when it is next asked for,
+    /// by a sweep at least every quarter `ttl` while the cache is in use, or by
+    /// [`Cache::purge`]) and, with `capacity`, at most that many: beyond it, the least recently
     /// used entries are evicted, a batch of `capacity / 16` (at least one) at a time, so
     /// that eviction costs O(1) per insert, amortized; the map then holds between 15/16
     /// of its capacity and its capacity.
@@ -275,6 +277,9 @@ struct Inner<K, H: Handle, E> {
     flights: AtomicU64,
     /// Inserts since the last sweep of dead and expired entries.
     since_sweep: AtomicUsize,
+    /// When the cache was made, and when (in ms after that) it last swept.
+    created: Instant,
+    last_sweep: AtomicU64,
     counters: Counters,
     /// The shared second tier, if the cache was put on one.
     #[cfg(feature = "redis")]
@@ -296,6 +301,9 @@ struct Counters {
     remote_invalidations: AtomicU64,
 }
 
+/// Hits (per thread) between two checks whether a sweep of expired entries is due.
+const SWEEP_CHECK_HITS: u64 = 1024;
+
 /// How many cache lines the hit counter is split over.
 const STRIPES: usize = 8;
 
@@ -310,8 +318,9 @@ struct Striped([Padded; STRIPES]);
 struct Padded(AtomicU64);
 
 impl Striped {
-    fn add_one(&self) {
-        self.0[stripe()].0.fetch_add(1, Ordering::Relaxed);
+    /// Adds one; returns this stripe's count before.
+    fn add_one(&self) -> u64 {
+        self.0[stripe()].0.fetch_add(1, Ordering::Relaxed)
     }
 
     fn sum(&self) -> u64 {
@@ -399,6 +408,8 @@ where
                 tick: AtomicU64::new(0),
                 flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
+                created: Instant::now(),
+                last_sweep: AtomicU64::new(0),
                 counters: Counters::default(),
                 #[cfg(feature = "redis")]
                 tier: std::sync::OnceLock::new(),
@@ -463,8 +474,35 @@ where
             ready.used.store(tick, Ordering::Relaxed);
         }
         drop(slot);
-        self.inner.counters.hits.add_one();
+        let hits = self.inner.counters.hits.add_one();
+        if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
+            self.sweep_if_due();
+        }
         Some(value)
+    }
+
+    /// With a TTL, frees expired entries at least once per quarter TTL while the cache is
+    /// used, even by hits alone: an expired entry nobody asks for again is freed too.
+    fn sweep_if_due(&self) {
+        let Retention::Keep { ttl: Some(ttl), .. } = self.inner.retention else {
+            return;
+        };
+        let elapsed =
+            |since: Instant| u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now = elapsed(self.inner.created);
+        let last = self.inner.last_sweep.load(Ordering::Relaxed);
+        let every = u64::try_from(ttl.as_millis() / 4)
+            .unwrap_or(u64::MAX)
+            .max(1);
+        if now.saturating_sub(last) >= every
+            && self
+                .inner
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.sweep();
+        }
     }
 
     /// Under the shard's write lock: the live value, the load in flight, or a new load.
