@@ -183,6 +183,28 @@ async fn the_ttl_applies_in_redis_too() {
 }
 
 #[tokio::test]
+async fn an_expired_value_leaves_redis_and_is_loaded_again() {
+    let (url, ns, db) = (url(), namespace("expiry"), Db::default());
+    let short = Retention::Keep {
+        ttl: Some(Duration::from_millis(200)),
+        capacity: None,
+    };
+    let a = process(&url, &ns, short);
+    a.get_or_load(1, || db.load(1)).await.unwrap();
+    let key = format!("coact:{ns}:v1:1");
+    assert!(raw_get(&url, &key).await.is_some());
+    // Redis expires it on its own clock.
+    eventually_async("Redis expires the value", || {
+        let (url, key) = (&url, &key);
+        async move { raw_get(url, key).await.is_none() }
+    })
+    .await;
+    let b = process(&url, &ns, short);
+    b.get_or_load(1, || db.load(1)).await.unwrap();
+    assert_eq!((db.loads(), b.stats().tier_hits), (2, 0));
+}
+
+#[tokio::test]
 async fn a_value_this_program_cannot_read_is_loaded_and_overwritten() {
     let (url, ns, db) = (url(), namespace("garbage"), Db::default());
     let key = format!("coact:{ns}:v1:1");
