@@ -1,7 +1,9 @@
 //! A machine that loops through its states a million times runs in constant memory: the
 //! previous state's frame is gone when the next starts, and no transition allocates.
 //!
-//! Its own test binary, with one test: the counting allocator sees every thread.
+//! Its own test binary without the test harness (`harness = false`): the counting
+//! allocator sees every thread, and the harness's own threads allocate while a test runs
+//! (seen as 4 allocations in the sync region on a loaded machine).
 
 use std::alloc::System;
 
@@ -51,7 +53,11 @@ mod async_cycle {
     pub async fn done() {}
 }
 
-#[test]
+fn main() {
+    a_million_transitions_allocate_nothing();
+    println!("state_memory: a million transitions allocate nothing");
+}
+
 fn a_million_transitions_allocate_nothing() {
     use async_cycle::AsyncCycleState;
     use cycle::CycleState;
