@@ -98,7 +98,7 @@ pub const fn assert_shared<T: serde::Serialize + serde::de::DeserializeOwned>() 
 #[cfg(not(feature = "redis"))]
 #[diagnostic::on_unimplemented(
     message = "`#[identity_cached(redis = …)]` needs the `redis` feature of coact",
-    label = "enable it: `coact = { version = \"…\", features = [\"redis\"] }`"
+    label = "enable it: `coact = {{ version = \"…\", features = [\"redis\"] }}`"
 )]
 pub trait RedisFeature {}
 
