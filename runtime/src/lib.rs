@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod coroutine;
 pub mod handler;
 pub mod identity;
 pub mod state;
@@ -19,6 +20,7 @@ pub mod __private {
         guard, guard_async, Handler, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
         ReportOther, Started, SyncProxy,
     };
+    pub use crate::coroutine::generated as coroutine;
     pub use crate::handler::{CallError, Handle};
     pub use crate::identity::generated as identity;
     pub use crate::state::{Graph, Machine, Next, StateInfo, StateMarker, Step, SyncMachine};
