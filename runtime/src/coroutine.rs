@@ -127,6 +127,9 @@ fn lock<Y, S>(slot: &Mutex<Slot<Y, S>>) -> MutexGuard<'_, Slot<Y, S>> {
 #[doc(hidden)]
 pub struct Co<Y, S> {
     slot: Shared<Y, S>,
+    /// For `S = ()`: makes the resume value, so that resuming costs no trip through
+    /// the slot.
+    unit: Option<fn() -> S>,
 }
 
 impl<Y, S> Co<Y, S> {
@@ -166,8 +169,12 @@ impl<Y, S> Future for Yield<'_, Y, S> {
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
         let this = self.get_mut();
+        if let (None, Some(unit)) = (&this.value, this.co.unit) {
+            // The generator polls its body again only to resume it.
+            return Poll::Ready(unit());
+        }
         let mut slot = lock(&this.co.slot);
-        assert!(slot.polling, "{SMUGGLED}");
+        assert!(slot.polling || this.co.unit.is_some(), "{SMUGGLED}");
         if let Some(value) = this.value.take() {
             assert!(
                 matches!(slot.exchange, Exchange::Empty),
@@ -192,21 +199,34 @@ impl<Y, S> Future for Yield<'_, Y, S> {
 /// Makes the slot of a new generator: the body's end and the generator's.
 #[doc(hidden)]
 pub fn channel<Y, R, S>() -> (Co<Y, S>, Builder<Y, R, S>) {
+    make_channel(None)
+}
+
+/// [`channel`] for a generator resumed with `()`: resuming it takes no trip through the
+/// slot.
+#[doc(hidden)]
+pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
+    make_channel(Some(|| ()))
+}
+
+fn make_channel<Y, R, S>(unit: Option<fn() -> S>) -> (Co<Y, S>, Builder<Y, R, S>) {
     let slot = Arc::new(Mutex::new(Slot {
         exchange: Exchange::Empty,
         polling: false,
     }));
     let builder = Builder {
         slot: Arc::clone(&slot),
+        unit: unit.is_some(),
         ret: std::marker::PhantomData,
     };
-    (Co { slot }, builder)
+    (Co { slot, unit }, builder)
 }
 
 /// Turns a body into a generator of the right form.
 #[doc(hidden)]
 pub struct Builder<Y, R, S> {
     slot: Shared<Y, S>,
+    unit: bool,
     ret: std::marker::PhantomData<fn() -> R>,
 }
 
@@ -215,6 +235,7 @@ impl<Y, R, S> Builder<Y, R, S> {
     pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<F>> {
         Gen {
             slot: self.slot,
+            unit: self.unit,
             body: SyncBody(Box::pin(body)),
             stage: Stage::Fresh,
         }
@@ -224,6 +245,7 @@ impl<Y, R, S> Builder<Y, R, S> {
     pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, F> {
         Gen {
             slot: self.slot,
+            unit: self.unit,
             body,
             stage: Stage::Fresh,
         }
@@ -304,9 +326,11 @@ fn step<Y, R, S>(
     slot: &Mutex<Slot<Y, S>>,
     stage: &mut Stage<R>,
     resume: Option<S>,
+    unit: bool,
     poll: impl FnOnce() -> Poll<R>,
 ) -> Poll<GenState<Y, ()>> {
-    {
+    // Resumed with `()`, the body's yield makes its own resume value: nothing to store.
+    if !unit {
         let mut slot = lock(slot);
         slot.polling = true;
         if let (Some(resume), Stage::Suspended) = (resume, &*stage) {
@@ -365,6 +389,7 @@ pin_project_lite::pin_project! {
 /// plain `fn`'s body; nothing per item.
 pub struct Gen<Y, R, S, F> {
         slot: Shared<Y, S>,
+        unit: bool,
         #[pin]
         body: F,
         stage: Stage<R>,
@@ -449,7 +474,7 @@ impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
             Stage::Fresh => resume.take().and(None),
             _ => None,
         };
-        match step(this.slot, this.stage, resume, || body.poll_body(cx)) {
+        match step(this.slot, this.stage, resume, *this.unit, || body.poll_body(cx)) {
             Poll::Ready(GenState::Yielded(value)) => Poll::Ready(GenState::Yielded(value)),
             Poll::Ready(GenState::Complete(())) => Poll::Ready(GenState::Complete(
                 this.stage.take_return().expect("just returned"),
@@ -564,7 +589,7 @@ impl<Y, R, S, F> fmt::Debug for Gen<Y, R, S, F> {
 /// Items `#[coroutine]`'s generated code names.
 #[doc(hidden)]
 pub mod generated {
-    pub use super::{channel, Builder, Co, Yield};
+    pub use super::{channel, unit_channel, Builder, Co, Yield};
 
     /// Names lifetimes in a return-position `impl Trait`, so that a generator may
     /// borrow its arguments on edition 2021 too.

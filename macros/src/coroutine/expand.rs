@@ -32,6 +32,18 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
         )
     };
 
+    // Resumed with `()`, a generator needs no trip through its slot to resume.
+    let unit = match types.resume {
+        None => true,
+        Some(Type::Tuple(tuple)) => tuple.elems.is_empty(),
+        Some(_) => false,
+    };
+    let channel = if unit {
+        quote!(#private::unit_channel::<#yields, #returns>())
+    } else {
+        quote!(#private::channel::<#yields, #returns, #resume>())
+    };
+
     let mut sig = item.sig.clone();
     sig.asyncness = None;
     let output = gen_type(types.path, yields, &returns, &resume, &body_type);
@@ -57,7 +69,7 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis #sig {
-            let (#co, __coact_builder) = #private::channel::<#yields, #returns, #resume>();
+            let (#co, __coact_builder) = #channel;
             __coact_builder.#build(async move {
                 let #co = #co;
                 #(#moved)*
