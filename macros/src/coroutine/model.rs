@@ -120,10 +120,12 @@ impl<'a> Coroutine<'a> {
         let body = rewrite.body(item.block.stmts.iter().map(|s| s.to_token_stream()).collect());
 
         let Some(types) = types else {
-            return Err(errors.fail(syn::Error::new(
+            // Each way here recorded its error.
+            errors.finish(())?;
+            return Err(syn::Error::new(
                 sig.ident.span(),
                 "`#[coroutine]` cannot make a generator of this function",
-            )));
+            ));
         };
         errors.finish(Self {
             item,
@@ -257,21 +259,29 @@ pub fn fallback(item: &mut Item) {
     let is_async = item.sig.asyncness.take().is_some();
     if let ReturnType::Type(_, ty) = &item.sig.output {
         let mut ignored = Errors::default();
-        if let Some(types) = gen_types(ty, &mut ignored) {
-            let (yields, returns, resume) = (
-                types.yields,
-                types.returns.map_or_else(|| syn::parse_quote!(()), Clone::clone),
-                types.resume.map_or_else(|| syn::parse_quote!(()), Clone::clone),
-            );
-            let body: Type = if is_async {
-                syn::parse_quote!(::core::future::Ready<#returns>)
-            } else {
-                syn::parse_quote!(::coact::coroutine::SyncBody<::core::future::Ready<#returns>>)
-            };
-            let output = super::expand::gen_type(types.path, yields, &returns, &resume, &body);
-            item.sig.output = ReturnType::Type(Default::default(), Box::new(output));
-        }
+        let Some(types) = gen_types(ty, &mut ignored) else {
+            // Not a type the generator could have: the error says so, and a type checked
+            // against a body that is gone would only add errors.
+            item.sig.output = ReturnType::Default;
+            return fallback_body(item);
+        };
+        let (yields, returns, resume) = (
+            types.yields,
+            types.returns.map_or_else(|| syn::parse_quote!(()), Clone::clone),
+            types.resume.map_or_else(|| syn::parse_quote!(()), Clone::clone),
+        );
+        let body: Type = if is_async {
+            syn::parse_quote!(::core::future::Ready<#returns>)
+        } else {
+            syn::parse_quote!(::coact::coroutine::SyncBody<::core::future::Ready<#returns>>)
+        };
+        let output = super::expand::gen_type(types.path, yields, &returns, &resume, &body);
+        item.sig.output = ReturnType::Type(Default::default(), Box::new(output));
     }
+    fallback_body(item);
+}
+
+fn fallback_body(item: &mut ItemFn) {
     // The body is gone: its arguments are unused now, which is not the user's mistake.
     item.attrs.push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
     item.block = Box::new(syn::parse_quote!({
