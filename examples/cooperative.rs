@@ -56,7 +56,9 @@ async fn simulated_request(n: u32, start: Instant, at: Duration, log: bool) -> D
     tokio::time::sleep_until(start + at).await;
     let late = start.elapsed().saturating_sub(at);
     if log {
-        println!("  ########## simulated request {n} answered ({late:?} after it arrived) ##########");
+        println!(
+            "  ########## simulated request {n} answered ({late:?} after it arrived) ##########"
+        );
     }
     late
 }
@@ -78,7 +80,11 @@ pub struct Report {
 /// # Errors
 ///
 /// When a computation panics.
-pub async fn run(steps: u32, request_times: [Duration; 3], log: bool) -> Result<Report, CooperativeError> {
+pub async fn run(
+    steps: u32,
+    request_times: [Duration; 3],
+    log: bool,
+) -> Result<Report, CooperativeError> {
     let start = Instant::now();
     // Each computation and each request is its own task, as each is its own Deferred in
     // the seed.
@@ -115,7 +121,10 @@ pub async fn tour() -> Result<(), CooperativeError> {
         report.elapsed
     );
     for (n, late) in report.lateness.iter().enumerate() {
-        println!("  simulated request {} was answered {late:?} after it arrived", n + 1);
+        println!(
+            "  simulated request {} was answered {late:?} after it arrived",
+            n + 1
+        );
     }
     println!("  totals: {:?}", report.totals);
     Ok(())

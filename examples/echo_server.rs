@@ -175,7 +175,10 @@ pub async fn tour() -> io::Result<()> {
     println!("  server: {}", line.trim_end());
     for said in ["hello", "cooperative world", "exit"] {
         println!("  client: {said}");
-        client.get_mut().write_all(format!("{said}\n").as_bytes()).await?;
+        client
+            .get_mut()
+            .write_all(format!("{said}\n").as_bytes())
+            .await?;
         line.clear();
         client.read_line(&mut line).await?;
         println!("  server: {}", line.trim_end());

@@ -458,9 +458,9 @@ pub use coact_runtime::state;
 /// The names most programs need: `use coact::prelude::*;`.
 pub mod prelude {
     pub use crate::access::{FirstReply, Ordered, KV};
+    pub use crate::coroutine::{Gen, GenState};
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
     pub use crate::identity::{LoadError, Shared};
-    pub use crate::coroutine::{Gen, GenState};
     pub use crate::{deferred_handler, identity_cached, machine};
 }
 

@@ -148,7 +148,11 @@ struct Odd(u32);
 fn halves(values: Vec<u32>) -> Gen<u32, Return = Result<usize, Odd>> {
     let mut count = 0;
     for value in values {
-        let half = if value % 2 == 0 { Ok(value / 2) } else { Err(Odd(value)) }?;
+        let half = if value % 2 == 0 {
+            Ok(value / 2)
+        } else {
+            Err(Odd(value))
+        }?;
         yield_!(half);
         count += 1;
     }
@@ -188,7 +192,10 @@ fn guarded(log: Arc<Mutex<Vec<&'static str>>>, argument: Noisy) -> Gen<u32> {
 fn dropping_a_coroutine_midway_drops_its_locals_and_arguments() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut gen = guarded(Arc::clone(&log), Noisy("argument", Arc::clone(&log)));
-    assert!(log.lock().unwrap().is_empty(), "an argument lives with the generator");
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "an argument lives with the generator"
+    );
     assert_eq!(gen.next(), Some(1));
     drop(gen);
     let mut dropped = log.lock().unwrap().clone();
@@ -271,7 +278,8 @@ async fn a_send_stream_runs_on_another_task() {
 /// A yield inside other macros' arguments.
 #[coact::coroutine]
 fn inside_macros() -> Gen<u32, Return = String, Resume = u32> {
-    let list = vec![yield_!(1), yield_!(2)];
+    let mut list = vec![yield_!(1)];
+    list.push(yield_!(2));
     let text = format!("{}+{}", list[0], yield_!(3));
     assert!(matches!(yield_!(4), 40));
     coact::yield_!(5);
@@ -294,9 +302,9 @@ fn yields_inside_macro_invocations_suspend_the_coroutine() {
 #[coact::coroutine]
 fn outer() -> Gen<String, Return = Vec<u64>> {
     let mut inner_values = Vec::new();
-    let mut inner = count(3);
+    let inner = count(3);
     yield_!("outer start".to_owned());
-    while let Some(value) = inner.next() {
+    for value in inner {
         inner_values.push(value);
         yield_!(format!("outer saw {value}"));
         // A nested coroutine driven completely between two outer yields.
@@ -334,8 +342,7 @@ fn interleaved_coroutines_of_one_type_keep_their_own_values() {
 async fn an_async_coroutine_drives_a_sync_one_inside_it() {
     #[coact::coroutine]
     async fn relay(n: u64) -> Gen<u64> {
-        let mut inner = count(n);
-        while let Some(value) = inner.next() {
+        for value in count(n) {
             tokio::task::yield_now().await;
             yield_!(value * 10);
         }
@@ -481,7 +488,9 @@ async fn a_ticker_keeps_ticking_during_ten_million_steps() {
             }
         }
     }
-    let runs: Vec<usize> = batch_accumulate(BATCH, gaps(STEPS, observed)).await.unwrap();
+    let runs: Vec<usize> = batch_accumulate(BATCH, gaps(STEPS, observed))
+        .await
+        .unwrap();
     stop.store(1, Ordering::Relaxed);
     ticking.await.unwrap();
     let largest = runs.iter().copied().max().unwrap_or(0);
@@ -552,7 +561,11 @@ async fn a_cooperator_pauses_resumes_and_stops() {
     turns(2).await; // the batch that was running ends
     let paused_at = progress.load(Ordering::Relaxed);
     turns(20).await;
-    assert_eq!(progress.load(Ordering::Relaxed), paused_at, "no batch while paused");
+    assert_eq!(
+        progress.load(Ordering::Relaxed),
+        paused_at,
+        "no batch while paused"
+    );
 
     control.resume();
     turns(3).await;

@@ -65,7 +65,11 @@ fn generators_allocate_once_or_twice_and_never_per_item() {
     let items = region.change();
     assert_eq!(count, ITEMS);
     assert_eq!(gen.take_return(), Some(ITEMS * (ITEMS - 1) / 2));
-    assert_eq!((items.allocations, items.bytes_allocated), (0, 0), "{items:?}");
+    assert_eq!(
+        (items.allocations, items.bytes_allocated),
+        (0, 0),
+        "{items:?}"
+    );
     drop(gen);
 
     // Resume values: nothing per item either.
@@ -80,7 +84,11 @@ fn generators_allocate_once_or_twice_and_never_per_item() {
     }
     let resumed = region.change();
     assert_eq!(state, GenState::Complete(ITEMS));
-    assert_eq!((resumed.allocations, resumed.bytes_allocated), (0, 0), "{resumed:?}");
+    assert_eq!(
+        (resumed.allocations, resumed.bytes_allocated),
+        (0, 0),
+        "{resumed:?}"
+    );
 
     // An async fn: the slot only; the body is stored inline in the pinned generator.
     let region = Region::new(GLOBAL);
@@ -97,5 +105,9 @@ fn generators_allocate_once_or_twice_and_never_per_item() {
     }
     let items = region.change();
     assert_eq!(count, ITEMS);
-    assert_eq!((items.allocations, items.bytes_allocated), (0, 0), "{items:?}");
+    assert_eq!(
+        (items.allocations, items.bytes_allocated),
+        (0, 0),
+        "{items:?}"
+    );
 }

@@ -16,13 +16,22 @@ use tokio::net::TcpStream;
 #[test]
 fn the_session_is_a_generator_of_operations() {
     let mut session = session();
-    assert_eq!(session.start(), GenState::Yielded(Op::Write(GREETING.to_owned())));
-    assert_eq!(session.resume(Done::Written), GenState::Yielded(Op::ReadLine));
+    assert_eq!(
+        session.start(),
+        GenState::Yielded(Op::Write(GREETING.to_owned()))
+    );
+    assert_eq!(
+        session.resume(Done::Written),
+        GenState::Yielded(Op::ReadLine)
+    );
     assert_eq!(
         session.resume(Done::Line("hi\n".to_owned())),
         GenState::Yielded(Op::Write("hi\n".to_owned()))
     );
-    assert_eq!(session.resume(Done::Written), GenState::Yielded(Op::ReadLine));
+    assert_eq!(
+        session.resume(Done::Written),
+        GenState::Yielded(Op::ReadLine)
+    );
     assert_eq!(
         session.resume(Done::Line("exit\r\n".to_owned())),
         GenState::Yielded(Op::Write(GOODBYE.to_owned()))
@@ -38,7 +47,10 @@ fn the_session_is_a_generator_of_operations() {
 /// Reads exactly `len` bytes.
 async fn read_exact(stream: &mut TcpStream, len: usize) -> Vec<u8> {
     let mut buf = vec![0; len];
-    stream.read_exact(&mut buf).await.expect("the server sends it");
+    stream
+        .read_exact(&mut buf)
+        .await
+        .expect("the server sends it");
     buf
 }
 
@@ -46,18 +58,33 @@ async fn read_exact(stream: &mut TcpStream, len: usize) -> Vec<u8> {
 /// then the server closes.
 async fn client(address: std::net::SocketAddr, id: usize, lines: usize) {
     let mut stream = TcpStream::connect(address).await.expect("connects");
-    assert_eq!(read_exact(&mut stream, GREETING.len()).await, GREETING.as_bytes());
+    assert_eq!(
+        read_exact(&mut stream, GREETING.len()).await,
+        GREETING.as_bytes()
+    );
     for n in 0..lines {
         // Lines of different lengths, some longer than one socket read.
-        let line = format!("client {id} line {n} {}\n", "x".repeat((id * 31 + n * 97) % 3000));
+        let line = format!(
+            "client {id} line {n} {}\n",
+            "x".repeat((id * 31 + n * 97) % 3000)
+        );
         stream.write_all(line.as_bytes()).await.expect("writes");
         let echoed = read_exact(&mut stream, line.len()).await;
-        assert!(echoed == line.as_bytes(), "client {id} line {n} echoed wrong");
+        assert!(
+            echoed == line.as_bytes(),
+            "client {id} line {n} echoed wrong"
+        );
     }
     stream.write_all(b"exit\n").await.expect("writes");
-    assert_eq!(read_exact(&mut stream, GOODBYE.len()).await, GOODBYE.as_bytes());
+    assert_eq!(
+        read_exact(&mut stream, GOODBYE.len()).await,
+        GOODBYE.as_bytes()
+    );
     let mut rest = Vec::new();
-    stream.read_to_end(&mut rest).await.expect("reads to the end");
+    stream
+        .read_to_end(&mut rest)
+        .await
+        .expect("reads to the end");
     assert!(rest.is_empty(), "nothing after the goodbye: {rest:?}");
 }
 
@@ -96,9 +123,15 @@ async fn an_idle_client_is_dropped() {
     };
     let address = spawn_server(config).await.expect("binds");
     let mut stream = TcpStream::connect(address).await.expect("connects");
-    assert_eq!(read_exact(&mut stream, GREETING.len()).await, GREETING.as_bytes());
+    assert_eq!(
+        read_exact(&mut stream, GREETING.len()).await,
+        GREETING.as_bytes()
+    );
     // Silent: the next thing the client sees is the end of the stream.
     let mut rest = Vec::new();
-    stream.read_to_end(&mut rest).await.expect("reads to the end");
+    stream
+        .read_to_end(&mut rest)
+        .await
+        .expect("reads to the end");
     assert!(rest.is_empty(), "dropped without a word: {rest:?}");
 }

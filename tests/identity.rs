@@ -345,7 +345,10 @@ async fn a_loader_error_is_the_source_of_the_load_error() {
     let cache: Cache<u8, Arc<u8>, std::io::Error> = Cache::new(Retention::FOREVER);
     let error = cache
         .get_or_load(1, || async {
-            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "disk gone"))
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "disk gone",
+            ))
         })
         .await
         .unwrap_err();

@@ -69,8 +69,8 @@ use std::task::{Context, Poll, Waker};
 use futures::stream::{FusedStream, Stream};
 
 pub use cooperative::{
-    accumulate, batch_accumulate, Accumulation, CooperativeError, Cooperator,
-    CooperatorControl, ValueBucket,
+    accumulate, batch_accumulate, Accumulation, CooperativeError, Cooperator, CooperatorControl,
+    ValueBucket,
 };
 
 /// Where a generator stopped: at a `yield_!`, with the value it yielded, or at its end,
@@ -387,6 +387,7 @@ pin_project_lite::pin_project! {
 ///
 /// Allocations: the slot shared with the body, once per generator, plus the box of a
 /// plain `fn`'s body; nothing per item.
+#[must_use = "a generator does nothing unless it is resumed, iterated or polled"]
 pub struct Gen<Y, R, S, F> {
         slot: Shared<Y, S>,
         unit: bool,
@@ -474,7 +475,9 @@ impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
             Stage::Fresh => resume.take().and(None),
             _ => None,
         };
-        match step(this.slot, this.stage, resume, *this.unit, || body.poll_body(cx)) {
+        match step(this.slot, this.stage, resume, *this.unit, || {
+            body.poll_body(cx)
+        }) {
             Poll::Ready(GenState::Yielded(value)) => Poll::Ready(GenState::Yielded(value)),
             Poll::Ready(GenState::Complete(())) => Poll::Ready(GenState::Complete(
                 this.stage.take_return().expect("just returned"),

@@ -16,11 +16,11 @@ pub mod state;
 /// Items used by macro-generated code. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::coroutine::generated as coroutine;
     pub use crate::handler::{
         guard, guard_async, Handler, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
         ReportOther, Started, SyncProxy,
     };
-    pub use crate::coroutine::generated as coroutine;
     pub use crate::handler::{CallError, Handle};
     pub use crate::identity::generated as identity;
     pub use crate::state::{Graph, Machine, Next, StateInfo, StateMarker, Step, SyncMachine};

@@ -88,10 +88,17 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
 }
 
 /// The generator's type through the path the user wrote: `Gen<Y, R, S, Body>`.
-pub fn gen_type(path: &syn::Path, yields: &Type, returns: &Type, resume: &Type, body: &Type) -> Type {
+pub fn gen_type(
+    path: &syn::Path,
+    yields: &Type,
+    returns: &Type,
+    resume: &Type,
+    body: &Type,
+) -> Type {
     let mut path = path.clone();
     if let Some(last) = path.segments.last_mut() {
-        let args: syn::AngleBracketedGenericArguments = parse_quote!(<#yields, #returns, #resume, #body>);
+        let args: syn::AngleBracketedGenericArguments =
+            parse_quote!(<#yields, #returns, #resume, #body>);
         last.arguments = PathArguments::AngleBracketed(args);
     }
     Type::Path(syn::TypePath { qself: None, path })

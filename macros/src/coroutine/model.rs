@@ -85,8 +85,11 @@ impl<'a> Coroutine<'a> {
         };
 
         let mut moved = Vec::new();
-        let mut captures: Vec<Lifetime> =
-            sig.generics.lifetimes().map(|l| l.lifetime.clone()).collect();
+        let mut captures: Vec<Lifetime> = sig
+            .generics
+            .lifetimes()
+            .map(|l| l.lifetime.clone())
+            .collect();
         let mut elided = false;
         for input in &sig.inputs {
             match input {
@@ -117,7 +120,13 @@ impl<'a> Coroutine<'a> {
             errors: &mut errors,
             yields: false,
         };
-        let body = rewrite.body(item.block.stmts.iter().map(|s| s.to_token_stream()).collect());
+        let body = rewrite.body(
+            item.block
+                .stmts
+                .iter()
+                .map(|s| s.to_token_stream())
+                .collect(),
+        );
 
         let Some(types) = types else {
             // Each way here recorded its error.
@@ -193,16 +202,17 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
                     continue;
                 };
                 if slot.replace(&assoc.ty).is_some() {
-                    errors.push(assoc.ident.span(), format!("`{}` is given twice", assoc.ident));
+                    errors.push(
+                        assoc.ident.span(),
+                        format!("`{}` is given twice", assoc.ident),
+                    );
                     ok = false;
                 }
             }
             other => {
                 errors.push_spanned(
                     other,
-                    format!(
-                        "the yielded type comes first, then the others by name: {SHAPE}"
-                    ),
+                    format!("the yielded type comes first, then the others by name: {SHAPE}"),
                 );
                 ok = false;
             }
@@ -210,16 +220,16 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
     }
     let Some(yields) = yields else {
         if ok {
-            errors.push_spanned(ty, format!("write what the coroutine yields first: {SHAPE}"));
+            errors.push_spanned(
+                ty,
+                format!("write what the coroutine yields first: {SHAPE}"),
+            );
         }
         return None;
     };
     for part in [Some(yields), returns, resume].into_iter().flatten() {
         if let Type::ImplTrait(_) | Type::Infer(_) = part {
-            errors.push_spanned(
-                part,
-                "write this type out: the generator's type names it",
-            );
+            errors.push_spanned(part, "write this type out: the generator's type names it");
             ok = false;
         }
     }
@@ -267,8 +277,12 @@ pub fn fallback(item: &mut Item) {
         };
         let (yields, returns, resume) = (
             types.yields,
-            types.returns.map_or_else(|| syn::parse_quote!(()), Clone::clone),
-            types.resume.map_or_else(|| syn::parse_quote!(()), Clone::clone),
+            types
+                .returns
+                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
+            types
+                .resume
+                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
         );
         let body: Type = if is_async {
             syn::parse_quote!(::core::future::Ready<#returns>)
@@ -283,8 +297,7 @@ pub fn fallback(item: &mut Item) {
 
 fn fallback_body(item: &mut ItemFn) {
     // The body is gone: its arguments are unused now, which is not the user's mistake.
-    item.attrs.push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
-    item.block = Box::new(syn::parse_quote!({
-        ::core::unimplemented!("this coroutine did not compile")
-    }));
+    item.attrs
+        .push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
+    *item.block = syn::parse_quote!({ ::core::unimplemented!("this coroutine did not compile") });
 }

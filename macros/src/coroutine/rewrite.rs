@@ -143,7 +143,8 @@ impl Rewrite<'_> {
     /// A closure starting at `tokens[start]` (its first `|`): its parameters as they are,
     /// its body checked as code that runs on its own. Returns where scanning goes on.
     fn closure(&mut self, tokens: &[TokenTree], start: usize, out: &mut Vec<TokenTree>) -> usize {
-        let is_pipe = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '|');
+        let is_pipe =
+            |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '|');
         // `||` or `|params|`.
         let mut i = start + 1;
         let no_params = matches!(&tokens[start], TokenTree::Punct(p) if p.spacing() == Spacing::Joint)
@@ -232,7 +233,8 @@ fn starts_closure(prev: Option<&TokenTree>) -> bool {
 
 /// Drops the path written before `yield_` (`coact::`, `::coact::`) from `out`.
 fn pop_path_prefix(out: &mut Vec<TokenTree>) {
-    let is_colon = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let is_colon =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
     while is_colon(out.last()) && is_colon(out.get(out.len().wrapping_sub(2))) {
         out.truncate(out.len() - 2);
         if matches!(out.last(), Some(TokenTree::Ident(_))) {

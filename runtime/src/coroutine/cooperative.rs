@@ -293,12 +293,13 @@ impl Shared {
 /// let cooperator = Cooperator::new(100);
 /// let squares = cooperator.accumulate((0..1000u64).map(|n| n * n));
 /// let evens = cooperator.accumulate((0..1000u64).map(|n| (n % 2 == 0).then_some(n)));
-/// assert_eq!(squares.await.unwrap().len(), 1000);
-/// assert_eq!(evens.await.unwrap().len(), 500);
+/// let squares: Vec<u64> = squares.await.unwrap();   // the element type is stated once
+/// let evens: Vec<u64> = evens.await.unwrap();
+/// assert_eq!((squares.len(), evens.len()), (1000, 500));
 ///
 /// let control = cooperator.control();            // Clone + Send + Sync
 /// control.pause();
-/// let paused = cooperator.accumulate(0..10u8);
+/// let paused = cooperator.accumulate::<_, u8>(0..10u8);
 /// control.stop();
 /// assert_eq!(paused.await, Err(CooperativeError::Stopped));
 /// # }
