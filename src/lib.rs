@@ -48,6 +48,17 @@
 //! next by returning it, `growing()`. The [`state`](mod@state) module runs machines inline or as
 //! observable, cancellable tasks.
 //!
+//! ## Generators and cooperative work
+//!
+//! Put [`#[coact::coroutine]`](macro@coroutine) on a function whose body yields with
+//! [`yield_!(value)`](yield_): a plain `fn` becomes an `Iterator`, an `async fn` a
+//! `Stream`, and `let r = yield_!(v);` receives what the driver
+//! [resumes](coroutine::Gen::resume) it with. Literal `yield` is impossible on stable Rust
+//! (rustc rejects it while parsing, before any macro runs), hence the macro call. The
+//! [`coroutine`](mod@coroutine) module also runs CPU-heavy generators cooperatively on
+//! tokio: [`coroutine::batch_accumulate`], [`coroutine::ValueBucket`],
+//! [`coroutine::Cooperator`].
+//!
 //! ## Identity maps and memoization
 //!
 //! Put [`#[identity_cached]`](identity_cached) on an `async fn` that loads a value by its
@@ -235,9 +246,12 @@ pub use coact_macros::deferred_handler;
 /// functions in an `impl` block: the cache and its accessor are items next to the function.
 pub use coact_macros::identity_cached;
 
-/// Turns a function whose body calls [`yield_!(value)`](yield_) into a generator: a
-/// plain `fn` gives a [`coroutine::Gen`] (an `Iterator`), an `async fn` an
-/// [`coroutine::AsyncGen`] (a `Stream`).
+/// Turns a function whose body calls [`yield_!(value)`](yield_) into a generator, a
+/// [`coroutine::Gen`]: an `Iterator` for a plain `fn`, a `Stream` for an `async fn`.
+///
+/// Write it with its path, `#[coact::coroutine]` (or a path of your own re-export):
+/// rustc reserves the bare attribute name `coroutine` for its unstable coroutines, so a
+/// bare `#[coroutine]` is ambiguous and does not compile.
 ///
 /// ```
 /// use coact::coroutine::{Gen, GenState};
@@ -284,8 +298,11 @@ pub use coact_macros::identity_cached;
 ///
 /// | written | returns |
 /// |---|---|
-/// | `fn f(…) -> Gen<Y, Return = R, Resume = S>` | `coroutine::Gen<Y, R, S, impl Future<Output = R>>`: an `Iterator<Item = Y>` when `S` is `()`, else driven by `start()` / `resume(s)` |
-/// | `async fn f(…) -> Gen<Y, Return = R, Resume = S>` | `coroutine::AsyncGen<Y, R, S, impl Future<Output = R>>`: a `Stream<Item = Y>` when `S` is `()`, else driven by `resume(s).await`; its body may `.await` |
+/// | `fn f(…) -> Gen<Y, Return = R, Resume = S>` | `Gen<Y, R, S, SyncBody<impl Future<Output = R>>>`: an `Iterator<Item = Y>` when `S` is `()`, else driven by `start()` / `resume(s)` |
+/// | `async fn f(…) -> Gen<Y, Return = R, Resume = S>` | `Gen<Y, R, S, impl Future<Output = R>>`, to pin: a `Stream<Item = Y>` when `S` is `()`, else driven by `start_async()` / `resume_async(s).await`; its body may `.await` |
+///
+/// `Gen` is named through the path you wrote (`use coact::coroutine::Gen`, or
+/// `coact::coroutine::Gen<…>`), so it must resolve to [`coroutine::Gen`].
 ///
 /// # The body
 ///
