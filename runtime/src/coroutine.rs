@@ -63,9 +63,11 @@ use std::fmt;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use crossbeam_utils::atomic::AtomicCell;
 use futures::stream::{FusedStream, Stream};
 
 pub use cooperative::{
@@ -102,26 +104,26 @@ impl<Y, R> GenState<Y, R> {
 }
 
 /// What travels between a generator and its body, one value at a time.
+#[derive(Default)]
 enum Exchange<Y, S> {
+    #[default]
     Empty,
     Yielded(Y),
     Resumed(S),
 }
 
+/// Shared by a generator and its body. Only one of them touches it at a time (the body
+/// while the generator polls it, the generator otherwise), but a generator may move
+/// between threads, so the exchange is an `AtomicCell`: moving a value in or out costs
+/// one atomic swap and a release store, no lock round trip.
 struct Slot<Y, S> {
-    exchange: Exchange<Y, S>,
+    exchange: AtomicCell<Exchange<Y, S>>,
     /// Set by the generator while it polls its body: a `Yield` polled at any other time
     /// was taken out of its coroutine, and refuses to deliver anywhere.
-    polling: bool,
+    polling: AtomicBool,
 }
 
-type Shared<Y, S> = Arc<Mutex<Slot<Y, S>>>;
-
-fn lock<Y, S>(slot: &Mutex<Slot<Y, S>>) -> MutexGuard<'_, Slot<Y, S>> {
-    // A panic never happens while the slot is locked, except the deliberate ones below,
-    // which leave it consistent.
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
-}
+type Shared<Y, S> = Arc<Slot<Y, S>>;
 
 /// The body's end of a generator's slot; `#[coroutine]` creates it with [`channel`].
 #[doc(hidden)]
@@ -173,23 +175,26 @@ impl<Y, S> Future for Yield<'_, Y, S> {
             // The generator polls its body again only to resume it.
             return Poll::Ready(unit());
         }
-        let mut slot = lock(&this.co.slot);
-        assert!(slot.polling || this.co.unit.is_some(), "{SMUGGLED}");
+        let slot = &this.co.slot;
+        assert!(
+            this.co.unit.is_some() || slot.polling.load(Ordering::Acquire),
+            "{SMUGGLED}"
+        );
         if let Some(value) = this.value.take() {
+            let before = slot.exchange.swap(Exchange::Yielded(value));
             assert!(
-                matches!(slot.exchange, Exchange::Empty),
+                matches!(before, Exchange::Empty),
                 "two `yield_!`s of one coroutine were awaited at once (in a `join!`, say): \
                  a coroutine suspends at one yield at a time"
             );
-            slot.exchange = Exchange::Yielded(value);
             return Poll::Pending;
         }
-        match mem::replace(&mut slot.exchange, Exchange::Empty) {
+        match slot.exchange.take() {
             Exchange::Resumed(resume) => Poll::Ready(resume),
             other => {
                 // Polled again before the generator resumed it (by a `select!` in an
                 // async body, say): still suspended.
-                slot.exchange = other;
+                slot.exchange.store(other);
                 Poll::Pending
             }
         }
@@ -210,10 +215,10 @@ pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
 }
 
 fn make_channel<Y, R, S>(unit: Option<fn() -> S>) -> (Co<Y, S>, Builder<Y, R, S>) {
-    let slot = Arc::new(Mutex::new(Slot {
-        exchange: Exchange::Empty,
-        polling: false,
-    }));
+    let slot = Arc::new(Slot {
+        exchange: AtomicCell::new(Exchange::Empty),
+        polling: AtomicBool::new(false),
+    });
     let builder = Builder {
         slot: Arc::clone(&slot),
         unit: unit.is_some(),
@@ -323,7 +328,7 @@ const AFTER_END: &str = "a coroutine was resumed after it finished (or after it 
 /// Polls `body` once with the resume value in the slot; what it yielded or returned, or
 /// `Pending` if it awaits something else (only an async body may).
 fn step<Y, R, S>(
-    slot: &Mutex<Slot<Y, S>>,
+    slot: &Slot<Y, S>,
     stage: &mut Stage<R>,
     resume: Option<S>,
     unit: bool,
@@ -331,20 +336,18 @@ fn step<Y, R, S>(
 ) -> Poll<GenState<Y, ()>> {
     // Resumed with `()`, the body's yield makes its own resume value: nothing to store.
     if !unit {
-        let mut slot = lock(slot);
-        slot.polling = true;
+        slot.polling.store(true, Ordering::Release);
         if let (Some(resume), Stage::Suspended) = (resume, &*stage) {
-            slot.exchange = Exchange::Resumed(resume);
+            slot.exchange.store(Exchange::Resumed(resume));
         }
     }
     // Until the poll returns: a panic leaves the body unusable.
     *stage = Stage::Done;
     let polled = poll();
-    let exchange = {
-        let mut slot = lock(slot);
-        slot.polling = false;
-        mem::replace(&mut slot.exchange, Exchange::Empty)
-    };
+    if !unit {
+        slot.polling.store(false, Ordering::Release);
+    }
+    let exchange = slot.exchange.take();
     match (polled, exchange) {
         (Poll::Ready(value), _) => {
             *stage = Stage::Returned(value);
@@ -356,7 +359,7 @@ fn step<Y, R, S>(
         }
         (Poll::Pending, Exchange::Resumed(resume)) => {
             // Not taken yet (the body awaits something else first): keep it for later.
-            lock(slot).exchange = Exchange::Resumed(resume);
+            slot.exchange.store(Exchange::Resumed(resume));
             *stage = Stage::Running;
             Poll::Pending
         }
