@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::sync::{oneshot, Notify};
+use tracing::Instrument as _;
 
 use crate::handler::panic_message;
 
@@ -340,7 +341,8 @@ impl Cooperator {
             wake: Notify::new(),
             max_batch: max_batch.max(1),
         });
-        drop(tokio::spawn(drive(Arc::clone(&shared))));
+        let span = tracing::debug_span!("coact::cooperator", max_batch = shared.max_batch);
+        drop(tokio::spawn(drive(Arc::clone(&shared)).instrument(span)));
         Self {
             control: CooperatorControl { shared },
         }
