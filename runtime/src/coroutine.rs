@@ -511,9 +511,10 @@ impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, F> {
     /// Resumes the body with `value` (see [`resume`](Self::resume); on a generator that
     /// has not started, `value` is dropped) and waits for its next yield or its end.
     ///
-    /// If the returned future is dropped before it is done, the body keeps the value it
-    /// was resumed with and goes on from where it waits when the generator is next
-    /// resumed; that next call's value is dropped, as no `yield_!` waits for it.
+    /// If the returned future is dropped after its first poll but before it is done, the
+    /// body keeps the value it was resumed with and goes on from where it waits when the
+    /// generator is next resumed; that next call's value is dropped, as no `yield_!` waits
+    /// for it.
     ///
     /// # Panics
     ///
