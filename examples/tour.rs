@@ -19,6 +19,23 @@ mod identity_users;
 #[path = "cached_homepage.rs"]
 mod cached_homepage;
 
+#[path = "cooperative.rs"]
+mod cooperative;
+
+#[path = "echo_server.rs"]
+mod echo_server;
+
+/// Yields the Fibonacci numbers below `limit` and returns how many there were.
+#[coact::coroutine]
+fn fibonacci(limit: u64) -> coact::coroutine::Gen<u64, Return = usize> {
+    let (mut a, mut b, mut count) = (0, 1, 0);
+    while a < limit {
+        yield_!(a);
+        (a, b, count) = (b, a + b, count + 1);
+    }
+    count
+}
+
 /// A lemming whose `kaboom` panics: the panic fails only that call.
 struct Lemming {
     jumps: u32,
@@ -82,6 +99,22 @@ async fn main() {
     cached_homepage::tour()
         .await
         .expect("the cached homepage example runs");
+
+    heading("5. Generators and cooperative work: #[coact::coroutine], batch_accumulate");
+    let mut fib = fibonacci(100);
+    let numbers: Vec<u64> = fib.by_ref().collect();
+    println!(
+        "  fibonacci(100) yields {numbers:?} and returns {:?}",
+        fib.take_return()
+    );
+    println!("\nThe seed's cooperative example, short: CPU work in batches next to requests.");
+    cooperative::tour()
+        .await
+        .expect("the cooperative example runs");
+    println!("\ncogen's echo server: a coroutine session yields socket operations.");
+    echo_server::tour()
+        .await
+        .expect("the echo server example runs");
 
     println!("\nThe tour ends here; each later capability adds its part.");
 }

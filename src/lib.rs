@@ -48,6 +48,17 @@
 //! next by returning it, `growing()`. The [`state`](mod@state) module runs machines inline or as
 //! observable, cancellable tasks.
 //!
+//! ## Generators and cooperative work
+//!
+//! Put [`#[coact::coroutine]`](macro@coroutine) on a function whose body yields with
+//! [`yield_!(value)`](yield_): a plain `fn` becomes an `Iterator`, an `async fn` a
+//! `Stream`, and `let r = yield_!(v);` receives what the driver
+//! [resumes](coroutine::Gen::resume) it with. Literal `yield` is impossible on stable Rust
+//! (rustc rejects it while parsing, before any macro runs), hence the macro call. The
+//! [`coroutine`](mod@coroutine) module also runs CPU-heavy generators cooperatively on
+//! tokio: [`coroutine::batch_accumulate`], [`coroutine::ValueBucket`],
+//! [`coroutine::Cooperator`].
+//!
 //! ## Identity maps and memoization
 //!
 //! Put [`#[identity_cached]`](identity_cached) on an `async fn` that loads a value by its
@@ -242,6 +253,129 @@ pub use coact_macros::deferred_handler;
 /// functions in an `impl` block: the cache and its accessor are items next to the function.
 pub use coact_macros::identity_cached;
 
+/// Turns a function whose body calls [`yield_!(value)`](yield_) into a generator, a
+/// [`coroutine::Gen`]: an `Iterator` for a plain `fn`, a `Stream` for an `async fn`.
+///
+/// Write it with its path, `#[coact::coroutine]` (or a path of your own re-export):
+/// rustc reserves the bare attribute name `coroutine` for its unstable coroutines, so a
+/// bare `#[coroutine]` is ambiguous and does not compile.
+///
+/// ```
+/// use coact::coroutine::{Gen, GenState};
+///
+/// /// Yields the numbers below `n` and returns their sum.
+/// #[coact::coroutine]
+/// fn count(n: u64) -> Gen<u64, Return = u64> {
+///     let mut sum = 0;
+///     for i in 0..n {
+///         yield_!(i);
+///         sum += i;
+///     }
+///     sum
+/// }
+///
+/// /// cogen's shape: yields a request, receives its answer.
+/// #[coact::coroutine]
+/// fn ask(questions: Vec<&'static str>) -> Gen<&'static str, Return = usize, Resume = bool> {
+///     let mut yes = 0;
+///     for question in questions {
+///         if yield_!(question) {
+///             yes += 1;
+///         }
+///     }
+///     yes
+/// }
+///
+/// let mut numbers = count(4);
+/// assert_eq!(numbers.by_ref().collect::<Vec<_>>(), [0, 1, 2, 3]);
+/// assert_eq!(numbers.take_return(), Some(6));
+///
+/// let mut quiz = ask(vec!["tea?", "cake?"]);
+/// assert_eq!(quiz.start(), GenState::Yielded("tea?"));
+/// assert_eq!(quiz.resume(true), GenState::Yielded("cake?"));
+/// assert_eq!(quiz.resume(true), GenState::Complete(2));
+/// ```
+///
+/// # Declaring the generator
+///
+/// The return type says what the generator yields, and optionally what it returns at its
+/// end and what each `yield_!` receives: `-> Gen<Y>`, `-> Gen<Y, Return = R>`,
+/// `-> Gen<Y, Return = R, Resume = S>` (`R` and `S` default to `()`). The macro turns it
+/// into the real type:
+///
+/// | written | returns |
+/// |---|---|
+/// | `fn f(…) -> Gen<Y, Return = R, Resume = S>` | `Gen<Y, R, S, SyncBody<impl Future<Output = R>>>`: an `Iterator<Item = Y>` when `S` is `()`, else driven by `start()` / `resume(s)` |
+/// | `async fn f(…) -> Gen<Y, Return = R, Resume = S>` | `Gen<Y, R, S, impl Future<Output = R>>`, to pin: a `Stream<Item = Y>` when `S` is `()`, else driven by `start_async()` / `resume_async(s).await`; its body may `.await` |
+///
+/// `Gen` is named through the path you wrote (`use coact::coroutine::Gen`, or
+/// `coact::coroutine::Gen<…>`), so it must resolve to [`coroutine::Gen`].
+///
+/// # The body
+///
+/// - `yield_!(v)` suspends the body, handing `v` to the driver; its value is what the
+///   driver resumes it with (`let answer = yield_!(question);`), `()` for an iterator.
+///   `yield_!()` yields `()`. It works anywhere in the body, inside other macros'
+///   arguments too (`vec![yield_!(a)]`), and needs no import.
+/// - `return x` (or the body's last expression) ends the generator with `x`:
+///   [`GenState::Complete(x)`](coroutine::GenState::Complete) from `resume`, or
+///   `take_return()` once an iterator has ended.
+/// - `?` works when `Return` is a `Result` (or an `Option`): an error ends the generator
+///   with that error as its return value; the values yielded before stay yielded.
+/// - Arguments are moved into the generator, as an `async fn` moves them, and dropped with
+///   it; dropping a generator mid-way drops the body's locals. A panic in the body
+///   propagates to whoever resumed it, and the generator is finished from then on.
+///
+/// # Why `yield_!` and not `yield`
+///
+/// rustc rejects the `yield` keyword while parsing the function (`yield` syntax is
+/// experimental), before any attribute macro runs, so no attribute can offer literal
+/// `yield` on stable Rust. `yield_!` is an ordinary macro call, which rustc leaves for
+/// `#[coroutine]` to rewrite. Used outside a `#[coroutine]` function it is a compile
+/// error ([`yield_!`](yield_)).
+///
+/// # Cost
+///
+/// No allocation per item. Per generator: one (the slot shared by the generator and its
+/// body) for an `async fn`'s generator, which is stored inline and must be pinned
+/// (`std::pin::pin!` or `Box::pin`); two for a plain `fn`'s, whose body is boxed so that
+/// the `Iterator` can be `Unpin`. A generator is `Send` whenever its arguments and the
+/// locals its body keeps across a `yield_!` are.
+///
+/// # Arguments
+///
+/// - `crate = path`: where the `coact` crate is (default `::coact`).
+///
+/// # Errors at compile time
+///
+/// A `yield_!` inside a closure, an `async` block or a nested `fn` (none of which can
+/// suspend this generator), `.await` in a plain `fn`, a missing or other return type, a
+/// `const`, `unsafe` or `extern` fn, the attribute on anything but a function, and
+/// unknown arguments are each reported at the offending span.
+pub use coact_macros::coroutine;
+
+/// Suspends a [`#[coroutine]`](macro@coroutine) body with a value; evaluates to the
+/// value the generator is resumed with.
+///
+/// `#[coroutine]` rewrites every `yield_!` in its body; this macro exists only so that a
+/// `yield_!` anywhere else is a clear compile error rather than an unknown macro:
+///
+/// ```compile_fail
+/// fn not_a_coroutine() {
+///     coact::yield_!(1); // error: `yield_!` only works in the body of a `#[coroutine]` fn
+/// }
+/// ```
+#[macro_export]
+macro_rules! yield_ {
+    ($($value:tt)*) => {
+        ::core::compile_error!(
+            "`yield_!` only works in the body of a `#[coroutine]` fn, which rewrites it; \
+             here nothing suspends (inside a closure, an async block or another macro's \
+             definition, say)"
+        )
+    };
+}
+
 /// Turns an inline module of state functions, or an inherent impl block of state methods,
 /// into a state machine whose undeclared transitions fail to compile.
 ///
@@ -339,6 +473,7 @@ pub use coact_macros::state;
 
 pub use coact_runtime::access;
 pub use coact_runtime::access::{FirstReply, Ordered, KV};
+pub use coact_runtime::coroutine;
 pub use coact_runtime::handler;
 pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
 pub use coact_runtime::identity;
@@ -347,6 +482,7 @@ pub use coact_runtime::state;
 /// The names most programs need: `use coact::prelude::*;`.
 pub mod prelude {
     pub use crate::access::{FirstReply, Ordered, KV};
+    pub use crate::coroutine::{Gen, GenState};
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
     pub use crate::identity::{LoadError, Shared};
     pub use crate::{deferred_handler, identity_cached, machine};

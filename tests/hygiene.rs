@@ -120,6 +120,47 @@ mod cached {
     }
 }
 
+/// Coroutines of every form, inside `no_implicit_prelude`.
+mod coroutines {
+    #![no_implicit_prelude]
+
+    shadow_std!();
+
+    #[::coact::coroutine]
+    pub fn numbers(n: u64) -> ::coact::coroutine::Gen<u64, Return = u64> {
+        let mut sum = 0;
+        for i in 0..n {
+            yield_!(i);
+            sum += i;
+        }
+        sum
+    }
+
+    #[::coact::coroutine]
+    pub fn fallible(
+        values: ::std::vec::Vec<u8>,
+    ) -> ::coact::coroutine::Gen<u8, Return = ::core::result::Result<u8, u8>, Resume = bool> {
+        let mut kept = 0;
+        for value in values {
+            if value == 0 {
+                ::core::result::Result::Err(value)?;
+            }
+            if yield_!(value) {
+                kept += 1;
+            }
+        }
+        ::core::result::Result::Ok(kept)
+    }
+
+    #[::coact::coroutine(crate = ::coact)]
+    pub async fn later(n: u32) -> ::coact::coroutine::Gen<u32> {
+        for i in 0..n {
+            ::std::future::ready(()).await;
+            yield_!(i);
+        }
+    }
+}
+
 mod machines {
     shadow_std!();
 
@@ -195,6 +236,20 @@ async fn generated_caches_are_hygienic() {
     assert_eq!(cached::even(3).await, None);
     assert_eq!(*cached::page().await, "<html></html>");
     assert_eq!(cached::user_cache().stats().loads, 2);
+}
+
+#[tokio::test]
+async fn generated_coroutines_are_hygienic() {
+    use coact::coroutine::GenState;
+    use futures::StreamExt as _;
+
+    let mut numbers = coroutines::numbers(3);
+    assert_eq!(numbers.by_ref().collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(numbers.take_return(), Some(3));
+    let mut fallible = coroutines::fallible(vec![1, 0]);
+    assert_eq!(fallible.start(), GenState::Yielded(1));
+    assert_eq!(fallible.resume(true), GenState::Complete(Err(0)));
+    assert_eq!(coroutines::later(2).collect::<Vec<_>>().await, [0, 1]);
 }
 
 #[tokio::test]

@@ -195,6 +195,114 @@ async fn lint_wall_caches_run() {
     assert!(cached::page_cache().forget(&"/".to_owned()).await);
 }
 
+/// Generators of every form, public and private.
+pub mod generators {
+    use coact::coroutine::Gen;
+
+    /// A request of the cogen-style session.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum Op {
+        /// Read a line.
+        Read,
+        /// Write this.
+        Write(String),
+    }
+
+    /// Numbers below `n`; returns their sum.
+    #[coact::coroutine]
+    pub fn numbers(n: u64) -> Gen<u64, Return = u64> {
+        let mut sum = 0;
+        for i in 0..n {
+            yield_!(i);
+            sum += i;
+        }
+        sum
+    }
+
+    /// Echoes what it is resumed with until an empty line.
+    #[coact::coroutine]
+    pub fn echo(mut greeting: String) -> Gen<Op, Resume = String> {
+        greeting.push('!');
+        yield_!(Op::Write(greeting));
+        loop {
+            let line = yield_!(Op::Read);
+            if line.is_empty() {
+                return;
+            }
+            yield_!(Op::Write(line));
+        }
+    }
+
+    /// Parses each text; the first error ends it.
+    ///
+    /// # Errors
+    ///
+    /// As its return value, when a text is not a number.
+    #[coact::coroutine]
+    pub fn parsed(texts: Vec<String>) -> Gen<u64, Return = Result<usize, std::num::ParseIntError>> {
+        let mut count = 0;
+        for text in texts {
+            yield_!(text.parse()?);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Awaits between yields.
+    #[coact::coroutine]
+    pub async fn ticks(n: u32) -> Gen<u32> {
+        for i in 0..n {
+            tokio::task::yield_now().await;
+            yield_!(i);
+        }
+    }
+
+    /// Borrows its argument.
+    #[coact::coroutine]
+    pub fn words(text: &str) -> Gen<&str> {
+        for word in text.split_whitespace() {
+            yield_!(word);
+        }
+    }
+
+    #[coact::coroutine]
+    fn private_one() -> Gen<u8> {
+        yield_!(1);
+    }
+
+    /// Uses the private one.
+    #[must_use]
+    pub fn private_sum() -> u32 {
+        private_one().map(u32::from).sum()
+    }
+}
+
+#[tokio::test]
+async fn lint_wall_generators_run() {
+    use coact::coroutine::GenState;
+    use futures::StreamExt as _;
+
+    let mut numbers = generators::numbers(4);
+    assert_eq!(numbers.by_ref().count(), 4);
+    assert_eq!(numbers.take_return(), Some(6));
+    let mut echo = generators::echo("hi".to_owned());
+    assert_eq!(
+        echo.start(),
+        GenState::Yielded(generators::Op::Write("hi!".to_owned()))
+    );
+    assert_eq!(
+        echo.resume(String::new()),
+        GenState::Yielded(generators::Op::Read)
+    );
+    assert_eq!(echo.resume(String::new()), GenState::Complete(()));
+    let mut parsed = generators::parsed(vec!["1".to_owned(), "x".to_owned()]);
+    assert_eq!(parsed.by_ref().collect::<Vec<_>>(), [1]);
+    assert!(matches!(parsed.take_return(), Some(Err(_))));
+    assert_eq!(generators::ticks(2).collect::<Vec<_>>().await, [0, 1]);
+    assert_eq!(generators::words("a b").collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(generators::private_sum(), 1);
+}
+
 /// A private machine of methods.
 #[derive(Debug, Default)]
 struct Door {

@@ -8,6 +8,7 @@ use proc_macro::TokenStream;
 
 mod args;
 mod common;
+mod coroutine;
 mod handler;
 mod identity;
 mod machine;
@@ -16,6 +17,13 @@ mod machine;
 #[proc_macro_attribute]
 pub fn deferred_handler(args: TokenStream, item: TokenStream) -> TokenStream {
     handler::expand(args.into(), item.into()).into()
+}
+
+/// Turns a function whose body calls `yield_!(value)` into a generator; see
+/// `coact::coroutine`.
+#[proc_macro_attribute]
+pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
+    coroutine::expand(args.into(), item.into()).into()
 }
 
 /// Caches an `async fn` by its arguments: an identity map or a memoized function; see

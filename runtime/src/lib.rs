@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod coroutine;
 pub mod handler;
 pub mod identity;
 pub mod state;
@@ -15,6 +16,7 @@ pub mod state;
 /// Items used by macro-generated code. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::coroutine::generated as coroutine;
     pub use crate::handler::{
         guard, guard_async, Handler, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
         ReportOther, Started, SyncProxy,

@@ -39,6 +39,17 @@ async fn user(id: u32) -> Option<String> {
     (id < 10).then(|| format!("user {id}"))
 }
 
+/// A generator, cooperatively accumulated.
+#[coact::coroutine]
+fn squares(n: u64) -> coact::coroutine::Gen<u64, Return = u64> {
+    let mut sum = 0;
+    for i in 0..n {
+        yield_!(i * i);
+        sum += i * i;
+    }
+    sum
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let a = user(1).await.expect("user 1 exists");
@@ -58,4 +69,14 @@ async fn main() {
     let served = counter.process_forever().await;
     let sum = caller.await.expect("caller finished").expect("call served");
     println!("outside: {} calls served, sum {sum}", served.calls);
+
+    let mut gen = squares(4);
+    let first: Vec<u64> = gen.by_ref().take(2).collect();
+    let rest = coact::coroutine::batch_accumulate(10, &mut gen)
+        .await
+        .expect("the generator runs");
+    println!(
+        "outside: squares {first:?} then {rest:?}, sum {:?}",
+        gen.take_return().expect("it ended")
+    );
 }

@@ -1,0 +1,303 @@
+//! The checked model of a coroutine: the types its declared `Gen<…>` names, the
+//! arguments its body owns, and the body with its `yield_!`s rewritten.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens as _;
+use syn::spanned::Spanned as _;
+use syn::visit::Visit;
+use syn::{
+    FnArg, GenericArgument, Ident, Item, ItemFn, Lifetime, Pat, PathArguments, ReturnType, Token,
+    Type,
+};
+
+use super::rewrite::{co_ident, Rewrite};
+use crate::common::Errors;
+
+/// A `#[coroutine]` function.
+pub struct Coroutine<'a> {
+    pub item: &'a ItemFn,
+    /// An `async fn`: its generator is a stream.
+    pub is_async: bool,
+    pub types: GenTypes<'a>,
+    /// The body's statements, `yield_!`s rewritten.
+    pub body: TokenStream,
+    /// The local that holds the body's end of the slot.
+    pub co: Ident,
+    /// Lifetimes the generator may borrow from: the function's own, and `'_` when an
+    /// argument borrows with an elided lifetime.
+    pub captures: Vec<Lifetime>,
+    /// Arguments bound to a plain name, moved into the body as an `async fn` moves them
+    /// (so they live, and drop, with the generator): the name and its `mut`.
+    pub moved: Vec<(&'a Ident, Option<Token![mut]>)>,
+}
+
+/// `Gen<Y, Return = R, Resume = S>`, as declared.
+pub struct GenTypes<'a> {
+    pub yields: &'a Type,
+    pub returns: Option<&'a Type>,
+    pub resume: Option<&'a Type>,
+    /// The path as written (`Gen`, `coact::coroutine::Gen`): the generated signature
+    /// names the type through it, as the user's imports resolve it.
+    pub path: &'a syn::Path,
+    /// The whole declared type, for spans.
+    pub span: Span,
+}
+
+const SHAPE: &str = "`-> Gen<Yield>`, `-> Gen<Yield, Return = R>` or \
+                     `-> Gen<Yield, Return = R, Resume = S>`";
+
+impl<'a> Coroutine<'a> {
+    pub fn from_item(item: &'a Item) -> syn::Result<Self> {
+        let Item::Fn(item) = item else {
+            return Err(syn::Error::new(
+                crate::common::item_span(item),
+                "`#[coroutine]` goes on a function whose body yields values with `yield_!(value)`",
+            ));
+        };
+        let mut errors = Errors::default();
+        let sig = &item.sig;
+        if let Some(constness) = &sig.constness {
+            errors.push(constness.span, "a coroutine cannot be a `const fn`");
+        }
+        if let Some(unsafety) = &sig.unsafety {
+            errors.push(
+                unsafety.span,
+                "a coroutine cannot be an `unsafe fn`: its body runs later, when the generator \
+                 is resumed, not in the caller's `unsafe` block; use `unsafe` blocks inside",
+            );
+        }
+        if let Some(abi) = &sig.abi {
+            errors.push_spanned(abi, "a coroutine cannot be an `extern` function");
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.push_spanned(variadic, "a coroutine cannot be variadic");
+        }
+
+        let types = match &sig.output {
+            ReturnType::Default => {
+                errors.push(
+                    sig.paren_token.span.close(),
+                    format!("a coroutine declares what it yields in its return type: add {SHAPE}"),
+                );
+                None
+            }
+            ReturnType::Type(_, ty) => gen_types(ty, &mut errors),
+        };
+
+        let mut moved = Vec::new();
+        let mut captures: Vec<Lifetime> = sig
+            .generics
+            .lifetimes()
+            .map(|l| l.lifetime.clone())
+            .collect();
+        let mut elided = false;
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(receiver) => {
+                    if matches!(&receiver.reference, Some((_, None))) {
+                        elided = true;
+                    }
+                    elided |= has_elided_lifetime(&receiver.ty);
+                }
+                FnArg::Typed(typed) => {
+                    elided |= has_elided_lifetime(&typed.ty);
+                    if let Pat::Ident(pat) = &*typed.pat {
+                        if pat.by_ref.is_none() && pat.subpat.is_none() {
+                            moved.push((&pat.ident, pat.mutability));
+                        }
+                    }
+                }
+            }
+        }
+        if elided {
+            captures.push(Lifetime::new("'_", Span::call_site()));
+        }
+
+        let co = co_ident();
+        let mut rewrite = Rewrite {
+            co: &co,
+            is_async: sig.asyncness.is_some(),
+            errors: &mut errors,
+            yields: false,
+        };
+        let body = rewrite.body(
+            item.block
+                .stmts
+                .iter()
+                .map(|s| s.to_token_stream())
+                .collect(),
+        );
+
+        let Some(types) = types else {
+            // Each way here recorded its error.
+            errors.finish(())?;
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                "`#[coroutine]` cannot make a generator of this function",
+            ));
+        };
+        errors.finish(Self {
+            item,
+            is_async: sig.asyncness.is_some(),
+            types,
+            body,
+            co,
+            captures,
+            moved,
+        })
+    }
+}
+
+/// Reads `Gen<Y, Return = R, Resume = S>` (any path ending in `Gen`).
+fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
+    let wrong = |errors: &mut Errors| {
+        errors.push_spanned(
+            ty,
+            format!(
+                "`#[coroutine]` makes the function return a generator: declare it as {SHAPE}, \
+                 naming what it yields, returns at its end and is resumed with"
+            ),
+        );
+        None
+    };
+    let Type::Path(path) = ty else {
+        return wrong(errors);
+    };
+    let Some(last) = path.path.segments.last() else {
+        return wrong(errors);
+    };
+    if path.qself.is_some() || last.ident != "Gen" {
+        return wrong(errors);
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        errors.push_spanned(
+            ty,
+            "write what the coroutine yields: `Gen<u64>`, say, and `Return = R` or \
+             `Resume = S` if it returns or is resumed with a value",
+        );
+        return None;
+    };
+    let mut yields = None;
+    let mut returns: Option<&Type> = None;
+    let mut resume: Option<&Type> = None;
+    let mut ok = true;
+    for (i, arg) in args.args.iter().enumerate() {
+        match arg {
+            GenericArgument::Type(ty) if i == 0 => yields = Some(ty),
+            GenericArgument::AssocType(assoc) if assoc.generics.is_none() => {
+                let slot = if assoc.ident == "Return" {
+                    &mut returns
+                } else if assoc.ident == "Resume" {
+                    &mut resume
+                } else {
+                    errors.push(
+                        assoc.ident.span(),
+                        format!(
+                            "unknown `{}`: a generator has `Return = R` (what it returns at its \
+                             end) and `Resume = S` (what each `yield_!` receives)",
+                            assoc.ident
+                        ),
+                    );
+                    ok = false;
+                    continue;
+                };
+                if slot.replace(&assoc.ty).is_some() {
+                    errors.push(
+                        assoc.ident.span(),
+                        format!("`{}` is given twice", assoc.ident),
+                    );
+                    ok = false;
+                }
+            }
+            other => {
+                errors.push_spanned(
+                    other,
+                    format!("the yielded type comes first, then the others by name: {SHAPE}"),
+                );
+                ok = false;
+            }
+        }
+    }
+    let Some(yields) = yields else {
+        if ok {
+            errors.push_spanned(
+                ty,
+                format!("write what the coroutine yields first: {SHAPE}"),
+            );
+        }
+        return None;
+    };
+    for part in [Some(yields), returns, resume].into_iter().flatten() {
+        if let Type::ImplTrait(_) | Type::Infer(_) = part {
+            errors.push_spanned(part, "write this type out: the generator's type names it");
+            ok = false;
+        }
+    }
+    ok.then(|| GenTypes {
+        yields,
+        returns,
+        resume,
+        path: &path.path,
+        span: ty.span(),
+    })
+}
+
+fn has_elided_lifetime(ty: &Type) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            self.0 |= r.lifetime.is_none();
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_lifetime(&mut self, lt: &'ast Lifetime) {
+            self.0 |= lt.ident == "_";
+        }
+        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
+            // `fn(&T)`: its lifetimes are its own.
+        }
+    }
+    let mut find = Find(false);
+    find.visit_type(ty);
+    find.0
+}
+
+/// What is emitted next to the errors: the function with a body that only panics and,
+/// where the declared type was understood, the generator type it would have returned, so
+/// that its callers type-check and the errors above are the only ones.
+pub fn fallback(item: &mut Item) {
+    let Item::Fn(item) = item else { return };
+    let is_async = item.sig.asyncness.take().is_some();
+    if let ReturnType::Type(_, ty) = &item.sig.output {
+        let mut ignored = Errors::default();
+        let Some(types) = gen_types(ty, &mut ignored) else {
+            // Not a type the generator could have: the error says so, and a type checked
+            // against a body that is gone would only add errors.
+            item.sig.output = ReturnType::Default;
+            return fallback_body(item);
+        };
+        let (yields, returns, resume) = (
+            types.yields,
+            types
+                .returns
+                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
+            types
+                .resume
+                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
+        );
+        let body: Type = if is_async {
+            syn::parse_quote!(::core::future::Ready<#returns>)
+        } else {
+            syn::parse_quote!(::coact::coroutine::SyncBody<::core::future::Ready<#returns>>)
+        };
+        let output = super::expand::gen_type(types.path, yields, &returns, &resume, &body);
+        item.sig.output = ReturnType::Type(Default::default(), Box::new(output));
+    }
+    fallback_body(item);
+}
+
+fn fallback_body(item: &mut ItemFn) {
+    // The body is gone: its arguments are unused now, which is not the user's mistake.
+    item.attrs
+        .push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
+    *item.block = syn::parse_quote!({ ::core::unimplemented!("this coroutine did not compile") });
+}

@@ -1,0 +1,609 @@
+//! Generators on stable Rust, and CPU-heavy work that shares a tokio runtime with I/O.
+//!
+//! `#[coroutine]` turns a function whose body calls `yield_!(value)` into a [`Gen`]: an
+//! [`Iterator`] for a plain `fn` and a [`Stream`] for an `async fn` (when nothing is sent
+//! back in). `let r = yield_!(v);` receives the value the driver resumes the generator
+//! with ([`Gen::resume`]), and `return x` ends it with a final value of its own type
+//! ([`GenState::Complete`]).
+//!
+//! ```
+//! use coact::coroutine::{Gen, GenState};
+//!
+//! /// Fibonacci numbers below `limit`; returns how many there were.
+//! #[coact::coroutine]
+//! fn fibonacci(limit: u64) -> Gen<u64, Return = usize> {
+//!     let (mut a, mut b, mut count) = (0, 1, 0);
+//!     while a < limit {
+//!         yield_!(a);
+//!         (a, b, count) = (b, a + b, count + 1);
+//!     }
+//!     count
+//! }
+//!
+//! /// A running total: each value sent in is added, and the total so far comes out.
+//! #[coact::coroutine]
+//! fn running_total() -> Gen<u64, Resume = u64> {
+//!     let mut total = 0;
+//!     loop {
+//!         total += yield_!(total);
+//!     }
+//! }
+//!
+//! let mut fib = fibonacci(20);
+//! assert_eq!(fib.by_ref().collect::<Vec<_>>(), [0, 1, 1, 2, 3, 5, 8, 13]);
+//! assert_eq!(fib.take_return(), Some(8));
+//!
+//! let mut sum = running_total();
+//! assert!(matches!(sum.start(), GenState::Yielded(0)));
+//! assert!(matches!(sum.resume(5), GenState::Yielded(5)));
+//! assert!(matches!(sum.resume(2), GenState::Yielded(7)));
+//! ```
+//!
+//! The second half of the module runs such generators cooperatively:
+//! [`batch_accumulate`] drives one to its end in batches, handing control back to the
+//! tokio scheduler between batches so that I/O on the same runtime stays responsive, and
+//! collects what it yields; a [`Cooperator`] runs several fairly and can be paused,
+//! resumed and stopped.
+//!
+//! # How it works, and why `yield_!` and not `yield`
+//!
+//! rustc rejects the `yield` keyword while it *parses* a function, before any attribute
+//! macro sees it (`yield` syntax is experimental), so on stable the body spells a yield as
+//! the macro call `yield_!(v)`, which `#[coroutine]` rewrites wherever it appears in the
+//! body (inside other macros' arguments too). The body becomes an `async` block that
+//! awaits a [`Yield`] future at each `yield_!`; the generator polls that block. Values go
+//! out and resume values come in through one slot shared by the generator and its body
+//! (one `Arc` per generator, nothing per item), never through a thread-local, so a
+//! generator driven inside another one's body, or two interleaved, cannot see each
+//! other's values.
+
+mod cooperative;
+
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use crossbeam_utils::atomic::AtomicCell;
+use futures::stream::{FusedStream, Stream};
+
+pub use cooperative::{
+    accumulate, batch_accumulate, Accumulation, CooperativeError, Cooperator, CooperatorControl,
+    ValueBucket,
+};
+
+/// Where a generator stopped: at a `yield_!`, with the value it yielded, or at its end,
+/// with what it returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GenState<Y, R> {
+    /// The body reached `yield_!(value)`; resume it to go on.
+    Yielded(Y),
+    /// The body returned this value; the generator is finished.
+    Complete(R),
+}
+
+impl<Y, R> GenState<Y, R> {
+    /// The yielded value, if the generator yielded.
+    pub fn yielded(self) -> Option<Y> {
+        match self {
+            Self::Yielded(value) => Some(value),
+            Self::Complete(_) => None,
+        }
+    }
+
+    /// The returned value, if the generator finished.
+    pub fn complete(self) -> Option<R> {
+        match self {
+            Self::Yielded(_) => None,
+            Self::Complete(value) => Some(value),
+        }
+    }
+}
+
+/// What travels between a generator and its body, one value at a time.
+#[derive(Default)]
+enum Exchange<Y, S> {
+    #[default]
+    Empty,
+    Yielded(Y),
+    Resumed(S),
+}
+
+/// Shared by a generator and its body. Only one of them touches it at a time (the body
+/// while the generator polls it, the generator otherwise), but a generator may move
+/// between threads, so the exchange is an `AtomicCell`: moving a value in or out costs
+/// one atomic swap and a release store, no lock round trip.
+struct Slot<Y, S> {
+    exchange: AtomicCell<Exchange<Y, S>>,
+    /// Set by the generator while it polls its body: a `Yield` polled at any other time
+    /// was taken out of its coroutine, and refuses to deliver anywhere.
+    polling: AtomicBool,
+}
+
+type Shared<Y, S> = Arc<Slot<Y, S>>;
+
+/// The body's end of a generator's slot; `#[coroutine]` creates it with [`channel`].
+#[doc(hidden)]
+pub struct Co<Y, S> {
+    slot: Shared<Y, S>,
+    /// For `S = ()`: makes the resume value, so that resuming costs no trip through
+    /// the slot.
+    unit: Option<fn() -> S>,
+}
+
+impl<Y, S> Co<Y, S> {
+    /// Suspends the body with `value`; resolves to the value the generator is resumed
+    /// with.
+    pub fn yield_(&self, value: Y) -> Yield<'_, Y, S> {
+        Yield {
+            co: self,
+            value: Some(value),
+        }
+    }
+}
+
+impl<Y, S> fmt::Debug for Co<Y, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Co")
+    }
+}
+
+/// The future a `yield_!` awaits: the first poll hands the value to the generator and
+/// suspends; the next, after the generator was resumed, gives the resume value.
+#[doc(hidden)]
+#[must_use = "a yield does nothing unless awaited"]
+pub struct Yield<'a, Y, S> {
+    co: &'a Co<Y, S>,
+    value: Option<Y>,
+}
+
+// The value is moved, never pinned: a `Yield` may move between polls.
+impl<Y, S> Unpin for Yield<'_, Y, S> {}
+
+const SMUGGLED: &str = "a `yield_!` was polled outside its coroutine: it can only suspend the \
+                        coroutine whose body it is written in, while that coroutine runs";
+
+impl<Y, S> Future for Yield<'_, Y, S> {
+    type Output = S;
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
+        let this = self.get_mut();
+        if let (None, Some(unit)) = (&this.value, this.co.unit) {
+            // The generator polls its body again only to resume it.
+            return Poll::Ready(unit());
+        }
+        let slot = &this.co.slot;
+        assert!(
+            this.co.unit.is_some() || slot.polling.load(Ordering::Acquire),
+            "{SMUGGLED}"
+        );
+        if let Some(value) = this.value.take() {
+            let before = slot.exchange.swap(Exchange::Yielded(value));
+            assert!(
+                matches!(before, Exchange::Empty),
+                "two `yield_!`s of one coroutine were awaited at once (in a `join!`, say): \
+                 a coroutine suspends at one yield at a time"
+            );
+            return Poll::Pending;
+        }
+        match slot.exchange.take() {
+            Exchange::Resumed(resume) => Poll::Ready(resume),
+            other => {
+                // Polled again before the generator resumed it (by a `select!` in an
+                // async body, say): still suspended.
+                slot.exchange.store(other);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Makes the slot of a new generator: the body's end and the generator's.
+#[doc(hidden)]
+pub fn channel<Y, R, S>() -> (Co<Y, S>, Builder<Y, R, S>) {
+    make_channel(None)
+}
+
+/// [`channel`] for a generator resumed with `()`: resuming it takes no trip through the
+/// slot.
+#[doc(hidden)]
+pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
+    make_channel(Some(|| ()))
+}
+
+fn make_channel<Y, R, S>(unit: Option<fn() -> S>) -> (Co<Y, S>, Builder<Y, R, S>) {
+    let slot = Arc::new(Slot {
+        exchange: AtomicCell::new(Exchange::Empty),
+        polling: AtomicBool::new(false),
+    });
+    let builder = Builder {
+        slot: Arc::clone(&slot),
+        unit: unit.is_some(),
+        ret: std::marker::PhantomData,
+    };
+    (Co { slot, unit }, builder)
+}
+
+/// Turns a body into a generator of the right form.
+#[doc(hidden)]
+pub struct Builder<Y, R, S> {
+    slot: Shared<Y, S>,
+    unit: bool,
+    ret: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<Y, R, S> Builder<Y, R, S> {
+    /// The generator of a plain `fn`: its body boxed, so that it is `Unpin`.
+    pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<F>> {
+        Gen {
+            slot: self.slot,
+            unit: self.unit,
+            body: SyncBody(Box::pin(body)),
+            stage: Stage::Fresh,
+        }
+    }
+
+    /// The generator of an `async fn`: its body inline.
+    pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, F> {
+        Gen {
+            slot: self.slot,
+            unit: self.unit,
+            body,
+            stage: Stage::Fresh,
+        }
+    }
+}
+
+/// What a generator polls: an `async fn`'s body itself, or a plain `fn`'s, boxed.
+#[doc(hidden)]
+pub trait Body {
+    /// What the body returns.
+    type Output;
+    /// Polls the body once.
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+}
+
+impl<F: Future> Body for F {
+    type Output = F::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.poll(cx)
+    }
+}
+
+/// The body of a plain `fn`'s generator, boxed so that the generator is `Unpin` (an
+/// iterator must be). Not a `Future` itself: a plain `fn`'s generator is an `Iterator`
+/// and nothing else.
+pub struct SyncBody<F>(Pin<Box<F>>);
+
+impl<F: Future> Body for SyncBody<F> {
+    type Output = F::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.get_mut().0.as_mut().poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for SyncBody<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SyncBody")
+    }
+}
+
+/// Where a generator is in its life.
+enum Stage<R> {
+    /// Not started: no `yield_!` waits for a resume value.
+    Fresh,
+    /// Suspended at a `yield_!`, which waits for a resume value.
+    Suspended,
+    /// Running between yields (an async body waiting for I/O).
+    Running,
+    /// Finished; the return value is kept until taken.
+    Returned(R),
+    /// Finished and the return value taken, or a panic went through the body.
+    Done,
+}
+
+impl<R> Stage<R> {
+    fn is_finished(&self) -> bool {
+        matches!(self, Self::Returned(_) | Self::Done)
+    }
+
+    fn take_return(&mut self) -> Option<R> {
+        match mem::replace(self, Self::Done) {
+            Self::Returned(value) => Some(value),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
+const AFTER_END: &str = "a coroutine was resumed after it finished (or after it panicked)";
+
+/// Polls `body` once with the resume value in the slot; what it yielded or returned, or
+/// `Pending` if it awaits something else (only an async body may).
+fn step<Y, R, S>(
+    slot: &Slot<Y, S>,
+    stage: &mut Stage<R>,
+    resume: Option<S>,
+    unit: bool,
+    poll: impl FnOnce() -> Poll<R>,
+) -> Poll<GenState<Y, ()>> {
+    // Resumed with `()`, the body's yield makes its own resume value: nothing to store.
+    if !unit {
+        slot.polling.store(true, Ordering::Release);
+        if let (Some(resume), Stage::Suspended) = (resume, &*stage) {
+            slot.exchange.store(Exchange::Resumed(resume));
+        }
+    }
+    // Until the poll returns: a panic leaves the body unusable.
+    *stage = Stage::Done;
+    let polled = poll();
+    if !unit {
+        slot.polling.store(false, Ordering::Release);
+    }
+    let exchange = slot.exchange.take();
+    match (polled, exchange) {
+        (Poll::Ready(value), _) => {
+            *stage = Stage::Returned(value);
+            Poll::Ready(GenState::Complete(()))
+        }
+        (Poll::Pending, Exchange::Yielded(value)) => {
+            *stage = Stage::Suspended;
+            Poll::Ready(GenState::Yielded(value))
+        }
+        (Poll::Pending, Exchange::Resumed(resume)) => {
+            // Not taken yet (the body awaits something else first): keep it for later.
+            slot.exchange.store(Exchange::Resumed(resume));
+            *stage = Stage::Running;
+            Poll::Pending
+        }
+        (Poll::Pending, Exchange::Empty) => {
+            *stage = Stage::Running;
+            Poll::Pending
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+/// The generator of a `#[coroutine]` function: runs its body up to each `yield_!` when
+/// resumed.
+///
+/// A plain `fn` gives `Gen<Y, R, S, SyncBody<impl Future>>`: its body is boxed, so the
+/// generator is `Unpin` and driven with [`start`](Self::start) /
+/// [`resume`](Self::resume), or as an [`Iterator`] when `S` is `()`;
+/// [`take_return`](Self::take_return) gives the final value once it has ended.
+///
+/// An `async fn` gives `Gen<Y, R, S, impl Future>`: its body is stored inline and may
+/// `.await`, so the generator must be pinned (`std::pin::pin!`, or `Box::pin` to keep
+/// it) and is driven with [`resume_async`](Self::resume_async), or as a [`Stream`] when
+/// `S` is `()`.
+///
+/// It is `Send` when its body's captures and locals are; dropping it drops the body's
+/// locals wherever it was suspended. A panic in the body propagates to the call that
+/// resumed it, and the generator is finished from then on.
+///
+/// Allocations: the slot shared with the body, once per generator, plus the box of a
+/// plain `fn`'s body; nothing per item.
+#[must_use = "a generator does nothing unless it is resumed, iterated or polled"]
+pub struct Gen<Y, R, S, F> {
+        slot: Shared<Y, S>,
+        unit: bool,
+        #[pin]
+        body: F,
+        stage: Stage<R>,
+    }
+}
+
+impl<Y, R, S, F> Gen<Y, R, S, F> {
+    /// Whether the body has ended (returned or panicked).
+    pub fn is_finished(&self) -> bool {
+        self.stage.is_finished()
+    }
+
+    /// [`take_return`](Self::take_return) for a pinned generator (an `async fn`'s).
+    pub fn take_return_pinned(self: Pin<&mut Self>) -> Option<R> {
+        self.project().stage.take_return()
+    }
+}
+
+impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, SyncBody<F>> {
+    /// The value the body returned, once it has ended and only once; `None` before, or
+    /// if it was already taken (by a [`GenState::Complete`]). For a pinned generator,
+    /// see [`take_return_pinned`](Self::take_return_pinned).
+    pub fn take_return(&mut self) -> Option<R> {
+        self.stage.take_return()
+    }
+
+    /// Runs the body to its first `yield_!` (or to its end).
+    ///
+    /// # Panics
+    ///
+    /// If the generator has already started, and when the body panics.
+    pub fn start(&mut self) -> GenState<Y, R> {
+        assert!(
+            matches!(self.stage, Stage::Fresh),
+            "`start` is the first call on a coroutine; later ones are `resume`"
+        );
+        self.run(None)
+    }
+
+    /// Resumes the body: the `yield_!` it is suspended at evaluates to `value`, and it
+    /// runs to the next `yield_!` (or to its end).
+    ///
+    /// On a generator that has not started, `resume` starts it; no `yield_!` waits for
+    /// that first value, which is dropped (call [`start`](Self::start) instead of making
+    /// one up).
+    ///
+    /// # Panics
+    ///
+    /// After the generator finished (once it gave [`GenState::Complete`] or its body
+    /// panicked), and when the body panics.
+    pub fn resume(&mut self, value: S) -> GenState<Y, R> {
+        assert!(!self.stage.is_finished(), "{AFTER_END}");
+        self.run(Some(value))
+    }
+
+    fn run(&mut self, resume: Option<S>) -> GenState<Y, R> {
+        let mut cx = Context::from_waker(Waker::noop());
+        match Pin::new(self).poll_step(&mut cx, &mut { resume }) {
+            Poll::Ready(state) => state,
+            Poll::Pending => panic!(
+                "the body of a sync coroutine awaited something other than `yield_!` (a \
+                 `yield_!` smuggled in from another coroutine?); only an `async fn` \
+                 coroutine may await"
+            ),
+        }
+    }
+}
+
+impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
+    /// Polls the body once, resuming it with `resume` if it is suspended at a yield.
+    fn poll_step(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        resume: &mut Option<S>,
+    ) -> Poll<GenState<Y, R>> {
+        let this = self.project();
+        assert!(!this.stage.is_finished(), "{AFTER_END}");
+        let body = this.body;
+        let resume = match this.stage {
+            Stage::Suspended => resume.take(),
+            // The first value starts the body: no `yield_!` waits for it.
+            Stage::Fresh => resume.take().and(None),
+            _ => None,
+        };
+        match step(this.slot, this.stage, resume, *this.unit, || {
+            body.poll_body(cx)
+        }) {
+            Poll::Ready(GenState::Yielded(value)) => Poll::Ready(GenState::Yielded(value)),
+            Poll::Ready(GenState::Complete(())) => Poll::Ready(GenState::Complete(
+                this.stage.take_return().expect("just returned"),
+            )),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, F> {
+    /// Runs the body to its first `yield_!` (or to its end), awaiting what it awaits.
+    ///
+    /// # Panics
+    ///
+    /// The returned future panics if the generator has already started, and when the body
+    /// panics.
+    pub fn start_async(self: Pin<&mut Self>) -> Resume<'_, Y, R, S, F> {
+        assert!(
+            matches!(self.stage, Stage::Fresh),
+            "`start_async` is the first call on a coroutine; later ones are `resume_async`"
+        );
+        Resume {
+            generator: self,
+            value: None,
+        }
+    }
+
+    /// Resumes the body with `value` (see [`resume`](Self::resume); on a generator that
+    /// has not started, `value` is dropped) and waits for its next yield or its end.
+    ///
+    /// If the returned future is dropped after its first poll but before it is done, the
+    /// body keeps the value it was resumed with and goes on from where it waits when the
+    /// generator is next resumed; that next call's value is dropped, as no `yield_!` waits
+    /// for it.
+    ///
+    /// # Panics
+    ///
+    /// The returned future panics after the generator finished, and when the body panics.
+    pub fn resume_async(self: Pin<&mut Self>, value: S) -> Resume<'_, Y, R, S, F> {
+        Resume {
+            generator: self,
+            value: Some(value),
+        }
+    }
+}
+
+/// The future of [`Gen::resume_async`] and [`Gen::start_async`].
+#[must_use = "a resume does nothing unless awaited"]
+pub struct Resume<'a, Y, R, S, F> {
+    generator: Pin<&'a mut Gen<Y, R, S, F>>,
+    value: Option<S>,
+}
+
+// Holds a pinned reference and a value it only moves.
+impl<Y, R, S, F> Unpin for Resume<'_, Y, R, S, F> {}
+
+impl<Y, R, S, F: Future<Output = R>> Future for Resume<'_, Y, R, S, F> {
+    type Output = GenState<Y, R>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.generator.as_mut().poll_step(cx, &mut this.value)
+    }
+}
+
+impl<Y, R, F: Future<Output = R>> Iterator for Gen<Y, R, (), SyncBody<F>> {
+    type Item = Y;
+
+    fn next(&mut self) -> Option<Y> {
+        if self.stage.is_finished() {
+            return None;
+        }
+        match self.run(Some(())) {
+            GenState::Yielded(value) => Some(value),
+            GenState::Complete(value) => {
+                self.stage = Stage::Returned(value);
+                None
+            }
+        }
+    }
+}
+
+impl<Y, R, F: Future<Output = R>> std::iter::FusedIterator for Gen<Y, R, (), SyncBody<F>> {}
+
+impl<Y, R, F: Future<Output = R>> Stream for Gen<Y, R, (), F> {
+    type Item = Y;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
+        if self.stage.is_finished() {
+            return Poll::Ready(None);
+        }
+        match self.as_mut().poll_step(cx, &mut Some(())) {
+            Poll::Ready(GenState::Yielded(value)) => Poll::Ready(Some(value)),
+            Poll::Ready(GenState::Complete(value)) => {
+                *self.project().stage = Stage::Returned(value);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<Y, R, F: Future<Output = R>> FusedStream for Gen<Y, R, (), F> {
+    fn is_terminated(&self) -> bool {
+        self.stage.is_finished()
+    }
+}
+
+impl<Y, R, S, F> fmt::Debug for Gen<Y, R, S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gen")
+            .field("finished", &self.stage.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Items `#[coroutine]`'s generated code names.
+#[doc(hidden)]
+pub mod generated {
+    pub use super::{channel, unit_channel, Builder, Co, Yield};
+
+    /// Names lifetimes in a return-position `impl Trait`, so that a generator may
+    /// borrow its arguments on edition 2021 too.
+    pub trait Captures<T: ?Sized> {}
+    impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+}

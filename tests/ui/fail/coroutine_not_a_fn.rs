@@ -1,0 +1,6 @@
+#[coact::coroutine]
+struct Numbers {
+    next: u32,
+}
+
+fn main() {}
