@@ -35,14 +35,14 @@ use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
 use dashmap::mapref::entry::Entry as MapEntry;
 use dashmap::DashMap;
 use futures::FutureExt as _;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::handler::panic_message;
@@ -367,9 +367,31 @@ enum Held<H: Handle> {
     Weak(H::Weak),
 }
 
+/// A load in flight, which the callers that missed the same key meanwhile wait for.
 struct Flight<H, E> {
     id: u64,
-    state: watch::Sender<FlightState<H, E>>,
+    state: std::sync::Mutex<FlightState<H, E>>,
+    /// Whether anyone waits: most loads have no waiter, and then finishing one wakes
+    /// nobody.
+    waited: AtomicBool,
+    done: Notify,
+}
+
+impl<H, E> Flight<H, E> {
+    fn finish(&self, state: FlightState<H, E>) {
+        *self.lock() = state;
+        // A waiter sets `waited` before it reads the state under the lock: either it read
+        // the new state, or it is registered by now and is woken here.
+        if self.waited.load(Ordering::Acquire) {
+            self.done.notify_waiters();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FlightState<H, E>> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 enum FlightState<H, E> {
@@ -545,7 +567,9 @@ where
     fn new_flight(&self) -> Arc<Flight<H, E>> {
         Arc::new(Flight {
             id: self.inner.flights.fetch_add(1, Ordering::Relaxed),
-            state: watch::Sender::new(FlightState::Loading),
+            state: std::sync::Mutex::new(FlightState::Loading),
+            waited: AtomicBool::new(false),
+            done: Notify::new(),
         })
     }
 
@@ -614,7 +638,7 @@ where
         if let Some(key) = key {
             self.settle(key, &flight, result.as_ref().ok());
         }
-        flight.state.send_replace(FlightState::Done(result.clone()));
+        flight.finish(FlightState::Done(result.clone()));
         result
     }
 
@@ -658,7 +682,8 @@ where
     /// entries have happened since the last sweep, and enforces the capacity.
     fn after_insert(&self) {
         let since = self.inner.since_sweep.fetch_add(1, Ordering::Relaxed) + 1;
-        if since >= self.inner.map.len().max(64) {
+        // `map.len()` locks every shard: ask it only once a sweep may be due.
+        if since >= 64 && since >= self.inner.map.len() {
             self.sweep();
         }
         if let Retention::Keep {
@@ -838,14 +863,19 @@ enum Claim<H, E> {
 
 /// Waits for a load in flight; `None` if its caller was cancelled.
 async fn wait<H: Clone, E>(flight: &Flight<H, E>) -> Option<Result<H, LoadError<E>>> {
-    let mut state = flight.state.subscribe();
-    let done = state
-        .wait_for(|state| !matches!(state, FlightState::Loading))
-        .await
-        .ok()?;
-    match &*done {
-        FlightState::Done(result) => Some(result.clone()),
-        FlightState::Loading | FlightState::Abandoned => None,
+    loop {
+        let notified = flight.done.notified();
+        let mut notified = std::pin::pin!(notified);
+        // Registered before the state is read, so the finishing `notify_waiters` cannot
+        // fall between the two.
+        notified.as_mut().enable();
+        flight.waited.store(true, Ordering::Release);
+        match &*flight.lock() {
+            FlightState::Loading => {}
+            FlightState::Done(result) => return Some(result.clone()),
+            FlightState::Abandoned => return None,
+        }
+        notified.await;
     }
 }
 
@@ -866,6 +896,6 @@ impl<K: Eq + Hash + Clone, H: Handle, E> Drop for LoadGuard<'_, K, H, E> {
             |_, slot| matches!(slot, Slot::Loading(f) if f.id == id),
         );
         drop(removed);
-        self.flight.state.send_replace(FlightState::Abandoned);
+        self.flight.finish(FlightState::Abandoned);
     }
 }
