@@ -52,10 +52,28 @@
 //! the macro call `yield_!(v)`, which `#[coroutine]` rewrites wherever it appears in the
 //! body (inside other macros' arguments too). The body becomes an `async` block that
 //! awaits a [`Yield`] future at each `yield_!`; the generator polls that block. Values go
-//! out and resume values come in through one slot shared by the generator and its body
-//! (one `Arc` per generator, nothing per item), never through a thread-local, so a
-//! generator driven inside another one's body, or two interleaved, cannot see each
-//! other's values.
+//! out and resume values come in through a slot, in one of two ways, chosen by the macro
+//! from the declared types:
+//!
+//! - **Per thread**, when the yield and resume types are certainly `'static` and name
+//!   nothing generic (primitives, tuples, arrays, and standard types such as `String`,
+//!   `Vec<u64>` or `Option<String>` of those): a `thread_local!` that `#[coroutine]`
+//!   declares inside the function, so its type is the function's own and nothing else
+//!   can write to it. A value crosses it within one poll on one thread: the generator
+//!   saves the slot, puts the resume value in, polls the body, whose first act is the
+//!   `yield_!` taking it and whose last is the next `yield_!` leaving its value, takes
+//!   that value out and restores what it saved, on unwind too. So the slot is empty
+//!   between polls: the generator may move to another thread between items, a body may
+//!   wait on I/O between yields, and a generator of the same function driven inside the
+//!   body (a recursive one) saves and restores around its own poll. A `yield_!` polled
+//!   while its own body is not the one being polled on that thread panics rather than
+//!   hand its value to another generator. No allocation, no atomics.
+//! - **Shared**, for anything else (a borrowed or generic type, or a type of the user's
+//!   own, which might be a generic parameter of an `impl` around the function that an
+//!   attribute cannot see): one `Arc` per generator holding an atomic cell.
+//!
+//! Neither is a type-erased pointer (async-stream's issue #106): there is no `unsafe`,
+//! and nothing is allocated per item.
 
 mod cooperative;
 
