@@ -52,17 +52,38 @@
 //! the macro call `yield_!(v)`, which `#[coroutine]` rewrites wherever it appears in the
 //! body (inside other macros' arguments too). The body becomes an `async` block that
 //! awaits a [`Yield`] future at each `yield_!`; the generator polls that block. Values go
-//! out and resume values come in through one slot shared by the generator and its body
-//! (one `Arc` per generator, nothing per item), never through a thread-local, so a
-//! generator driven inside another one's body, or two interleaved, cannot see each
-//! other's values.
+//! out and resume values come in through a slot, in one of two ways, chosen by the macro
+//! from the declared types:
+//!
+//! - **Per thread**, when the yield and resume types are certainly `'static` and name
+//!   nothing generic (primitives, tuples, arrays, and standard types such as `String`,
+//!   `Vec<u64>` or `Option<String>` of those): a `thread_local!` that `#[coroutine]`
+//!   declares inside the function, so its type is the function's own and nothing else
+//!   can write to it. A value crosses it within one poll on one thread: the generator
+//!   saves the slot, puts the resume value in, polls the body, whose first act is the
+//!   `yield_!` taking it and whose last is the next `yield_!` leaving its value, takes
+//!   that value out and restores what it saved, on unwind too. So the slot is empty
+//!   between polls: the generator may move to another thread between items, a body may
+//!   wait on I/O between yields, and a generator of the same function driven inside the
+//!   body (a recursive one) saves and restores around its own poll. A `yield_!` polled
+//!   while its own body is not the one being polled on that thread panics rather than
+//!   hand its value to another generator. No allocation, no atomics.
+//! - **Shared**, for anything else (a borrowed or generic type, or a type of the user's
+//!   own, which might be a generic parameter of an `impl` around the function that an
+//!   attribute cannot see): one `Arc` per generator holding an atomic cell.
+//!
+//! Neither is a type-erased pointer (async-stream's issue #106): there is no `unsafe`,
+//! and nothing is allocated per item.
 
 mod cooperative;
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::mem;
 use std::pin::Pin;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -105,7 +126,8 @@ impl<Y, R> GenState<Y, R> {
 
 /// What travels between a generator and its body, one value at a time.
 #[derive(Default)]
-enum Exchange<Y, S> {
+#[doc(hidden)]
+pub enum Exchange<Y, S> {
     #[default]
     Empty,
     Yielded(Y),
@@ -123,21 +145,80 @@ struct Slot<Y, S> {
     polling: AtomicBool,
 }
 
-type Shared<Y, S> = Arc<Slot<Y, S>>;
-
-/// The body's end of a generator's slot; `#[coroutine]` creates it with [`channel`].
+/// A `#[coroutine]` function's own per-thread slot, declared by the macro inside the
+/// function (so its types are the function's concrete yield and resume types) when those
+/// types are `'static` and name nothing generic.
+///
+/// Its state between two polls is always the same: empty, no body polled. A generator's
+/// step saves that state, puts the resume value in (if any) and the address range of the
+/// body it polls, polls, takes what the body left, and restores what it saved, on unwind
+/// too. So a value never outlives the poll it was exchanged in, and a generator of the
+/// same function driven inside that poll (a recursive generator) saves and restores
+/// around its own step without touching the outer one's value.
 #[doc(hidden)]
-pub struct Co<Y, S> {
-    slot: Shared<Y, S>,
+pub struct LocalSlot<Y, S> {
+    exchange: Cell<Exchange<Y, S>>,
+    /// The addresses of the body being polled on this thread: a `Yield` whose handle
+    /// (stored inside its body) lies outside was taken out of its coroutine. `(0, 0)`
+    /// when no body of this function is polled here.
+    polling: Cell<(usize, usize)>,
+}
+
+impl<Y, S> LocalSlot<Y, S> {
+    /// An empty slot, no body polled: the initial value of the macro's `thread_local!`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            exchange: Cell::new(Exchange::Empty),
+            polling: Cell::new((0, 0)),
+        }
+    }
+}
+
+impl<Y, S> Default for LocalSlot<Y, S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which slot a generator and its body meet in: a marker type that reaches a function's
+/// per-thread slot (declared by `#[coroutine]` inside the function), or [`Shared`].
+/// Statically known, so that reaching the slot costs no lookup and no indirect call.
+#[doc(hidden)]
+pub trait SlotKey<Y, S> {
+    /// Calls `f` with this thread's slot, or `None` for a slot of the generator's own.
+    fn with<T>(f: impl FnOnce(Option<&LocalSlot<Y, S>>) -> T) -> T;
+}
+
+/// The generator and its body share a slot of their own (an `Arc`): for yield and resume
+/// types that borrow or are generic, which a per-thread slot cannot hold.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Shared;
+
+impl<Y, S> SlotKey<Y, S> for Shared {
+    #[inline]
+    fn with<T>(f: impl FnOnce(Option<&LocalSlot<Y, S>>) -> T) -> T {
+        f(None)
+    }
+}
+
+/// The body's end of a generator's slot; `#[coroutine]` creates it with [`channel`] or
+/// [`local_channel`].
+#[doc(hidden)]
+pub struct Co<Y, S, K = Shared> {
+    /// `None` with a per-thread slot.
+    slot: Option<Arc<Slot<Y, S>>>,
+    key: PhantomData<fn() -> K>,
     /// For `S = ()`: makes the resume value, so that resuming costs no trip through
     /// the slot.
     unit: Option<fn() -> S>,
 }
 
-impl<Y, S> Co<Y, S> {
+impl<Y, S, K> Co<Y, S, K> {
     /// Suspends the body with `value`; resolves to the value the generator is resumed
     /// with.
-    pub fn yield_(&self, value: Y) -> Yield<'_, Y, S> {
+    pub fn yield_(&self, value: Y) -> Yield<'_, Y, S, K> {
         Yield {
             co: self,
             value: Some(value),
@@ -145,7 +226,7 @@ impl<Y, S> Co<Y, S> {
     }
 }
 
-impl<Y, S> fmt::Debug for Co<Y, S> {
+impl<Y, S, K> fmt::Debug for Co<Y, S, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Co")
     }
@@ -155,18 +236,18 @@ impl<Y, S> fmt::Debug for Co<Y, S> {
 /// suspends; the next, after the generator was resumed, gives the resume value.
 #[doc(hidden)]
 #[must_use = "a yield does nothing unless awaited"]
-pub struct Yield<'a, Y, S> {
-    co: &'a Co<Y, S>,
+pub struct Yield<'a, Y, S, K = Shared> {
+    co: &'a Co<Y, S, K>,
     value: Option<Y>,
 }
 
 // The value is moved, never pinned: a `Yield` may move between polls.
-impl<Y, S> Unpin for Yield<'_, Y, S> {}
+impl<Y, S, K> Unpin for Yield<'_, Y, S, K> {}
 
 const SMUGGLED: &str = "a `yield_!` was polled outside its coroutine: it can only suspend the \
                         coroutine whose body it is written in, while that coroutine runs";
 
-impl<Y, S> Future for Yield<'_, Y, S> {
+impl<Y, S, K: SlotKey<Y, S>> Future for Yield<'_, Y, S, K> {
     type Output = S;
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
@@ -175,18 +256,19 @@ impl<Y, S> Future for Yield<'_, Y, S> {
             // The generator polls its body again only to resume it.
             return Poll::Ready(unit());
         }
-        let slot = &this.co.slot;
+        let at = ptr::from_ref(this.co).addr();
+        let value = &mut this.value;
+        if let Some(local) = K::with(|slot| slot.map(|slot| yield_local(slot, at, value))) {
+            return local;
+        }
+        let slot = this.co.slot.as_ref().expect("a shared slot");
         assert!(
             this.co.unit.is_some() || slot.polling.load(Ordering::Acquire),
             "{SMUGGLED}"
         );
         if let Some(value) = this.value.take() {
             let before = slot.exchange.swap(Exchange::Yielded(value));
-            assert!(
-                matches!(before, Exchange::Empty),
-                "two `yield_!`s of one coroutine were awaited at once (in a `join!`, say): \
-                 a coroutine suspends at one yield at a time"
-            );
+            assert!(matches!(before, Exchange::Empty), "{TWO_YIELDS}");
             return Poll::Pending;
         }
         match slot.exchange.take() {
@@ -201,60 +283,164 @@ impl<Y, S> Future for Yield<'_, Y, S> {
     }
 }
 
+const TWO_YIELDS: &str = "two `yield_!`s of one coroutine were awaited at once (in a `join!`, \
+                          say): a coroutine suspends at one yield at a time";
+
+/// [`Yield::poll`] through a function's per-thread slot; `at` is the address of the
+/// yield's handle, `value` what it has not handed over yet.
+fn yield_local<Y, S>(slot: &LocalSlot<Y, S>, at: usize, value: &mut Option<Y>) -> Poll<S> {
+    let (start, end) = slot.polling.get();
+    // Only while its own body is polled on this thread: a yield taken out of its
+    // coroutine and polled elsewhere (or in another generator's body) must not hand its
+    // value to whichever generator of this function runs here.
+    assert!(start <= at && at < end, "{SMUGGLED}");
+    if let Some(value) = value.take() {
+        let before = slot.exchange.replace(Exchange::Yielded(value));
+        if !matches!(before, Exchange::Empty) {
+            // Put back what was there: it belongs to the step that polls us.
+            drop(slot.exchange.replace(before));
+            panic!("{TWO_YIELDS}");
+        }
+        return Poll::Pending;
+    }
+    match slot.exchange.take() {
+        Exchange::Resumed(resume) => Poll::Ready(resume),
+        other => {
+            // Polled again before the generator resumed it: still suspended.
+            slot.exchange.set(other);
+            Poll::Pending
+        }
+    }
+}
+
+/// The two ends of a new generator's slot: the body's and the generator's.
+#[doc(hidden)]
+pub type Ends<Y, R, S, K = Shared> = (Co<Y, S, K>, Builder<Y, R, S, K>);
+
 /// Makes the slot of a new generator: the body's end and the generator's.
 #[doc(hidden)]
 pub fn channel<Y, R, S>() -> (Co<Y, S>, Builder<Y, R, S>) {
-    make_channel(None)
+    make_channel(Some(shared()), None)
 }
 
 /// [`channel`] for a generator resumed with `()`: resuming it takes no trip through the
 /// slot.
 #[doc(hidden)]
 pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
-    make_channel(Some(|| ()))
+    make_channel(Some(shared()), Some(|| ()))
 }
 
-fn make_channel<Y, R, S>(unit: Option<fn() -> S>) -> (Co<Y, S>, Builder<Y, R, S>) {
-    let slot = Arc::new(Slot {
+/// [`channel`] through the function's own per-thread slot, reached through `K` (see
+/// [`LocalSlot`]): nothing to allocate.
+#[doc(hidden)]
+pub fn local_channel<Y, R, S, K: SlotKey<Y, S>>() -> Ends<Y, R, S, K> {
+    make_channel(None, None)
+}
+
+/// [`local_channel`] for a generator resumed with `()`.
+#[doc(hidden)]
+pub fn local_unit_channel<Y, R, K: SlotKey<Y, ()>>() -> Ends<Y, R, (), K> {
+    make_channel(None, Some(|| ()))
+}
+
+fn shared<Y, S>() -> Arc<Slot<Y, S>> {
+    Arc::new(Slot {
         exchange: AtomicCell::new(Exchange::Empty),
         polling: AtomicBool::new(false),
-    });
+    })
+}
+
+fn make_channel<Y, R, S, K>(
+    slot: Option<Arc<Slot<Y, S>>>,
+    unit: Option<fn() -> S>,
+) -> Ends<Y, R, S, K> {
     let builder = Builder {
-        slot: Arc::clone(&slot),
+        slot: slot.clone(),
         unit: unit.is_some(),
-        ret: std::marker::PhantomData,
+        ret: PhantomData,
     };
-    (Co { slot, unit }, builder)
+    let co = Co {
+        slot,
+        key: PhantomData,
+        unit,
+    };
+    (co, builder)
 }
 
 /// Turns a body into a generator of the right form.
 #[doc(hidden)]
-pub struct Builder<Y, R, S> {
-    slot: Shared<Y, S>,
+pub struct Builder<Y, R, S, K = Shared> {
+    slot: Option<Arc<Slot<Y, S>>>,
     unit: bool,
-    ret: std::marker::PhantomData<fn() -> R>,
+    ret: PhantomData<fn() -> (R, K)>,
 }
 
-impl<Y, R, S> Builder<Y, R, S> {
+impl<Y, R, S, K> Builder<Y, R, S, K> {
     /// The generator of a plain `fn`: its body boxed, so that it is `Unpin`.
-    pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<F>> {
+    pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<Keyed<F, K>>> {
         Gen {
             slot: self.slot,
             unit: self.unit,
-            body: SyncBody(Box::pin(body)),
+            body: SyncBody(Box::pin(Keyed::new(body))),
             stage: Stage::Fresh,
+            held: None,
         }
     }
 
     /// The generator of an `async fn`: its body inline.
-    pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, F> {
+    pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, Keyed<F, K>> {
         Gen {
             slot: self.slot,
             unit: self.unit,
-            body,
+            body: Keyed::new(body),
             stage: Stage::Fresh,
+            held: None,
         }
     }
+}
+
+pin_project_lite::pin_project! {
+    /// A generator's body with the key to its slot in its type: what `#[coroutine]`'s
+    /// generators poll.
+    #[doc(hidden)]
+    pub struct Keyed<F, K> {
+        #[pin]
+        future: F,
+        key: PhantomData<fn() -> K>,
+    }
+}
+
+impl<F, K> Keyed<F, K> {
+    fn new(future: F) -> Self {
+        Self {
+            future,
+            key: PhantomData,
+        }
+    }
+}
+
+impl<F: Future, K> Future for Keyed<F, K> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
+}
+
+/// Names the key to a body's slot; `#[coroutine]`'s signatures promise it.
+#[doc(hidden)]
+pub trait Slotted<Y, S> {
+    /// The key: [`Shared`] or the function's own marker type.
+    type Key: SlotKey<Y, S>;
+}
+
+impl<Y, S, F, K: SlotKey<Y, S>> Slotted<Y, S> for Keyed<F, K> {
+    type Key = K;
+}
+
+impl<Y, S, F: Slotted<Y, S>> Slotted<Y, S> for SyncBody<F> {
+    type Key = F::Key;
 }
 
 /// What a generator polls: an `async fn`'s body itself, or a plain `fn`'s, boxed.
@@ -264,6 +450,13 @@ pub trait Body {
     type Output;
     /// Polls the body once.
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// The addresses the body's future occupies, which hold its end of the slot.
+    fn addresses(&self) -> (usize, usize);
+}
+
+fn addresses_of<F>(future: &F) -> (usize, usize) {
+    let start = ptr::from_ref(future).addr();
+    (start, start + mem::size_of::<F>())
 }
 
 impl<F: Future> Body for F {
@@ -271,6 +464,10 @@ impl<F: Future> Body for F {
 
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.poll(cx)
+    }
+
+    fn addresses(&self) -> (usize, usize) {
+        addresses_of(self)
     }
 }
 
@@ -284,6 +481,10 @@ impl<F: Future> Body for SyncBody<F> {
 
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.get_mut().0.as_mut().poll(cx)
+    }
+
+    fn addresses(&self) -> (usize, usize) {
+        addresses_of(&*self.0)
     }
 }
 
@@ -324,6 +525,75 @@ impl<R> Stage<R> {
 }
 
 const AFTER_END: &str = "a coroutine was resumed after it finished (or after it panicked)";
+
+/// Puts back what a step of a per-thread slot saved, whether the poll returned or
+/// unwound: nothing the step exchanged stays behind for the next generator here.
+struct Restore<'a, Y, S> {
+    slot: &'a LocalSlot<Y, S>,
+    saved: Option<(Exchange<Y, S>, (usize, usize))>,
+}
+
+impl<Y, S> Restore<'_, Y, S> {
+    /// What the body left in the slot; the saved state is back.
+    fn finish(mut self) -> Exchange<Y, S> {
+        let (exchange, polling) = self.saved.take().unwrap_or_default();
+        self.slot.polling.set(polling);
+        self.slot.exchange.replace(exchange)
+    }
+}
+
+impl<Y, S> Drop for Restore<'_, Y, S> {
+    fn drop(&mut self) {
+        if let Some((exchange, polling)) = self.saved.take() {
+            self.slot.polling.set(polling);
+            // Drops a value the unwinding step left behind.
+            drop(self.slot.exchange.replace(exchange));
+        }
+    }
+}
+
+/// [`step`] through a function's per-thread slot: the resume value goes in and what the
+/// body yields comes out within this one poll on this thread.
+fn step_local<Y, R, S>(
+    slot: &LocalSlot<Y, S>,
+    body: (usize, usize),
+    stage: &mut Stage<R>,
+    resume: Option<S>,
+    held: &mut Option<S>,
+    poll: impl FnOnce() -> Poll<R>,
+) -> Poll<GenState<Y, ()>> {
+    let entry = match resume.or_else(|| held.take()) {
+        Some(resume) => Exchange::Resumed(resume),
+        None => Exchange::Empty,
+    };
+    let restore = Restore {
+        slot,
+        saved: Some((slot.exchange.replace(entry), slot.polling.replace(body))),
+    };
+    // Until the poll returns: a panic leaves the body unusable.
+    *stage = Stage::Done;
+    let polled = poll();
+    let exchange = restore.finish();
+    match (polled, exchange) {
+        (Poll::Ready(value), _) => {
+            *stage = Stage::Returned(value);
+            Poll::Ready(GenState::Complete(()))
+        }
+        (Poll::Pending, Exchange::Yielded(value)) => {
+            *stage = Stage::Suspended;
+            Poll::Ready(GenState::Yielded(value))
+        }
+        (Poll::Pending, other) => {
+            // Not taken yet (the body awaits something else first): the generator keeps
+            // it for the next poll, as the slot is empty between polls.
+            if let Exchange::Resumed(resume) = other {
+                *held = Some(resume);
+            }
+            *stage = Stage::Running;
+            Poll::Pending
+        }
+    }
+}
 
 /// Polls `body` once with the resume value in the slot; what it yielded or returned, or
 /// `Pending` if it awaits something else (only an async body may).
@@ -388,15 +658,19 @@ pin_project_lite::pin_project! {
 /// locals wherever it was suspended. A panic in the body propagates to the call that
 /// resumed it, and the generator is finished from then on.
 ///
-/// Allocations: the slot shared with the body, once per generator, plus the box of a
-/// plain `fn`'s body; nothing per item.
+/// Allocations: the box of a plain `fn`'s body, and, only when the yield or resume type
+/// borrows or is generic, a slot shared with the body; nothing per item.
 #[must_use = "a generator does nothing unless it is resumed, iterated or polled"]
 pub struct Gen<Y, R, S, F> {
-        slot: Shared<Y, S>,
+        // `None` with a per-thread slot.
+        slot: Option<Arc<Slot<Y, S>>>,
         unit: bool,
         #[pin]
         body: F,
         stage: Stage<R>,
+        // A resume value the body has not taken yet (it awaited something else first),
+        // when the slot is per-thread and so empty between polls.
+        held: Option<S>,
     }
 }
 
@@ -412,7 +686,7 @@ impl<Y, R, S, F> Gen<Y, R, S, F> {
     }
 }
 
-impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, SyncBody<F>> {
+impl<Y, R, S, F: Future<Output = R> + Slotted<Y, S>> Gen<Y, R, S, SyncBody<F>> {
     /// The value the body returned, once it has ended and only once; `None` before, or
     /// if it was already taken (by a [`GenState::Complete`]). For a pinned generator,
     /// see [`take_return_pinned`](Self::take_return_pinned).
@@ -462,7 +736,7 @@ impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, SyncBody<F>> {
     }
 }
 
-impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
+impl<Y, R, S, B: Body<Output = R> + Slotted<Y, S>> Gen<Y, R, S, B> {
     /// Polls the body once, resuming it with `resume` if it is suspended at a yield.
     fn poll_step(
         self: Pin<&mut Self>,
@@ -473,14 +747,25 @@ impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
         assert!(!this.stage.is_finished(), "{AFTER_END}");
         let body = this.body;
         let resume = match this.stage {
-            Stage::Suspended => resume.take(),
+            // Resumed with `()`, the body's yield makes its own resume value.
+            Stage::Suspended if !*this.unit => resume.take(),
             // The first value starts the body: no `yield_!` waits for it.
-            Stage::Fresh => resume.take().and(None),
+            Stage::Fresh | Stage::Suspended => resume.take().and(None),
             _ => None,
         };
-        match step(this.slot, this.stage, resume, *this.unit, || {
-            body.poll_body(cx)
-        }) {
+        let addresses = body.as_ref().get_ref().addresses();
+        let (stage, held, shared, unit) = (&mut *this.stage, this.held, this.slot, *this.unit);
+        let stepped = B::Key::with(|local| match local {
+            Some(slot) => step_local(slot, addresses, stage, resume, held, || body.poll_body(cx)),
+            None => step(
+                shared.as_ref().expect("a shared slot"),
+                stage,
+                resume,
+                unit,
+                || body.poll_body(cx),
+            ),
+        });
+        match stepped {
             Poll::Ready(GenState::Yielded(value)) => Poll::Ready(GenState::Yielded(value)),
             Poll::Ready(GenState::Complete(())) => Poll::Ready(GenState::Complete(
                 this.stage.take_return().expect("just returned"),
@@ -490,7 +775,7 @@ impl<Y, R, S, B: Body<Output = R>> Gen<Y, R, S, B> {
     }
 }
 
-impl<Y, R, S, F: Future<Output = R>> Gen<Y, R, S, F> {
+impl<Y, R, S, F: Future<Output = R> + Slotted<Y, S>> Gen<Y, R, S, F> {
     /// Runs the body to its first `yield_!` (or to its end), awaiting what it awaits.
     ///
     /// # Panics
@@ -537,7 +822,7 @@ pub struct Resume<'a, Y, R, S, F> {
 // Holds a pinned reference and a value it only moves.
 impl<Y, R, S, F> Unpin for Resume<'_, Y, R, S, F> {}
 
-impl<Y, R, S, F: Future<Output = R>> Future for Resume<'_, Y, R, S, F> {
+impl<Y, R, S, F: Future<Output = R> + Slotted<Y, S>> Future for Resume<'_, Y, R, S, F> {
     type Output = GenState<Y, R>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -546,7 +831,7 @@ impl<Y, R, S, F: Future<Output = R>> Future for Resume<'_, Y, R, S, F> {
     }
 }
 
-impl<Y, R, F: Future<Output = R>> Iterator for Gen<Y, R, (), SyncBody<F>> {
+impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> Iterator for Gen<Y, R, (), SyncBody<F>> {
     type Item = Y;
 
     fn next(&mut self) -> Option<Y> {
@@ -563,9 +848,12 @@ impl<Y, R, F: Future<Output = R>> Iterator for Gen<Y, R, (), SyncBody<F>> {
     }
 }
 
-impl<Y, R, F: Future<Output = R>> std::iter::FusedIterator for Gen<Y, R, (), SyncBody<F>> {}
+impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> std::iter::FusedIterator
+    for Gen<Y, R, (), SyncBody<F>>
+{
+}
 
-impl<Y, R, F: Future<Output = R>> Stream for Gen<Y, R, (), F> {
+impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> Stream for Gen<Y, R, (), F> {
     type Item = Y;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
@@ -583,7 +871,7 @@ impl<Y, R, F: Future<Output = R>> Stream for Gen<Y, R, (), F> {
     }
 }
 
-impl<Y, R, F: Future<Output = R>> FusedStream for Gen<Y, R, (), F> {
+impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> FusedStream for Gen<Y, R, (), F> {
     fn is_terminated(&self) -> bool {
         self.stage.is_finished()
     }
@@ -600,7 +888,10 @@ impl<Y, R, S, F> fmt::Debug for Gen<Y, R, S, F> {
 /// Items `#[coroutine]`'s generated code names.
 #[doc(hidden)]
 pub mod generated {
-    pub use super::{channel, unit_channel, Builder, Co, Yield};
+    pub use super::{
+        channel, local_channel, local_unit_channel, unit_channel, Builder, Co, Keyed, LocalSlot,
+        Shared, SlotKey, Slotted, Yield,
+    };
 
     /// Names lifetimes in a return-position `impl Trait`, so that a generator may
     /// borrow its arguments on edition 2021 too.

@@ -21,7 +21,10 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     let lifetimes = &model.captures;
     let captures = (!lifetimes.is_empty())
         .then(|| quote_spanned!(span=> + #private::Captures<(#(&#lifetimes (),)*)>));
-    let future = quote_spanned!(span=> impl ::core::future::Future<Output = #returns> #captures);
+    let future = quote_spanned!(span=>
+        impl ::core::future::Future<Output = #returns>
+            + #private::Slotted<#yields, #resume> #captures
+    );
     // A plain `fn`'s body is boxed, so that its generator is an `Unpin` iterator.
     let (body_type, build): (Type, _) = if model.is_async {
         (parse_quote!(#future), quote!(stream))
@@ -38,10 +41,42 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
         Some(Type::Tuple(tuple)) => tuple.elems.is_empty(),
         Some(_) => false,
     };
-    let channel = if unit {
-        quote!(#private::unit_channel::<#yields, #returns>())
-    } else {
-        quote!(#private::channel::<#yields, #returns, #resume>())
+    // With `'static`, non-generic yield and resume types, the generator exchanges values
+    // through a per-thread slot of this function's own, reached through a marker type
+    // declared here (no allocation, no atomics); otherwise through a slot of its own.
+    let key = quote!(__CoactSlot);
+    let (local, channel) = match (model.local_slot, unit) {
+        (true, unit) => {
+            let channel = if unit {
+                quote!(#private::local_unit_channel::<#yields, #returns, #key>())
+            } else {
+                quote!(#private::local_channel::<#yields, #returns, #resume, #key>())
+            };
+            let slot = quote!(#private::LocalSlot<#yields, #resume>);
+            let local = quote! {
+                struct #key;
+                impl #private::SlotKey<#yields, #resume> for #key {
+                    #[inline]
+                    fn with<__CoactT>(
+                        f: impl ::core::ops::FnOnce(::core::option::Option<&#slot>) -> __CoactT,
+                    ) -> __CoactT {
+                        ::std::thread_local! {
+                            static __COACT_SLOT: #slot = const { #private::LocalSlot::new() };
+                        }
+                        __COACT_SLOT.with(|slot| f(::core::option::Option::Some(slot)))
+                    }
+                }
+            };
+            (local, channel)
+        }
+        (false, true) => (
+            TokenStream::new(),
+            quote!(#private::unit_channel::<#yields, #returns>()),
+        ),
+        (false, false) => (
+            TokenStream::new(),
+            quote!(#private::channel::<#yields, #returns, #resume>()),
+        ),
     };
 
     let mut sig = item.sig.clone();
@@ -69,6 +104,7 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis #sig {
+            #local
             let (#co, __coact_builder) = #channel;
             __coact_builder.#build(async move {
                 let #co = #co;

@@ -29,6 +29,9 @@ pub struct Coroutine<'a> {
     /// Arguments bound to a plain name, moved into the body as an `async fn` moves them
     /// (so they live, and drop, with the generator): the name and its `mut`.
     pub moved: Vec<(&'a Ident, Option<Token![mut]>)>,
+    /// The yield and resume types are certainly `'static` and name nothing generic, so
+    /// the generator can use a per-thread slot declared inside the function.
+    pub local_slot: bool,
 }
 
 /// `Gen<Y, Return = R, Resume = S>`, as declared.
@@ -136,9 +139,24 @@ impl<'a> Coroutine<'a> {
                 "`#[coroutine]` cannot make a generator of this function",
             ));
         };
+        let generics: Vec<String> = sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+                syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        let local_slot = [Some(types.yields), types.resume]
+            .into_iter()
+            .flatten()
+            .all(|ty| is_concrete(ty, &generics));
         errors.finish(Self {
             item,
             is_async: sig.asyncness.is_some(),
+            local_slot,
             types,
             body,
             co,
@@ -242,6 +260,96 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
     })
 }
 
+/// Standard types without lifetime parameters: with `'static` arguments they are
+/// `'static`.
+const KNOWN: &[&str] = &[
+    "bool",
+    "char",
+    "str",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "String",
+    "Vec",
+    "VecDeque",
+    "Option",
+    "Result",
+    "Box",
+    "Rc",
+    "Arc",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "BinaryHeap",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    "PathBuf",
+    "OsString",
+    "CString",
+];
+
+/// Whether `ty` is certainly `'static` and names nothing generic, judged from its syntax
+/// alone: primitives, tuples, arrays of a literal length, and the standard types in
+/// `KNOWN` (by their name or under `std`/`core`/`alloc`) of such types. Anything else (a
+/// reference, a lifetime, a user's type, which might be a generic parameter of an `impl`
+/// around the function that an attribute cannot see, `Self`, a trait object) is not:
+/// such a generator keeps a slot of its own. A wrong "yes" would only fail to compile
+/// (the per-thread slot is declared inside the function, where outer generics are out of
+/// reach), never run wrongly.
+fn is_concrete(ty: &Type, generics: &[String]) -> bool {
+    match ty {
+        Type::Paren(inner) => is_concrete(&inner.elem, generics),
+        Type::Group(inner) => is_concrete(&inner.elem, generics),
+        Type::Tuple(tuple) => tuple.elems.iter().all(|ty| is_concrete(ty, generics)),
+        Type::Slice(slice) => is_concrete(&slice.elem, generics),
+        Type::Array(array) => {
+            matches!(
+                &array.len,
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(_),
+                    ..
+                })
+            ) && is_concrete(&array.elem, generics)
+        }
+        Type::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            let Some(last) = segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            let rooted = match segments.len() {
+                1 => path.path.leading_colon.is_none() && !generics.contains(&name),
+                _ => ["std", "core", "alloc"]
+                    .iter()
+                    .any(|root| segments[0].ident == root),
+            };
+            rooted
+                && KNOWN.contains(&name.as_str())
+                && segments.iter().all(|segment| match &segment.arguments {
+                    PathArguments::None => true,
+                    PathArguments::AngleBracketed(args) => args.args.iter().all(
+                        |arg| matches!(arg, GenericArgument::Type(ty) if is_concrete(ty, generics)),
+                    ),
+                    PathArguments::Parenthesized(_) => false,
+                })
+        }
+        _ => false,
+    }
+}
+
 fn has_elided_lifetime(ty: &Type) -> bool {
     struct Find(bool);
     impl<'ast> Visit<'ast> for Find {
@@ -284,10 +392,16 @@ pub fn fallback(item: &mut Item) {
                 .resume
                 .map_or_else(|| syn::parse_quote!(()), Clone::clone),
         );
+        let ready: Type = syn::parse_quote!(
+            ::coact::__private::coroutine::Keyed<
+                ::core::future::Ready<#returns>,
+                ::coact::__private::coroutine::Shared,
+            >
+        );
         let body: Type = if is_async {
-            syn::parse_quote!(::core::future::Ready<#returns>)
+            ready
         } else {
-            syn::parse_quote!(::coact::coroutine::SyncBody<::core::future::Ready<#returns>>)
+            syn::parse_quote!(::coact::coroutine::SyncBody<#ready>)
         };
         let output = super::expand::gen_type(types.path, yields, &returns, &resume, &body);
         item.sig.output = ReturnType::Type(Default::default(), Box::new(output));
