@@ -309,7 +309,7 @@ pub use coact_macros::identity_cached;
 /// | `async fn f(…) -> Gen<Y, Return = R, Resume = S>` | `Gen<Y, R, S, impl Future<Output = R> + Slotted<Y, S>>`, to pin: a `Stream<Item = Y>` when `S` is `()`, else driven by `start_async()` / `resume_async(s).await`; its body may `.await` |
 ///
 /// (`Slotted` says how the body exchanges values with its generator; see the
-/// [`coroutine`] module.)
+/// [`coroutine`](mod@coroutine) module.)
 ///
 /// `Gen` is named through the path you wrote (`use coact::coroutine::Gen`, or
 /// `coact::coroutine::Gen<…>`), so it must resolve to [`coroutine::Gen`].
