@@ -172,39 +172,34 @@ fn redis_hit(c: &mut Criterion, server: &Server) {
             })
         });
     });
-    group.bench_function("raw GET", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let bytes: Vec<u8> = redis::cmd("GET")
-                        .arg(&redis_key)
-                        .query_async(&mut raw)
-                        .await
-                        .unwrap();
-                    black_box(bytes);
-                }
-                start.elapsed()
-            })
+    for decode in [false, true] {
+        let name = if decode {
+            "raw GET + JSON decoding"
+        } else {
+            "raw GET"
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let bytes: Vec<u8> = redis::cmd("GET")
+                            .arg(&redis_key)
+                            .query_async(&mut raw)
+                            .await
+                            .unwrap();
+                        if decode {
+                            let row: Row = serde_json::from_slice(&bytes).unwrap();
+                            black_box(Arc::new(row));
+                        } else {
+                            black_box(bytes);
+                        }
+                    }
+                    start.elapsed()
+                })
+            });
         });
-    });
-    group.bench_function("raw GET + JSON decoding", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let bytes: Vec<u8> = redis::cmd("GET")
-                        .arg(&redis_key)
-                        .query_async(&mut raw)
-                        .await
-                        .unwrap();
-                    let row: Row = serde_json::from_slice(&bytes).unwrap();
-                    black_box(Arc::new(row));
-                }
-                start.elapsed()
-            })
-        });
-    });
+    }
     group.finish();
     assert_eq!(reader.stats().loads, 0, "every lookup came from Redis");
     assert_eq!(reader.stats().tier_errors, 0);
