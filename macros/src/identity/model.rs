@@ -295,7 +295,7 @@ fn single_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
 }
 
 impl Key<'_> {
-    /// The type stored in the key for this argument.
+    /// Where the argument's type is written (without its `&`), for errors about the key.
     pub fn owned_span(&self) -> Span {
         match self.ty {
             KeyType::Owned(ty) | KeyType::Ref(ty) => ty.span(),
