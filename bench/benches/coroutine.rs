@@ -224,7 +224,8 @@ fn cooperative(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(2));
     group.bench_function("plain_loop", |b| {
         b.iter(|| {
-            let values: Vec<f64> = rt.block_on(async { expensive(1.0, black_box(STEPS)).collect() });
+            let values: Vec<f64> =
+                rt.block_on(async { expensive(1.0, black_box(STEPS)).collect() });
             assert_eq!(values.len(), STEPS as usize);
         });
     });
@@ -269,8 +270,7 @@ async fn plain_serve(listener: TcpListener, config: echo_server::Config) {
                 }
                 if line.trim() == "exit" {
                     let goodbye = echo_server::GOODBYE.as_bytes();
-                    tokio::time::timeout(config.write_timeout, write.write_all(goodbye))
-                        .await??;
+                    tokio::time::timeout(config.write_timeout, write.write_all(goodbye)).await??;
                     break;
                 }
                 tokio::time::timeout(config.write_timeout, write.write_all(line.as_bytes()))
@@ -324,8 +324,12 @@ fn echo(c: &mut Criterion) {
     group.throughput(Throughput::Elements((CLIENTS * LINES) as u64));
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(4));
-    group.bench_function("plain_tokio", |b| b.iter(|| rt.block_on(echo_clients(plain))));
-    group.bench_function("coact_coroutine", |b| b.iter(|| rt.block_on(echo_clients(coact))));
+    group.bench_function("plain_tokio", |b| {
+        b.iter(|| rt.block_on(echo_clients(plain)))
+    });
+    group.bench_function("coact_coroutine", |b| {
+        b.iter(|| rt.block_on(echo_clients(coact)))
+    });
     group.finish();
 }
 
