@@ -175,6 +175,24 @@ impl<Y, S> LocalSlot<Y, S> {
     }
 }
 
+/// The one operation both kinds of slot offer the exchange: put a value in, get what was
+/// there. A `Cell` for a per-thread slot, an `AtomicCell` for a shared one.
+trait ExchangeCell<Y, S> {
+    fn replace(&self, exchange: Exchange<Y, S>) -> Exchange<Y, S>;
+}
+
+impl<Y, S> ExchangeCell<Y, S> for Cell<Exchange<Y, S>> {
+    fn replace(&self, exchange: Exchange<Y, S>) -> Exchange<Y, S> {
+        Cell::replace(self, exchange)
+    }
+}
+
+impl<Y, S> ExchangeCell<Y, S> for AtomicCell<Exchange<Y, S>> {
+    fn replace(&self, exchange: Exchange<Y, S>) -> Exchange<Y, S> {
+        self.swap(exchange)
+    }
+}
+
 impl<Y, S> Default for LocalSlot<Y, S> {
     fn default() -> Self {
         Self::new()
@@ -266,20 +284,7 @@ impl<Y, S, K: SlotKey<Y, S>> Future for Yield<'_, Y, S, K> {
             this.co.unit.is_some() || slot.polling.load(Ordering::Acquire),
             "{SMUGGLED}"
         );
-        if let Some(value) = this.value.take() {
-            let before = slot.exchange.swap(Exchange::Yielded(value));
-            assert!(matches!(before, Exchange::Empty), "{TWO_YIELDS}");
-            return Poll::Pending;
-        }
-        match slot.exchange.take() {
-            Exchange::Resumed(resume) => Poll::Ready(resume),
-            other => {
-                // Polled again before the generator resumed it (by a `select!` in an
-                // async body, say): still suspended.
-                slot.exchange.store(other);
-                Poll::Pending
-            }
-        }
+        hand_over(&slot.exchange, &mut this.value)
     }
 }
 
@@ -294,20 +299,27 @@ fn yield_local<Y, S>(slot: &LocalSlot<Y, S>, at: usize, value: &mut Option<Y>) -
     // coroutine and polled elsewhere (or in another generator's body) must not hand its
     // value to whichever generator of this function runs here.
     assert!(start <= at && at < end, "{SMUGGLED}");
+    hand_over(&slot.exchange, value)
+}
+
+/// A yield's side of the exchange: hands its value over and suspends, then, once the
+/// generator has put a resume value in, takes it.
+fn hand_over<Y, S>(exchange: &impl ExchangeCell<Y, S>, value: &mut Option<Y>) -> Poll<S> {
     if let Some(value) = value.take() {
-        let before = slot.exchange.replace(Exchange::Yielded(value));
+        let before = exchange.replace(Exchange::Yielded(value));
         if !matches!(before, Exchange::Empty) {
             // Put back what was there: it belongs to the step that polls us.
-            drop(slot.exchange.replace(before));
+            drop(exchange.replace(before));
             panic!("{TWO_YIELDS}");
         }
         return Poll::Pending;
     }
-    match slot.exchange.take() {
+    match exchange.replace(Exchange::Empty) {
         Exchange::Resumed(resume) => Poll::Ready(resume),
         other => {
-            // Polled again before the generator resumed it: still suspended.
-            slot.exchange.set(other);
+            // Polled again before the generator resumed it (by a `select!` in an async
+            // body, say): still suspended.
+            drop(exchange.replace(other));
             Poll::Pending
         }
     }
@@ -573,7 +585,17 @@ fn step_local<Y, R, S>(
     // Until the poll returns: a panic leaves the body unusable.
     *stage = Stage::Done;
     let polled = poll();
-    let exchange = restore.finish();
+    settle(polled, restore.finish(), stage, held)
+}
+
+/// What a step's poll and the exchange it left make of the generator: returned,
+/// suspended at a yield, or running (an async body awaiting something else).
+fn settle<Y, R, S>(
+    polled: Poll<R>,
+    exchange: Exchange<Y, S>,
+    stage: &mut Stage<R>,
+    held: &mut Option<S>,
+) -> Poll<GenState<Y, ()>> {
     match (polled, exchange) {
         (Poll::Ready(value), _) => {
             *stage = Stage::Returned(value);
@@ -585,7 +607,7 @@ fn step_local<Y, R, S>(
         }
         (Poll::Pending, other) => {
             // Not taken yet (the body awaits something else first): the generator keeps
-            // it for the next poll, as the slot is empty between polls.
+            // it for the next poll, and the slot is empty between polls.
             if let Exchange::Resumed(resume) = other {
                 *held = Some(resume);
             }
@@ -601,13 +623,14 @@ fn step<Y, R, S>(
     slot: &Slot<Y, S>,
     stage: &mut Stage<R>,
     resume: Option<S>,
+    held: &mut Option<S>,
     unit: bool,
     poll: impl FnOnce() -> Poll<R>,
 ) -> Poll<GenState<Y, ()>> {
     // Resumed with `()`, the body's yield makes its own resume value: nothing to store.
     if !unit {
         slot.polling.store(true, Ordering::Release);
-        if let (Some(resume), Stage::Suspended) = (resume, &*stage) {
+        if let Some(resume) = resume.or_else(|| held.take()) {
             slot.exchange.store(Exchange::Resumed(resume));
         }
     }
@@ -617,27 +640,7 @@ fn step<Y, R, S>(
     if !unit {
         slot.polling.store(false, Ordering::Release);
     }
-    let exchange = slot.exchange.take();
-    match (polled, exchange) {
-        (Poll::Ready(value), _) => {
-            *stage = Stage::Returned(value);
-            Poll::Ready(GenState::Complete(()))
-        }
-        (Poll::Pending, Exchange::Yielded(value)) => {
-            *stage = Stage::Suspended;
-            Poll::Ready(GenState::Yielded(value))
-        }
-        (Poll::Pending, Exchange::Resumed(resume)) => {
-            // Not taken yet (the body awaits something else first): keep it for later.
-            slot.exchange.store(Exchange::Resumed(resume));
-            *stage = Stage::Running;
-            Poll::Pending
-        }
-        (Poll::Pending, Exchange::Empty) => {
-            *stage = Stage::Running;
-            Poll::Pending
-        }
-    }
+    settle(polled, slot.exchange.take(), stage, held)
 }
 
 pin_project_lite::pin_project! {
@@ -668,8 +671,8 @@ pub struct Gen<Y, R, S, F> {
         #[pin]
         body: F,
         stage: Stage<R>,
-        // A resume value the body has not taken yet (it awaited something else first),
-        // when the slot is per-thread and so empty between polls.
+        // A resume value the body has not taken yet (it awaited something else first):
+        // kept here, so that a slot is empty between polls.
         held: Option<S>,
     }
 }
@@ -761,6 +764,7 @@ impl<Y, R, S, B: Body<Output = R> + Slotted<Y, S>> Gen<Y, R, S, B> {
                 shared.as_ref().expect("a shared slot"),
                 stage,
                 resume,
+                held,
                 unit,
                 || body.poll_body(cx),
             ),

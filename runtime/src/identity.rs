@@ -509,9 +509,7 @@ where
         let Retention::Keep { ttl: Some(ttl), .. } = self.inner.retention else {
             return;
         };
-        let elapsed =
-            |since: Instant| u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let now = elapsed(self.inner.created);
+        let now = u64::try_from(self.inner.created.elapsed().as_millis()).unwrap_or(u64::MAX);
         let last = self.inner.last_sweep.load(Ordering::Relaxed);
         let every = u64::try_from(ttl.as_millis() / 4)
             .unwrap_or(u64::MAX)

@@ -17,19 +17,7 @@ impl Parse for Args {
         while !input.is_empty() {
             if input.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
-                if !input.peek(Token![=]) {
-                    return Err(syn::Error::new(
-                        key.span,
-                        "missing value: write `crate = ::my_crate::coact`",
-                    ));
-                }
-                input.parse::<Token![=]>()?;
-                let path = Path::parse_mod_style(input).map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected a path, as in `crate = ::my_crate::coact`",
-                    )
-                })?;
+                let path = crate::args::crate_path(input, key.span)?;
                 if args.krate.replace(path).is_some() {
                     return Err(syn::Error::new(key.span, "duplicate argument `crate`"));
                 }

@@ -2,7 +2,9 @@
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
-use syn::{bracketed, Expr, Ident, Lit, LitInt, Path, Token};
+use syn::{Expr, Ident, Lit, LitInt, Path, Token};
+
+use crate::args::{crate_path, expect_eq, names};
 
 mod kw {
     syn::custom_keyword!(memoize);
@@ -138,13 +140,7 @@ impl Parse for Args {
                 set(&mut args.version, key.span, (key.span, version), "version")?;
             } else if lookahead.peek(Token![crate]) {
                 let key: Token![crate] = input.parse()?;
-                expect_eq(input, key.span, "`crate = ::my_crate::coact`")?;
-                let path = Path::parse_mod_style(input).map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected a path, as in `crate = ::my_crate::coact`",
-                    )
-                })?;
+                let path = crate_path(input, key.span)?;
                 set(&mut args.krate, key.span, path, "crate")?;
             } else if input.peek(Ident) {
                 let unknown: Ident = input.parse()?;
@@ -178,16 +174,6 @@ fn no_value(input: ParseStream<'_>, key: Span, name: &str) -> syn::Result<()> {
         ));
     }
     Ok(())
-}
-
-fn expect_eq(input: ParseStream<'_>, key: Span, form: &str) -> syn::Result<()> {
-    if input.peek(Token![=]) {
-        input.parse::<Token![=]>()?;
-        if !input.is_empty() && !input.peek(Token![,]) {
-            return Ok(());
-        }
-    }
-    Err(syn::Error::new(key, format!("missing value: write {form}")))
 }
 
 /// `30s`, `500ms`, `10min`, `2h`, or any expression of type `Duration`.
@@ -269,28 +255,7 @@ fn parse_capacity(input: ParseStream<'_>) -> syn::Result<LitInt> {
 
 /// `id` or `[tenant, id]` (possibly empty): names of the function's arguments.
 fn parse_key(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
-    let mut names: Vec<Ident> = Vec::new();
-    if input.peek(syn::token::Bracket) {
-        let content;
-        bracketed!(content in input);
-        while !content.is_empty() {
-            names.push(parse_name(&content)?);
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
-        }
-    } else {
-        names.push(parse_name(input)?);
-    }
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
-            return Err(syn::Error::new(
-                name.span(),
-                format!("`{name}` is listed twice in `key`"),
-            ));
-        }
-    }
-    Ok(names)
+    Ok(names(input, "key", parse_name)?.0)
 }
 
 fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {

@@ -101,15 +101,16 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
             quote!(optional),
             quote!(#private::optional_value),
         ),
-        Shape::Fallible | Shape::FallibleOptional => (
-            quote!(::core::result::Result<#handle, #krate::identity::LoadError<#error>>),
-            if model.shape == Shape::Fallible {
+        Shape::Fallible | Shape::FallibleOptional => {
+            let adapt = if model.shape == Shape::Fallible {
                 quote!(fallible)
             } else {
                 quote!(fallible_optional)
-            },
-            TokenStream::new(),
-        ),
+            };
+            let returns =
+                quote!(::core::result::Result<#handle, #krate::identity::LoadError<#error>>);
+            (returns, adapt, TokenStream::new())
+        }
     };
     let mut sig = item.sig.clone();
     sig.output = parse_quote!(-> #returns);

@@ -3,7 +3,9 @@
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned as _;
-use syn::{bracketed, Attribute, Ident, Meta, Path, Token};
+use syn::{Attribute, Ident, Meta, Path, Token};
+
+use crate::args::{expect_eq, names};
 
 mod kw {
     syn::custom_keyword!(transitions_to);
@@ -86,18 +88,6 @@ impl Parse for StateArgs {
     }
 }
 
-fn expect_eq(input: ParseStream<'_>, key: Span, form: &str) -> syn::Result<()> {
-    if input.peek(Token![=]) {
-        input.parse::<Token![=]>()?;
-        if input.is_empty() || input.peek(Token![,]) {
-            return Err(syn::Error::new(key, format!("missing value: write {form}")));
-        }
-        Ok(())
-    } else {
-        Err(syn::Error::new(key, format!("missing value: write {form}")))
-    }
-}
-
 /// `= name` or `= [a, b, …]`: names of states of the same machine.
 fn parse_targets(input: ParseStream<'_>, key: Span) -> syn::Result<Vec<Ident>> {
     expect_eq(
@@ -105,34 +95,14 @@ fn parse_targets(input: ParseStream<'_>, key: Span) -> syn::Result<Vec<Ident>> {
         key,
         "`transitions_to = next` or `transitions_to = [a, b]`",
     )?;
-    let mut targets: Vec<Ident> = Vec::new();
-    if input.peek(syn::token::Bracket) {
-        let content;
-        let brackets = bracketed!(content in input);
-        while !content.is_empty() {
-            targets.push(parse_target(&content)?);
-            if !content.is_empty() {
-                content.parse::<Token![,]>()?;
-            }
-        }
-        if targets.is_empty() {
-            return Err(syn::Error::new(
-                brackets.span.join(),
-                "an empty `transitions_to` declares no transition: a terminal state is written `#[state]`",
-            ));
-        }
-    } else {
-        targets.push(parse_target(input)?);
+    let (targets, brackets) = names(input, "transitions_to", parse_target)?;
+    match brackets {
+        Some(brackets) if targets.is_empty() => Err(syn::Error::new(
+            brackets,
+            "an empty `transitions_to` declares no transition: a terminal state is written `#[state]`",
+        )),
+        _ => Ok(targets),
     }
-    for (i, target) in targets.iter().enumerate() {
-        if targets[..i].contains(target) {
-            return Err(syn::Error::new(
-                target.span(),
-                format!("`{target}` is listed twice in `transitions_to`"),
-            ));
-        }
-    }
-    Ok(targets)
 }
 
 fn parse_target(input: ParseStream<'_>) -> syn::Result<Ident> {

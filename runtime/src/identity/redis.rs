@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -212,10 +212,10 @@ struct Link<K, H: Handle, E> {
     prefix: String,
     channel: String,
     cache: Weak<Inner<K, H, E>>,
-    /// The subscriber task, and whether it is subscribed now.
-    subscriber: Mutex<Option<(tokio::task::JoinHandle<()>, watch::Receiver<bool>)>>,
-    /// Whether the subscriber is subscribed now: the lookups' fast path.
-    live: Arc<AtomicBool>,
+    /// The subscriber task, if one was started.
+    subscriber: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Whether the subscriber is subscribed now; false again however its task ends.
+    subscribed: Arc<watch::Sender<bool>>,
 }
 
 impl<K, H, E> Cache<K, H, E>
@@ -241,7 +241,7 @@ where
             prefix,
             cache: Arc::downgrade(&self.inner),
             subscriber: Mutex::new(None),
-            live: Arc::new(AtomicBool::new(false)),
+            subscribed: Arc::new(watch::Sender::new(false)),
         };
         let _first = self.inner.tier.set(Box::new(link));
         self
@@ -276,30 +276,24 @@ where
     /// up to the timeout for it to be subscribed, so that no invalidation published after
     /// this returns is missed by a value read after it.
     async fn subscribed(&self) {
-        if self.live.load(Ordering::Acquire) {
+        if *self.subscribed.borrow() {
             return;
         }
-        let mut ready = {
+        {
             let mut subscriber = self
                 .subscriber
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match &*subscriber {
-                Some((task, ready)) if !task.is_finished() => ready.clone(),
-                _ => {
-                    let (tx, rx) = watch::channel(false);
-                    let task = tokio::spawn(subscribe(
-                        self.tier.clone(),
-                        self.channel.clone(),
-                        self.cache.clone(),
-                        Live(Arc::clone(&self.live)),
-                        tx,
-                    ));
-                    *subscriber = Some((task, rx.clone()));
-                    rx
-                }
+            if subscriber.as_ref().is_none_or(|task| task.is_finished()) {
+                *subscriber = Some(tokio::spawn(subscribe(
+                    self.tier.clone(),
+                    self.channel.clone(),
+                    self.cache.clone(),
+                    Live(Arc::clone(&self.subscribed)),
+                )));
             }
-        };
+        }
+        let mut ready = self.subscribed.subscribe();
         let timeout = self.tier.inner.timeout;
         if tokio::time::timeout(timeout, ready.wait_for(|ready| *ready))
             .await
@@ -444,11 +438,11 @@ where
 
 /// Held by the subscriber task: whether it is subscribed, false again however the task
 /// ends (its runtime may shut down).
-struct Live(Arc<AtomicBool>);
+struct Live(Arc<watch::Sender<bool>>);
 
 impl Drop for Live {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        let _ = self.0.send_replace(false);
     }
 }
 
@@ -493,7 +487,6 @@ async fn subscribe<K, H, E>(
     channel: String,
     cache: Weak<Inner<K, H, E>>,
     live: Live,
-    ready: watch::Sender<bool>,
 ) where
     K: Eq + Hash + Clone + DeserializeOwned + Send + Sync + 'static,
     H: Handle + Send + Sync + 'static,
@@ -529,8 +522,7 @@ async fn subscribe<K, H, E>(
             }
         }
         reconnect = true;
-        live.0.store(true, Ordering::Release);
-        let _ = ready.send_replace(true);
+        let _ = live.0.send_replace(true);
         let mut messages = pubsub.on_message();
         while let Some(message) = messages.next().await {
             let Some(inner) = cache.upgrade() else { return };
@@ -562,8 +554,7 @@ async fn subscribe<K, H, E>(
                 .remote_invalidations
                 .fetch_add(1, Ordering::Relaxed);
         }
-        live.0.store(false, Ordering::Release);
-        let _ = ready.send_replace(false);
+        let _ = live.0.send_replace(false);
         tracing::warn!(%channel, "the invalidation subscription dropped; reconnecting");
     }
 }
