@@ -1,4 +1,4 @@
-//! The seed's cached homepage on a real web framework: an axum handler whose page takes
+//! A cached homepage on a real web framework: an axum handler whose page takes
 //! a while to render is memoized with `#[identity_cached(memoize, ttl = ...)]`, so the
 //! first request pays for the render and the next ones are served from memory.
 //!
@@ -33,6 +33,7 @@ pub struct Site {
 
 impl Site {
     /// A site whose homepage takes `render_time` to render.
+    #[must_use]
     pub fn new(render_time: Duration) -> Self {
         Self {
             render_time,
@@ -41,12 +42,13 @@ impl Site {
     }
 
     /// How many times the homepage was rendered.
+    #[must_use]
     pub fn renders(&self) -> usize {
         self.renders.load(Ordering::SeqCst)
     }
 }
 
-/// The seed's `@cached("homepage")`: rendered once, then served from memory until the TTL
+/// The homepage: rendered once, then served from memory until the TTL
 /// runs out or someone calls `homepage_cache().clear()`.
 ///
 /// `key = []`: the site is not part of the key, so there is one homepage per process.
@@ -79,6 +81,7 @@ pub struct Server {
 
 impl Server {
     /// Where it listens.
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -93,6 +96,10 @@ impl Drop for Server {
 }
 
 /// Serves `site` on a free port of 127.0.0.1.
+///
+/// # Errors
+///
+/// When no port of 127.0.0.1 can be bound.
 pub async fn serve(site: Site) -> std::io::Result<Server> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -110,6 +117,10 @@ pub struct Response {
 
 /// `GET path` over HTTP/1.1 on a fresh connection, as `curl` does it. Written by hand over
 /// a TCP stream so that the example needs no HTTP client crate.
+///
+/// # Errors
+///
+/// When the connection fails or the response is not HTTP/1.1.
 pub async fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<Response> {
     let start = Instant::now();
     let mut stream = TcpStream::connect(addr).await?;
@@ -152,7 +163,11 @@ fn curl(addr: SocketAddr, response: &Response, note: &str) {
     println!("  {:.3}s   ({note})", response.took.as_secs_f64());
 }
 
-/// The seed's curl session, then an invalidation and a burst of concurrent requests.
+/// A few requests timed from the outside, then an invalidation and a burst of concurrent requests.
+///
+/// # Errors
+///
+/// When the server cannot start or a request fails.
 pub async fn run() -> Result<(), Error> {
     let render_time = Duration::from_millis(300);
     let site = Site::new(render_time);
@@ -195,6 +210,10 @@ pub async fn run() -> Result<(), Error> {
 }
 
 /// The short version, for the tour.
+///
+/// # Errors
+///
+/// When the server cannot start or a request fails.
 pub async fn tour() -> Result<(), Error> {
     let site = Site::new(Duration::from_millis(300));
     let server = serve(site.clone()).await?;

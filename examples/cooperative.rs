@@ -1,4 +1,4 @@
-//! The seed's example from the Python library cooperative: four expensive computations,
+//! Four expensive computations,
 //! each chained to a second one that uses its result, run on one thread next to
 //! simulated requests that arrive at set times and are answered on time.
 //!
@@ -14,7 +14,7 @@ use std::time::Duration;
 use coact::coroutine::{batch_accumulate, CooperativeError, Gen};
 use tokio::time::Instant;
 
-/// The seed's `expensive`: `steps` values, with progress at each quarter.
+/// A CPU-heavy computation: `steps` values, with progress at each quarter.
 #[coact::coroutine]
 fn expensive(number: f64, steps: u32, log: bool) -> Gen<f64> {
     if log {
@@ -28,7 +28,7 @@ fn expensive(number: f64, steps: u32, log: bool) -> Gen<f64> {
     }
 }
 
-/// The seed's `do_some_expensive_things`: one computation, then a second on its result.
+/// One computation, then a second on its result.
 async fn do_some_expensive_things(
     number: f64,
     steps: u32,
@@ -80,14 +80,17 @@ pub struct Report {
 /// # Errors
 ///
 /// When a computation panics.
+///
+/// # Panics
+///
+/// When a request task panics (it does not).
 pub async fn run(
     steps: u32,
     request_times: [Duration; 3],
     log: bool,
 ) -> Result<Report, CooperativeError> {
     let start = Instant::now();
-    // Each computation and each request is its own task, as each is its own Deferred in
-    // the seed.
+    // Each computation and each request is its own task.
     let requests: Vec<_> = request_times
         .iter()
         .zip(1..)
@@ -113,6 +116,10 @@ pub async fn run(
 }
 
 /// The tour's short version: fewer steps, requests a few milliseconds in.
+///
+/// # Errors
+///
+/// When a computation panics.
 pub async fn tour() -> Result<(), CooperativeError> {
     let times = [1, 2, 4].map(Duration::from_millis);
     let report = run(200_000, times, false).await?;

@@ -20,6 +20,10 @@ pub struct Database {
 
 impl Database {
     /// Creates and seeds a fresh database in the temporary directory.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite cannot create or fill the file.
     pub fn create() -> rusqlite::Result<Self> {
         let unique = format!(
             "coact-data-access-{}-{:?}.sqlite",
@@ -40,6 +44,7 @@ impl Database {
     }
 
     /// Where the file is.
+    #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -53,6 +58,10 @@ impl Drop for Database {
 
 /// A blocking query, as a synchronous driver does it: opens the file, reads, returns.
 /// The short sleep stands for a slower disk or a remote database.
+///
+/// # Errors
+///
+/// When the file cannot be opened or the user does not exist.
 pub fn user_name(db: &Path, id: i64) -> rusqlite::Result<String> {
     std::thread::sleep(Duration::from_millis(40));
     let conn = Connection::open(db)?;
@@ -62,6 +71,10 @@ pub fn user_name(db: &Path, id: i64) -> rusqlite::Result<String> {
 }
 
 /// Every order of one user, oldest first.
+///
+/// # Errors
+///
+/// When the file cannot be opened or read.
 pub fn orders(db: &Path, user: i64) -> rusqlite::Result<Vec<String>> {
     std::thread::sleep(Duration::from_millis(40));
     let conn = Connection::open(db)?;
@@ -71,6 +84,10 @@ pub fn orders(db: &Path, user: i64) -> rusqlite::Result<Vec<String>> {
 }
 
 /// A slow HTTP service on 127.0.0.1: answers `GET /<word>` with `<word>` after `delay`.
+///
+/// # Errors
+///
+/// When no port of 127.0.0.1 can be bound.
 pub async fn slow_http_service(delay: Duration) -> std::io::Result<std::net::SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -101,6 +118,10 @@ pub async fn slow_http_service(delay: Duration) -> std::io::Result<std::net::Soc
 }
 
 /// `GET /path` over HTTP/1.0; the body.
+///
+/// # Errors
+///
+/// When the connection fails.
 pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
     let mut stream = TcpStream::connect(addr).await?;
     stream
@@ -123,6 +144,10 @@ pub struct Page {
 
 /// One page from two sources at once: the user and their orders from SQLite, the weather
 /// from the HTTP service. Values are strings, as a template's context would hold.
+///
+/// # Errors
+///
+/// The failed entries, with the values that did arrive.
 pub async fn profile_page(
     db: &Path,
     weather: std::net::SocketAddr,
@@ -162,6 +187,10 @@ pub async fn profile_page(
 }
 
 /// Runs the three collections against the database and the service.
+///
+/// # Errors
+///
+/// When the database or the service fails.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let database = Database::create()?;
     let db = database.path().to_owned();

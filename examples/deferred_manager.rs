@@ -1,4 +1,4 @@
-//! The seed's Manager, narrated: a manager task owns a set of resources and runs its own
+//! A resource manager, narrated: a manager task owns a set of resources and runs its own
 //! management loop; monitors report events with oneway calls and a consumer reads the
 //! resources with sync calls. Queued calls run only at the manager's safe point
 //! (`process()`), so the consumer never sees a resource set in the middle of management.
@@ -47,6 +47,7 @@ impl Manager {
 #[deferred_handler]
 impl Manager {
     /// The resources as the manager last left them, with the total they must add up to.
+    #[must_use]
     pub fn access_resources(&self) -> (Vec<i64>, i64) {
         (self.resources.clone(), self.total)
     }
@@ -60,6 +61,10 @@ impl Manager {
 }
 
 /// Runs the scenario and prints what happens.
+///
+/// # Panics
+///
+/// When the manager stops serving before its callers are done (a bug).
 pub async fn run() {
     let mut manager = Deferred::new(Manager::new(1_000, 4));
     let handle = manager.handle();

@@ -1,7 +1,7 @@
-//! cogen's typical example, an echo server: it greets each client, echoes every line it
+//! An echo server: it greets each client, echoes every line it
 //! sends, and says goodbye and closes on `exit`; a client idle for too long is dropped.
 //!
-//! As in cogen, the conversation is a generator that yields socket operations and is
+//! The conversation is a generator that yields socket operations and is
 //! resumed with their results: `session()` is a `#[coact::coroutine]` that never touches
 //! a socket, and `serve_client` performs the operations it asks for on a tokio
 //! `TcpStream`, each under its own timeout. Accepting connections is plain tokio.
@@ -24,7 +24,7 @@ pub const GREETING: &str = "WELCOME TO ECHO SERVER !\r\n";
 /// What it says to `exit`, before it closes.
 pub const GOODBYE: &str = "GOOD BYE";
 
-/// An operation the session asks for: cogen's `sockets.Write` and `sockets.ReadLine`.
+/// An operation the session asks for: write bytes, or read a line.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Op {
     /// Send these bytes.
@@ -44,7 +44,7 @@ pub enum Done {
     Closed,
 }
 
-/// The conversation with one client, as cogen's `handler`: yields operations, receives
+/// The conversation with one client: yields operations, receives
 /// their results, and never sees a socket, a timeout or an error (the driver deals with
 /// those), so it can be tested by feeding it results.
 #[coact::coroutine]
@@ -167,6 +167,10 @@ pub async fn spawn_server(config: Config) -> io::Result<SocketAddr> {
 }
 
 /// The tour's part: one client's conversation, printed.
+///
+/// # Errors
+///
+/// When the listener cannot be bound or the connection fails.
 pub async fn tour() -> io::Result<()> {
     let address = spawn_server(Config::default()).await?;
     let mut client = BufReader::new(TcpStream::connect(address).await?);

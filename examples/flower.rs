@@ -1,4 +1,4 @@
-//! The seed's plant lifecycle as a state machine: sprouting -> growing -> flowering ->
+//! A plant's lifecycle as a state machine: sprouting -> growing -> flowering ->
 //! (dead | withering), withering -> dead. Two flowers live side by side; a goat eats one.
 //!
 //! `cargo run --example flower`
@@ -17,7 +17,7 @@ pub struct Flower {
     pub name: &'static str,
     pub height_cm: u32,
     pub goat_nearby: bool,
-    /// Stored by `remember`, like the seed's `on_start` callback does.
+    /// Stored by `remember`, the `on_start` callback.
     pub state: Option<&'static str>,
 }
 

@@ -1,4 +1,4 @@
-//! The seed's `User(id)` over a real SQLite database: `#[identity_cached]` turns a loader
+//! Users loaded from a real SQLite database: `#[identity_cached]` turns a loader
 //! into an identity map, so the same id gives the very same instance, loaded by one query
 //! however many callers ask at once; no row, no instance.
 //!
@@ -12,7 +12,7 @@ use coact::identity::{LoadError, Shared};
 use coact::identity_cached;
 use rusqlite::{Connection, OptionalExtension as _};
 
-/// A row of `users`, as the seed's `User` class holds it.
+/// A row of `users`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: u32,
@@ -41,6 +41,10 @@ pub struct Db {
 }
 
 /// A fresh database in memory, seeded with [`SEED`]. Each call gives a database of its own.
+///
+/// # Errors
+///
+/// When SQLite cannot create or fill the database.
 pub fn open_seeded_db() -> rusqlite::Result<Db> {
     let db = Db {
         conn: Arc::new(Mutex::new(Connection::open_in_memory()?)),
@@ -69,16 +73,21 @@ impl Db {
     }
 
     /// Runs statements that return no rows (schema changes, inserts).
+    ///
+    /// # Errors
+    ///
+    /// When SQLite refuses the statement.
     pub fn execute(&self, sql: &str) -> rusqlite::Result<()> {
         self.connection().execute_batch(sql)
     }
 
     /// How many queries [`user`] has run on this database.
+    #[must_use]
     pub fn queries(&self) -> usize {
         self.queries.load(Ordering::SeqCst)
     }
 
-    /// The seed's query, blocking. Counted, unlike [`Db::stored_name`].
+    /// The user's query, blocking. Counted, unlike [`Db::stored_name`].
     fn find_user(&self, id: u32) -> rusqlite::Result<Option<User>> {
         let conn = self.connection();
         self.queries.fetch_add(1, Ordering::SeqCst);
@@ -97,6 +106,10 @@ impl Db {
     }
 
     /// The name as the table has it, bypassing the identity map.
+    ///
+    /// # Errors
+    ///
+    /// When SQLite refuses the query.
     pub fn stored_name(&self, id: u32) -> rusqlite::Result<Option<String>> {
         self.connection()
             .query_row("SELECT name FROM users WHERE id = ?1", [id], |row| {
@@ -145,7 +158,7 @@ impl From<tokio::task::JoinError> for DbError {
     }
 }
 
-/// The seed's `User(id)`: one query on the first call, the very same instance after that
+/// `user(db, id)`: one query on the first call, the very same instance after that
 /// while some handle to it lives; `LoadError::NotFound` when there is no such row.
 ///
 /// `db` is left out of the key: the map is keyed by the id alone, so it is one map per
@@ -161,6 +174,10 @@ pub async fn user(db: &Db, id: u32) -> Result<Option<User>, DbError> {
 }
 
 /// `n` tasks asking for one user at the same time; their handles, in spawn order.
+///
+/// # Errors
+///
+/// The first load error, or a panic of a task as a load error.
 pub async fn concurrent_callers(
     db: &Db,
     id: u32,
@@ -186,6 +203,10 @@ fn calls_since(before: coact::identity::Stats) -> u64 {
 }
 
 /// The whole story: identity, shared changes, no data, concurrency, weak retention.
+///
+/// # Errors
+///
+/// When the database fails.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db = open_seeded_db()?;
     let before = user_cache().stats();
@@ -201,7 +222,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Shared::ptr_eq(&a, &b),
         db.queries()
     );
-    a.write().name = "Steve".to_owned();
+    a.write().name = String::from("Steve");
     // Read after the call: a read guard held across an `.await` would block writers.
     let through_a_new_call = user(&db, 1).await?.read().name.clone();
     println!(
@@ -254,12 +275,16 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The short version, for the tour.
+///
+/// # Errors
+///
+/// When the database fails.
 pub async fn tour() -> Result<(), Box<dyn std::error::Error>> {
     let db = open_seeded_db()?;
     let before = user_cache().stats();
     let a = user(&db, 1).await?;
     let b = user(&db, 1).await?;
-    a.write().name = "Steve".to_owned();
+    a.write().name = String::from("Steve");
     println!(
         "  user(1) is user(1): {}; renamed \"Steve\" through one handle, the other reads {:?}",
         Shared::ptr_eq(&a, &b),
@@ -267,7 +292,7 @@ pub async fn tour() -> Result<(), Box<dyn std::error::Error>> {
     );
     match user(&db, 42).await {
         Err(LoadError::NotFound) => {
-            println!("  user(42): no row, LoadError::NotFound; nothing cached")
+            println!("  user(42): no row, LoadError::NotFound; nothing cached");
         }
         other => return Err(format!("user(42) should not exist, got {other:?}").into()),
     }

@@ -1,5 +1,4 @@
-//! Two worker processes share loaded values and invalidations through Redis: debris's
-//! "distribution network for data".
+//! Two worker processes share loaded values and invalidations through Redis.
 //!
 //! ```sh
 //! redis-server --daemonize yes          # apt-get install redis-server, or any server

@@ -44,7 +44,7 @@ struct Lemming {
 #[deferred_handler]
 impl Lemming {
     fn kaboom(&mut self) {
-        panic!("#high pitched# oh no!");
+        panic!("#high pitched# oh no! (after {} jumps)", self.jumps);
     }
 
     fn jump(&mut self) -> u32 {
@@ -107,11 +107,11 @@ async fn main() {
         "  fibonacci(100) yields {numbers:?} and returns {:?}",
         fib.take_return()
     );
-    println!("\nThe seed's cooperative example, short: CPU work in batches next to requests.");
+    println!("\nCooperative work, short: CPU work in batches next to requests.");
     cooperative::tour()
         .await
         .expect("the cooperative example runs");
-    println!("\ncogen's echo server: a coroutine session yields socket operations.");
+    println!("\nAn echo server: a coroutine session yields socket operations.");
     echo_server::tour()
         .await
         .expect("the echo server example runs");

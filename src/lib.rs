@@ -214,7 +214,7 @@ pub use coact_macros::deferred_handler;
 /// - `memoize`: cache the function's value behind an `Arc` (default: an identity map of
 ///   [`identity::Shared`] handles).
 /// - `weak`: keep an entry while some handle to it lives ([`identity::Retention::Weak`]).
-///   The default for identity maps, as in the seed: the same instance while anyone uses it.
+///   The default for identity maps: the same instance while anyone uses it.
 ///   It shares instances and concurrent loads, but caches nothing between uses: once the
 ///   last handle is dropped (at the end of a web request, say) the next call loads again.
 ///   A server that wants to save loads across requests adds `ttl` or `capacity`.
@@ -274,7 +274,7 @@ pub use coact_macros::identity_cached;
 ///     sum
 /// }
 ///
-/// /// cogen's shape: yields a request, receives its answer.
+/// /// Yields a request, receives its answer.
 /// #[coact::coroutine]
 /// fn ask(questions: Vec<&'static str>) -> Gen<&'static str, Return = usize, Resume = bool> {
 ///     let mut yes = 0;
