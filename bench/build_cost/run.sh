@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# What coact costs at build time, measured against the same program without it.
+#
+#   bench/build_cost/run.sh            # both measures; takes a few minutes
+#
+# 1. Clean debug build, CPU time (user + sys of every rustc), of one small program
+#    written three ways: a `#[deferred_handler]` with two methods, the same actor written
+#    by hand with bare tokio (mpsc + oneshot), and the same actor in kameo. Each builds
+#    in a fresh target directory from the registry cache (run `cargo fetch` once online).
+# 2. `cargo check` of a 100-method handler (two arguments per method) against the same
+#    impl block without the attribute: only the final crate is timed (its dependencies are
+#    checked first), best of 3. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
+#    that time (`-Z time-passes`: expansion against type checking).
+#
+# The fixtures live in this folder and are copied to a scratch directory, outside any
+# workspace, with `coact` as a path dependency, as a user's crate would have it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+coact=$(cd "$here/../.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# A crate named $1 with extra [dependencies] lines $2 and src/main.rs from $3.
+make_crate() {
+    mkdir -p "$scratch/$1/src"
+    cat > "$scratch/$1/Cargo.toml" <<TOML
+[package]
+name = "$1"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dependencies]
+tokio = { version = "1.47", default-features = false, features = ["rt", "macros", "sync"] }
+$2
+TOML
+    cp "$3" "$scratch/$1/src/main.rs"
+}
+
+# CPU seconds (user + sys, children included) of a command, on stdout; its output hidden.
+cpu_seconds() {
+    local TIMEFORMAT='%U %S'
+    { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%.2f", $1 + $2 }'
+}
+wall_seconds() {
+    local TIMEFORMAT='%R'
+    { time "$@" >/dev/null 2>&1; } 2>&1
+}
+
+echo "== 1. clean debug build, CPU seconds (user + sys) =="
+make_crate one_coact "coact = { path = \"$coact\" }" "$here/one_handler_coact.rs"
+make_crate one_tokio "" "$here/one_handler_tokio.rs"
+make_crate one_kameo "kameo = \"0.22.2\"" "$here/one_handler_kameo.rs"
+declare -A cpu
+for crate in one_tokio one_coact one_kameo; do
+    (cd "$scratch/$crate" && cargo generate-lockfile --offline -q 2>/dev/null || cargo generate-lockfile -q)
+    # The program must run: a build of something broken measures nothing.
+    (cd "$scratch/$crate" && cargo run -q --offline >/dev/null)
+    rm -rf "$scratch/$crate/target"
+    cpu[$crate]=$(cd "$scratch/$crate" && cpu_seconds cargo build --offline)
+    printf '%-10s %6s s\n' "$crate" "${cpu[$crate]}"
+done
+awk -v c="${cpu[one_coact]}" -v t="${cpu[one_tokio]}" -v k="${cpu[one_kameo]}" \
+    'BEGIN { printf "coact / bare tokio: %.2fx   coact / kameo: %.2fx\n", c / t, c / k }'
+echo "coact's dependency tree (normal dependencies):"
+(cd "$scratch/one_coact" && cargo tree --offline -e normal --prefix none | sort -u | tr '\n' ' ' && echo)
+
+echo
+echo "== 2. cargo check of a 100-method handler, final crate only, best of 3 =="
+gen_handler() { # $1 = attribute line or empty
+    echo '#![allow(dead_code)]'
+    echo 'pub struct Big { n: u64 }'
+    echo "$1"
+    echo 'impl Big {'
+    for i in $(seq 0 99); do
+        echo "    pub fn method_$i(&mut self, a: u64, b: String) -> u64 { self.n += a + b.len() as u64; self.n }"
+    done
+    echo '}'
+    echo 'fn main() {}'
+}
+gen_handler '#[coact::deferred_handler]' > "$scratch/big_coact.rs"
+gen_handler '' > "$scratch/big_plain.rs"
+make_crate big_coact "coact = { path = \"$coact\" }" "$scratch/big_coact.rs"
+make_crate big_plain "coact = { path = \"$coact\" }" "$scratch/big_plain.rs"
+declare -A check
+for crate in big_plain big_coact; do
+    (cd "$scratch/$crate" && cargo check -q --offline)
+    best=
+    for _ in 1 2 3; do
+        touch "$scratch/$crate/src/main.rs"
+        t=$(cd "$scratch/$crate" && wall_seconds cargo check --offline)
+        best=$(awk -v a="$t" -v b="${best:-$t}" 'BEGIN { print (a < b ? a : b) }')
+    done
+    check[$crate]=$best
+    printf '%-10s %6s s\n' "$crate" "$best"
+done
+awk -v c="${check[big_coact]}" -v p="${check[big_plain]}" \
+    'BEGIN { printf "with the attribute / without: %.1fx\n", c / p }'
+if [ "${RUSTC_BOOTSTRAP:-}" = 1 ]; then
+    echo "rustc's split for the 100-method handler (-Z time-passes, top passes):"
+    touch "$scratch/big_coact/src/main.rs"
+    (cd "$scratch/big_coact" && cargo rustc -q --offline --profile=check -- -Z time-passes 2>&1 |
+        grep -E 'time: .*(expand_crate|macro_expand_crate|type_check_crate|MIR_borrow_checking|total)' || true)
+fi
