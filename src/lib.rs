@@ -71,9 +71,21 @@
 //!
 //! [`KV`], [`Ordered`] and [`FirstReply`] (in [`access`]) run several fetches at once and
 //! give their results by name, in push order, or first-come.
+//!
+//! ## Feature flags
+//!
+//! - `redis` (off by default): a shared second tier in Redis for identity maps and
+//!   memoized functions, [`identity::RedisTier`], so that several processes share what
+//!   they load and what they invalidate.
+//!
+//! ## Minimum supported Rust version
+//!
+//! Rust 1.85, with or without features. Raising it is a deliberate change, made in a minor
+//! release and noted in the changelog.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Turns an inherent impl block into a deferred handler: an actor mailbox whose owner
 /// decides when queued calls run.

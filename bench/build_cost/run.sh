@@ -2,14 +2,15 @@
 # What coact costs at build time, measured against the same program without it.
 #
 #   bench/build_cost/run.sh            # both measures; takes a few minutes
+#   bench/build_cost/run.sh build      # only the first; `check` for only the second
 #
 # 1. Clean debug build, CPU time (user + sys of every rustc), of one small program
 #    written three ways: a `#[deferred_handler]` with two methods, the same actor written
 #    by hand with bare tokio (mpsc + oneshot), and the same actor in kameo. Each builds
 #    in a fresh target directory from the registry cache (run `cargo fetch` once online).
 # 2. `cargo check` of a 100-method handler (two arguments per method) against the same
-#    impl block without the attribute: only the final crate is timed (its dependencies are
-#    checked first), best of 3. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
+#    impl block without the attribute: CPU seconds of checking the final crate alone (its
+#    dependencies are checked first), best of 3; cargo's own start-up is in both. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
 #    that time (`-Z time-passes`: expansion against type checking).
 #
 # The fixtures live in this folder and are copied to a scratch directory, outside any
@@ -44,11 +45,9 @@ cpu_seconds() {
     local TIMEFORMAT='%U %S'
     { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%.2f", $1 + $2 }'
 }
-wall_seconds() {
-    local TIMEFORMAT='%R'
-    { time "$@" >/dev/null 2>&1; } 2>&1
-}
 
+what=${1:-all}
+if [ "$what" != check ]; then
 echo "== 1. clean debug build, CPU seconds (user + sys) =="
 make_crate one_coact "coact = { path = \"$coact\" }" "$here/one_handler_coact.rs"
 make_crate one_tokio "" "$here/one_handler_tokio.rs"
@@ -66,9 +65,11 @@ awk -v c="${cpu[one_coact]}" -v t="${cpu[one_tokio]}" -v k="${cpu[one_kameo]}" \
     'BEGIN { printf "coact / bare tokio: %.2fx   coact / kameo: %.2fx\n", c / t, c / k }'
 echo "coact's dependency tree (normal dependencies):"
 (cd "$scratch/one_coact" && cargo tree --offline -e normal --prefix none | sort -u | tr '\n' ' ' && echo)
+fi
+[ "$what" = build ] && exit 0
 
 echo
-echo "== 2. cargo check of a 100-method handler, final crate only, best of 3 =="
+echo "== 2. cargo check of a 100-method handler, final crate only, CPU seconds, best of 3 =="
 gen_handler() { # $1 = attribute line or empty
     echo '#![allow(dead_code)]'
     echo 'pub struct Big { n: u64 }'
@@ -90,7 +91,7 @@ for crate in big_plain big_coact; do
     best=
     for _ in 1 2 3; do
         touch "$scratch/$crate/src/main.rs"
-        t=$(cd "$scratch/$crate" && wall_seconds cargo check --offline)
+        t=$(cd "$scratch/$crate" && cpu_seconds cargo check --offline)
         best=$(awk -v a="$t" -v b="${best:-$t}" 'BEGIN { print (a < b ? a : b) }')
     done
     check[$crate]=$best
