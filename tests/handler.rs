@@ -1,5 +1,8 @@
 //! `#[deferred_handler]` through the facade, as a user writes it.
 
+// Handler methods of every shape: some ignore `self`, some are async without awaiting.
+#![allow(clippy::unused_self, clippy::unused_async)]
+
 use std::collections::HashSet;
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -701,10 +704,10 @@ async fn hundred_thousand_calls_from_32_tasks_none_lost_or_duplicated() {
 #[test]
 fn handles_and_proxies_are_send_sync_and_static() {
     fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+    fn assert_send<T: Send>(_: &T) {}
     assert_send_sync_static::<Handle<Manager>>();
     assert_send_sync_static::<Handle<Store<String>>>();
     assert_send_sync_static::<CallError>();
-    fn assert_send<T: Send>(_: &T) {}
     let owner = Deferred::new(Tally { seen: Vec::new() });
     let handle = owner.handle();
     assert_send(&handle.sync().record_sync(1));

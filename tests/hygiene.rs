@@ -7,6 +7,8 @@
 //! `diagnostic` tool namespace in such a module (for any macro, or hand-written code).
 
 #![allow(dead_code, non_camel_case_types)]
+// Methods and states of every shape, whatever they do with `self`, awaits or results.
+#![allow(clippy::unused_self, clippy::unused_async, clippy::unnecessary_wraps)]
 
 /// User items named like the std items generated code must not rely on.
 macro_rules! shadow_std {
@@ -223,9 +225,9 @@ async fn generated_machines_are_hygienic() {
     let plant = machines::plant::PlantState::Sprouting { rain: 3 };
     assert_eq!(coact::state::run_sync(&mut (), plant), Ok(3));
     let mut counter = machines::Counter::default();
-    let counted =
+    let result =
         coact::state::run(&mut counter, machines::CounterState::Counting { left: 2 }).await;
-    assert_eq!(counted, Ok(3));
+    assert_eq!(result, Ok(3));
 }
 
 #[tokio::test]

@@ -42,6 +42,7 @@ impl Source {
 type Users = Cache<u32, Shared<User>, String>;
 type Loaded = Result<Shared<User>, LoadError<String>>;
 
+#[allow(clippy::unnecessary_wraps)] // the shape of a fallible loader, which this one stands for
 fn user(id: u32, name: &str) -> Result<Option<User>, String> {
     Ok(Some(User {
         id,

@@ -203,6 +203,7 @@ async fn concurrent_callers_of_a_plain_function_share_one_run() {
 async fn a_panic_of_a_plain_function_reaches_its_callers_then_it_runs_afresh() {
     static CALLS: AtomicUsize = AtomicUsize::new(0);
     #[identity_cached(memoize)]
+    #[allow(clippy::manual_assert)] // the panic message is what the test checks
     async fn flaky() -> u32 {
         if CALLS.fetch_add(1, Ordering::SeqCst) == 0 {
             panic!("first render failed");

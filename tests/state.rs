@@ -117,7 +117,11 @@ fn diagrams_of_the_flower() {
 fn the_graph_is_the_declared_table() {
     let graph = PlantState::GRAPH;
     assert_eq!(graph.machine(), "plant");
-    let names: Vec<_> = graph.states().iter().map(|s| s.name()).collect();
+    let names: Vec<_> = graph
+        .states()
+        .iter()
+        .map(coact::state::StateInfo::name)
+        .collect();
     assert_eq!(
         names,
         ["sprouting", "growing", "flowering", "withering", "dead"]
@@ -167,6 +171,7 @@ fn graph_check_by_name() {
 #[coact::machine]
 mod console {
     #[state(transitions_to = [busy, failed])]
+    #[allow(clippy::needless_pass_by_value)] // a state's arguments are owned: it holds them
     pub fn idle(command: String) {
         match coact::state::enter_by_name(&command) {
             Ok(next) => next,
@@ -187,6 +192,7 @@ mod console {
     }
 
     #[state]
+    #[allow(clippy::unnecessary_wraps)] // the machine's result type, shared with `failed`
     pub fn stop() -> Result<(), coact::state::TransitionError> {
         Ok(())
     }
@@ -577,6 +583,7 @@ fn a_panic_in_a_sync_machine_names_the_state() {
     #[coact::machine]
     mod counting {
         #[state(transitions_to = [counting, done])]
+        #[allow(clippy::manual_assert)] // the panic message is what the test checks
         pub fn counting(n: u32) {
             if n == 5 {
                 panic!("five")

@@ -7,7 +7,7 @@
 # 1. Clean debug build, CPU time (user + sys of every rustc), of one small program
 #    written three ways: a `#[deferred_handler]` with two methods, the same actor written
 #    by hand with bare tokio (mpsc + oneshot), and the same actor in kameo. Each builds
-#    in a fresh target directory from the registry cache (run `cargo fetch` once online).
+#    in a fresh target directory, offline, once `cargo fetch` has filled the registry cache.
 # 2. `cargo check` of a 100-method handler (two arguments per method) against the same
 #    impl block without the attribute: CPU seconds of checking the final crate alone (its
 #    dependencies are checked first), best of 3; cargo's own start-up is in both. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
@@ -54,7 +54,7 @@ make_crate one_tokio "" "$here/one_handler_tokio.rs"
 make_crate one_kameo "kameo = \"0.22.2\"" "$here/one_handler_kameo.rs"
 declare -A cpu
 for crate in one_tokio one_coact one_kameo; do
-    (cd "$scratch/$crate" && cargo generate-lockfile --offline -q 2>/dev/null || cargo generate-lockfile -q)
+    (cd "$scratch/$crate" && cargo fetch -q)   # the registry, once; the build is offline
     # The program must run: a build of something broken measures nothing.
     (cd "$scratch/$crate" && cargo run -q --offline >/dev/null)
     rm -rf "$scratch/$crate/target"
@@ -87,7 +87,7 @@ make_crate big_coact "coact = { path = \"$coact\" }" "$scratch/big_coact.rs"
 make_crate big_plain "coact = { path = \"$coact\" }" "$scratch/big_plain.rs"
 declare -A check
 for crate in big_plain big_coact; do
-    (cd "$scratch/$crate" && cargo check -q --offline)
+    (cd "$scratch/$crate" && cargo fetch -q && cargo check -q --offline)
     best=
     for _ in 1 2 3; do
         touch "$scratch/$crate/src/main.rs"
