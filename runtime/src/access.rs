@@ -42,7 +42,7 @@ use futures::{Stream, StreamExt as _};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use crate::handler::panic_message;
+use crate::panic::panic_message;
 
 /// Why one entry of a collection has no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -13,17 +13,29 @@ pub mod handler;
 pub mod identity;
 pub mod state;
 
-/// Items used by macro-generated code. Not a public API.
+mod panic;
+
+/// Items used by macro-generated code, and only by it: each pattern's `generated`
+/// module, plus the few public items its output also names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::coroutine::generated as coroutine;
-    pub use crate::handler::{
-        guard, guard_async, Handler, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
-        ReportOther, Started, SyncProxy,
+    pub use crate::handler::generated::{
+        guard, guard_async, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther,
+        Started, SyncProxy,
     };
-    pub use crate::handler::{CallError, Handle};
-    pub use crate::identity::generated as identity;
-    pub use crate::state::{Graph, Machine, Next, StateInfo, StateMarker, Step, SyncMachine};
+    pub use crate::handler::{CallError, Handle, Handler};
+    pub use crate::state::generated::{StateMarker, Step};
+    pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
+
+    /// What `#[coroutine]`'s output names.
+    pub mod coroutine {
+        pub use crate::coroutine::generated::*;
+    }
+
+    /// What `#[identity_cached]`'s output names.
+    pub mod identity {
+        pub use crate::identity::generated::*;
+    }
 }
