@@ -28,6 +28,7 @@ impl<T: Send + 'static> Default for FirstReply<T> {
 
 impl<T: Send + 'static> FirstReply<T> {
     /// An empty collection with no limit and no timeout.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             tasks: Tasks::new(),

@@ -32,6 +32,7 @@ impl<K: Eq + Hash, V: Send + 'static> Default for KV<K, V> {
 
 impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     /// An empty collection with no limit and no timeout.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             tasks: Tasks::new(),
@@ -41,6 +42,7 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     }
 
     /// An empty collection with room for `capacity` keys before it reallocates.
+    #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             tasks: Tasks::new(),
@@ -213,6 +215,7 @@ impl<K: Eq + Hash, V> Finished<K, V> {
     }
 
     /// Every entry, failed or not.
+    #[must_use]
     pub fn into_entries(self) -> HashMap<K, Entry<V>> {
         self.drain().collect()
     }

@@ -33,6 +33,7 @@ impl<T: Send + 'static> Default for Ordered<T> {
 
 impl<T: Send + 'static> Ordered<T> {
     /// An empty collection with no limit and no timeout.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             tasks: Tasks::new(),

@@ -50,6 +50,7 @@ impl<T> ValueBucket<T> {
     }
 
     /// The values kept so far, in order.
+    #[must_use]
     pub fn contents(&self) -> &[T] {
         &self.values
     }
@@ -60,11 +61,13 @@ impl<T> ValueBucket<T> {
     }
 
     /// How many values it holds.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
     /// Whether it holds no value.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

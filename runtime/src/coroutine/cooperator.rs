@@ -179,11 +179,13 @@ impl Cooperator {
     }
 
     /// A handle that pauses, resumes and stops this cooperator.
+    #[must_use]
     pub fn control(&self) -> CooperatorControl {
         self.control.clone()
     }
 
     /// How many generators it runs that have not ended.
+    #[must_use]
     pub fn pending(&self) -> usize {
         self.control.shared.jobs().len()
     }
@@ -222,11 +224,13 @@ impl CooperatorControl {
     }
 
     /// Whether it is paused (and not stopped).
+    #[must_use]
     pub fn is_paused(&self) -> bool {
         self.shared.state.load(Ordering::Acquire) == PAUSED
     }
 
     /// Whether it was stopped.
+    #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.shared.state.load(Ordering::Acquire) == STOPPED
     }

@@ -95,6 +95,7 @@ impl<Y, R, S, F> Gen<Y, R, S, F> {
     }
 
     /// [`take_return`](Self::take_return) for a pinned generator (an `async fn`'s).
+    #[must_use]
     pub fn take_return_pinned(self: Pin<&mut Self>) -> Option<R> {
         self.project().stage.take_return()
     }

@@ -140,23 +140,27 @@ impl<Y, S, K: SlotKey<Y, S>> Future for Yield<'_, Y, S, K> {
 pub type Ends<Y, R, S, K = OwnSlotKey> = (Co<Y, S, K>, Builder<Y, R, S, K>);
 
 /// Makes the slot of a new generator: the body's end and the generator's.
+#[must_use]
 pub fn channel<Y, R, S>() -> (Co<Y, S>, Builder<Y, R, S>) {
     make_channel(Some(own_slot()), None)
 }
 
 /// [`channel`] for a generator resumed with `()`: resuming it takes no trip through the
 /// slot.
+#[must_use]
 pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
     make_channel(Some(own_slot()), Some(|| ()))
 }
 
 /// [`channel`] through the function's own per-thread slot, reached through `K` (see
 /// [`LocalSlot`]): nothing to allocate.
+#[must_use]
 pub fn local_channel<Y, R, S, K: SlotKey<Y, S>>() -> Ends<Y, R, S, K> {
     make_channel(None, None)
 }
 
 /// [`local_channel`] for a generator resumed with `()`.
+#[must_use]
 pub fn local_unit_channel<Y, R, K: SlotKey<Y, ()>>() -> Ends<Y, R, (), K> {
     make_channel(None, Some(|| ()))
 }

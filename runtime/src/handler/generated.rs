@@ -48,6 +48,10 @@ impl<H: Handler> SyncProxy<'_, H> {
     }
 
     /// Queues the call `make` builds and waits for its result.
+    ///
+    /// # Errors
+    ///
+    /// Every [`CallError`] but `MailboxFull`: a sync call waits for room.
     pub async fn call<T: Send>(
         self,
         method: &'static str,
@@ -114,6 +118,10 @@ impl<H: Handler> Copy for OnewayProxy<'_, H> {}
 
 impl<H: Handler> OnewayProxy<'_, H> {
     /// Queues `call` without waiting for it.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
     pub fn send(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
         match &self.handle.tx {
             Tx::Bounded(tx) => tx.try_send(call).map_err(|e| match e {

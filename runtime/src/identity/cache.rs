@@ -117,6 +117,7 @@ where
     H: Cached,
 {
     /// An empty cache.
+    #[must_use]
     pub fn new(retention: Retention) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -135,6 +136,7 @@ where
     }
 
     /// How this cache retains entries.
+    #[must_use]
     pub fn retention(&self) -> Retention {
         self.inner.retention
     }
@@ -204,6 +206,8 @@ where
     /// On a shared tier it also deletes the key from Redis and tells the other processes,
     /// before it returns; if Redis is unreachable, that is logged and counted in
     /// [`Stats::tier_errors`], and the other processes keep their copies.
+    // Async whatever the features: with `redis` it awaits the shared tier.
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
     pub async fn forget(&self, key: &K) -> bool {
         let removed = self.forget_local(key);
         #[cfg(feature = "redis")]
@@ -215,6 +219,8 @@ where
 
     /// Removes every entry; on a shared tier, from Redis and every process too (see
     /// [`forget`](Self::forget)).
+    // Async whatever the features: with `redis` it awaits the shared tier.
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
     pub async fn clear(&self) {
         self.clear_local();
         #[cfg(feature = "redis")]
@@ -238,17 +244,20 @@ where
     }
 
     /// How many live entries the map holds (after removing dead and expired ones).
+    #[must_use]
     pub fn len(&self) -> usize {
         self.sweep();
         self.ready_count()
     }
 
     /// Whether the map holds no live entry.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The counters, and the current size.
+    #[must_use]
     pub fn stats(&self) -> Stats {
         let counters = &self.inner.counters;
         Stats {

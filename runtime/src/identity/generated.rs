@@ -13,16 +13,28 @@ use super::LoadError;
 pub use super::{Cache, Retention, Shared};
 
 /// A function returning `T` always has a value.
+///
+/// # Errors
+///
+/// None: the error type is `Infallible`.
 pub async fn plain<T>(body: impl Future<Output = T>) -> Result<Option<T>, Infallible> {
     Ok(Some(body.await))
 }
 
 /// A function returning `Option<T>`: `None` is "no data".
+///
+/// # Errors
+///
+/// None: the error type is `Infallible`.
 pub async fn optional<T>(body: impl Future<Output = Option<T>>) -> Result<Option<T>, Infallible> {
     Ok(body.await)
 }
 
 /// A function returning `Result<T, E>`.
+///
+/// # Errors
+///
+/// The function's own error.
 pub async fn fallible<T, E>(body: impl Future<Output = Result<T, E>>) -> Result<Option<T>, E> {
     body.await.map(Some)
 }
@@ -59,6 +71,7 @@ pub fn optional_value<H>(loaded: Result<H, LoadError<Infallible>>) -> Option<H> 
 }
 
 /// A `ttl = expr` argument must be a `Duration`.
+#[must_use]
 pub const fn ttl(ttl: Duration) -> Duration {
     ttl
 }
@@ -75,6 +88,7 @@ pub const fn assert_error<E: Send + Sync + 'static>() {}
 
 /// Puts a cache on the shared tier named by `redis = …`.
 #[cfg(feature = "redis")]
+#[must_use]
 pub fn with_redis<K, H, E>(
     cache: Cache<K, H, E>,
     tier: &super::RedisTier,

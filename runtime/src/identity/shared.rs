@@ -80,11 +80,13 @@ impl<V> Shared<V> {
     }
 
     /// Whether two handles are the same instance.
+    #[must_use]
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {
         Arc::ptr_eq(&a.0, &b.0)
     }
 
     /// The `Arc` behind the handle.
+    #[must_use]
     pub fn as_arc(&self) -> &Arc<RwLock<V>> {
         &self.0
     }

@@ -16,21 +16,25 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// The machine's name.
+    #[must_use]
     pub fn machine(&self) -> &'static str {
         self.machine
     }
 
     /// The state the transition was attempted from.
+    #[must_use]
     pub fn from(&self) -> &'static str {
         self.from
     }
 
     /// The state it tried to enter.
+    #[must_use]
     pub fn to(&self) -> &'static str {
         self.to
     }
 
     /// The states `from` may enter, in declaration order (empty for a terminal state).
+    #[must_use]
     pub fn allowed(&self) -> &'static [&'static str] {
         self.allowed
     }
@@ -106,6 +110,7 @@ pub enum MachineError {
 
 impl MachineError {
     /// The state the machine was in when it ended.
+    #[must_use]
     pub fn state(&self) -> &'static str {
         match self {
             Self::Panicked { state, .. } | Self::Cancelled { state, .. } => state,

@@ -40,6 +40,7 @@ impl<M, S> Next<M, S> {
 
 impl StateInfo {
     #[doc(hidden)]
+    #[must_use]
     pub const fn __new(
         name: &'static str,
         transitions_to: &'static [&'static str],
@@ -55,6 +56,7 @@ impl StateInfo {
 
 impl Graph {
     #[doc(hidden)]
+    #[must_use]
     pub const fn __new(machine: &'static str, states: &'static [StateInfo]) -> Self {
         Self { machine, states }
     }

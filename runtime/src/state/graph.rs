@@ -22,21 +22,25 @@ pub struct StateInfo {
 
 impl StateInfo {
     /// The state's name, as written in the source.
+    #[must_use]
     pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// The states it may enter, as declared by `transitions_to`.
+    #[must_use]
     pub fn transitions_to(&self) -> &'static [&'static str] {
         self.transitions_to
     }
 
     /// Whether it is terminal (declares no transitions).
+    #[must_use]
     pub fn is_terminal(&self) -> bool {
         self.transitions_to.is_empty()
     }
 
     /// Whether it takes arguments (and so cannot be entered by name alone).
+    #[must_use]
     pub fn takes_arguments(&self) -> bool {
         self.takes_arguments
     }
@@ -44,16 +48,19 @@ impl StateInfo {
 
 impl Graph {
     /// The machine's name: the module's or the type's.
+    #[must_use]
     pub fn machine(&self) -> &'static str {
         self.machine
     }
 
     /// The states, in declaration order.
+    #[must_use]
     pub fn states(&self) -> &'static [StateInfo] {
         self.states
     }
 
     /// The state called `name`.
+    #[must_use]
     pub fn state(&self, name: &str) -> Option<&'static StateInfo> {
         self.states.iter().find(|s| s.name == name)
     }
@@ -108,6 +115,7 @@ impl Graph {
 
     /// The graph as a Mermaid state diagram (`stateDiagram-v2`): states that no other
     /// state enters start from `[*]`, terminal states lead to `[*]`.
+    #[must_use]
     pub fn mermaid(&self) -> String {
         let mut out = String::from("stateDiagram-v2\n");
         for state in self.entry_points() {
@@ -125,6 +133,7 @@ impl Graph {
     }
 
     /// The graph in Graphviz DOT: terminal states are drawn as double circles.
+    #[must_use]
     pub fn dot(&self) -> String {
         let mut out = format!("digraph {} {{\n", self.machine);
         for state in self.states {

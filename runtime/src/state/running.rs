@@ -125,11 +125,13 @@ pub struct Running<T> {
 
 impl<T> Running<T> {
     /// The name of the state running now (the last one, once the machine has ended).
+    #[must_use]
     pub fn state(&self) -> &'static str {
         self.graph.states[self.progress.current.load(Ordering::Acquire)].name
     }
 
     /// The machine's declared graph.
+    #[must_use]
     pub fn graph(&self) -> &'static Graph {
         self.graph
     }
@@ -151,6 +153,7 @@ impl<T> Running<T> {
     }
 
     /// Whether the machine has ended.
+    #[must_use]
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }

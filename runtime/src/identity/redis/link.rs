@@ -95,7 +95,10 @@ where
                 .subscriber
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if subscriber.as_ref().is_none_or(|task| task.is_finished()) {
+            if subscriber
+                .as_ref()
+                .is_none_or(tokio::task::JoinHandle::is_finished)
+            {
                 *subscriber = Some(tokio::spawn(subscribe(
                     self.tier.clone(),
                     self.channel.clone(),
@@ -205,30 +208,27 @@ where
                 self.count_error();
                 return;
             };
-            let (deleted, message) = match key {
-                Some(key) => {
-                    let Some(redis_key) = self.redis_key(key) else {
-                        return;
-                    };
-                    let json = &redis_key[self.prefix.len()..];
-                    let message = format!("{}\n{json}", tier.sender);
-                    let del = tier.run("DEL", async {
-                        redis::cmd("DEL")
-                            .arg(&redis_key)
-                            .exec_async(&mut connection)
-                            .await
-                    });
-                    (del.await.is_some(), message)
-                }
-                None => {
-                    let deleted = tier
-                        .run(
-                            "SCAN + UNLINK",
-                            delete_prefix(&mut connection, &self.prefix),
-                        )
-                        .await;
-                    (deleted.is_some(), format!("{}\n*", tier.sender))
-                }
+            let (deleted, message) = if let Some(key) = key {
+                let Some(redis_key) = self.redis_key(key) else {
+                    return;
+                };
+                let json = &redis_key[self.prefix.len()..];
+                let message = format!("{}\n{json}", tier.sender);
+                let del = tier.run("DEL", async {
+                    redis::cmd("DEL")
+                        .arg(&redis_key)
+                        .exec_async(&mut connection)
+                        .await
+                });
+                (del.await.is_some(), message)
+            } else {
+                let deleted = tier
+                    .run(
+                        "SCAN + UNLINK",
+                        delete_prefix(&mut connection, &self.prefix),
+                    )
+                    .await;
+                (deleted.is_some(), format!("{}\n*", tier.sender))
             };
             if !deleted {
                 self.count_error();

@@ -80,8 +80,8 @@ impl RedisTier {
     ///
     /// [`TierError::Address`] when `url` is not a Redis address.
     pub fn new(url: &str) -> Result<Self, TierError> {
-        let client = redis::Client::open(url).map_err(TierError::Address)?;
         static PROCESS_TIERS: AtomicU64 = AtomicU64::new(0);
+        let client = redis::Client::open(url).map_err(TierError::Address)?;
         let sender = format!(
             "{}-{}-{}",
             std::process::id(),
