@@ -49,8 +49,10 @@ where
     }
 }
 
+/// What a [`Cooperator`], its controls and its driver task share.
 struct CooperatorState {
-    state: AtomicU8,
+    /// `RUNNING`, `PAUSED` or `STOPPED`.
+    phase: AtomicU8,
     jobs: Mutex<VecDeque<Box<dyn Job>>>,
     wake: Notify,
     max_batch: usize,
@@ -61,14 +63,14 @@ impl CooperatorState {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn set(&self, state: u8) {
+    fn set(&self, phase: u8) {
         // Once stopped, a cooperator stays stopped.
         let _ = self
-            .state
+            .phase
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
-                (now != STOPPED).then_some(state)
+                (now != STOPPED).then_some(phase)
             });
-        if state == STOPPED {
+        if phase == STOPPED {
             // Dropping a job drops its reply sender: its caller gets `Stopped`.
             let dropped = std::mem::take(&mut *self.jobs());
             if !dropped.is_empty() {
@@ -112,7 +114,7 @@ pub struct Cooperator {
 /// Pauses, resumes and stops a [`Cooperator`] from anywhere: cloneable, `Send + Sync`.
 #[derive(Clone)]
 pub struct CooperatorControl {
-    shared: Arc<CooperatorState>,
+    state: Arc<CooperatorState>,
 }
 
 impl std::fmt::Debug for CooperatorControl {
@@ -120,7 +122,7 @@ impl std::fmt::Debug for CooperatorControl {
         f.debug_struct("CooperatorControl")
             .field("paused", &self.is_paused())
             .field("stopped", &self.is_stopped())
-            .field("max_batch", &self.shared.max_batch)
+            .field("max_batch", &self.state.max_batch)
             .finish_non_exhaustive()
     }
 }
@@ -134,16 +136,16 @@ impl Cooperator {
     /// Outside a tokio runtime.
     #[must_use]
     pub fn new(max_batch: usize) -> Self {
-        let shared = Arc::new(CooperatorState {
-            state: AtomicU8::new(RUNNING),
+        let state = Arc::new(CooperatorState {
+            phase: AtomicU8::new(RUNNING),
             jobs: Mutex::new(VecDeque::new()),
             wake: Notify::new(),
             max_batch: max_batch.max(1),
         });
-        let span = tracing::debug_span!("coact::cooperator", max_batch = shared.max_batch);
-        drop(tokio::spawn(drive(Arc::clone(&shared)).instrument(span)));
+        let span = tracing::debug_span!("coact::cooperator", max_batch = state.max_batch);
+        drop(tokio::spawn(drive(Arc::clone(&state)).instrument(span)));
         Self {
-            control: CooperatorControl { shared },
+            control: CooperatorControl { state },
         }
     }
 
@@ -165,16 +167,16 @@ impl Cooperator {
             },
             reply: Some(reply),
         };
-        let shared = &self.control.shared;
+        let state = &self.control.state;
         {
-            let mut jobs = shared.jobs();
+            let mut jobs = state.jobs();
             // Checked under the lock `stop` drains under: a job is either drained or
             // refused, never left behind.
-            if shared.state.load(Ordering::Acquire) != STOPPED {
+            if state.phase.load(Ordering::Acquire) != STOPPED {
                 jobs.push_back(Box::new(job));
             }
         }
-        shared.wake.notify_one();
+        state.wake.notify_one();
         Accumulation { result }
     }
 
@@ -187,7 +189,7 @@ impl Cooperator {
     /// How many generators it runs that have not ended.
     #[must_use]
     pub fn pending(&self) -> usize {
-        self.control.shared.jobs().len()
+        self.control.state.jobs().len()
     }
 }
 
@@ -208,54 +210,54 @@ impl Drop for Cooperator {
 impl CooperatorControl {
     /// Stops giving batches after the one running now, until [`resume`](Self::resume).
     pub fn pause(&self) {
-        self.shared.set(PAUSED);
+        self.state.set(PAUSED);
     }
 
     /// Goes on after [`pause`](Self::pause).
     pub fn resume(&self) {
-        self.shared.set(RUNNING);
+        self.state.set(RUNNING);
     }
 
     /// Ends the cooperator: every generator it runs is dropped (after the batch running
     /// now) and its caller gets [`CooperativeError::Stopped`]; so does any generator added
     /// later. Final: a stopped cooperator does not resume.
     pub fn stop(&self) {
-        self.shared.set(STOPPED);
+        self.state.set(STOPPED);
     }
 
     /// Whether it is paused (and not stopped).
     #[must_use]
     pub fn is_paused(&self) -> bool {
-        self.shared.state.load(Ordering::Acquire) == PAUSED
+        self.state.phase.load(Ordering::Acquire) == PAUSED
     }
 
     /// Whether it was stopped.
     #[must_use]
     pub fn is_stopped(&self) -> bool {
-        self.shared.state.load(Ordering::Acquire) == STOPPED
+        self.state.phase.load(Ordering::Acquire) == STOPPED
     }
 }
 
 /// The driver task: one batch per generator in turn, a hand-back to the scheduler after
 /// each.
-async fn drive(shared: Arc<CooperatorState>) {
+async fn drive(state: Arc<CooperatorState>) {
     loop {
-        match shared.state.load(Ordering::Acquire) {
+        match state.phase.load(Ordering::Acquire) {
             STOPPED => return,
             PAUSED => {
-                shared.wake.notified().await;
+                state.wake.notified().await;
                 continue;
             }
             _ => {}
         }
-        let next = shared.jobs().pop_front();
+        let next = state.jobs().pop_front();
         let Some(mut job) = next else {
-            shared.wake.notified().await;
+            state.wake.notified().await;
             continue;
         };
-        if !job.run(shared.max_batch) {
-            let mut jobs = shared.jobs();
-            if shared.state.load(Ordering::Acquire) != STOPPED {
+        if !job.run(state.max_batch) {
+            let mut jobs = state.jobs();
+            if state.phase.load(Ordering::Acquire) != STOPPED {
                 jobs.push_back(job);
             }
         }

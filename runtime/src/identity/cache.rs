@@ -48,7 +48,7 @@ impl Retention {
     };
 }
 
-/// A map from keys to values loaded once; see the [module docs](self).
+/// A map from keys to values loaded once; see the [module docs](crate::identity).
 pub struct Cache<K, H: Cached, E = std::convert::Infallible> {
     pub(super) inner: Arc<Inner<K, H, E>>,
 }
@@ -177,8 +177,8 @@ where
 
     /// The fast path: a live entry, read under the shard's read lock.
     pub(super) fn hit(&self, key: &K) -> Option<H> {
-        let slot = self.inner.map.get(key)?;
-        let Stored::Ready(ready) = &*slot else {
+        let entry = self.inner.map.get(key)?;
+        let Stored::Ready(ready) = &*entry else {
             return None;
         };
         let value = ready.live(Instant::now).ok()?;
@@ -192,7 +192,7 @@ where
             let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
             ready.used.store(tick, Ordering::Relaxed);
         }
-        drop(slot);
+        drop(entry);
         let hits = self.inner.counters.hits.add_one();
         if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
             self.sweep_if_due();
@@ -236,8 +236,8 @@ where
 
     pub(super) fn clear_local(&self) {
         let mut freed = Vec::new();
-        self.inner.map.retain(|_, slot| {
-            freed.push(std::mem::replace(slot, Stored::Vacated));
+        self.inner.map.retain(|_, entry| {
+            freed.push(std::mem::replace(entry, Stored::Vacated));
             false
         });
         drop(freed);
@@ -279,7 +279,7 @@ impl<K: Eq + Hash, H: Cached, E> fmt::Debug for Cache<K, H, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
             .field("retention", &self.inner.retention)
-            .field("slots", &self.inner.map.len())
+            .field("entries", &self.inner.map.len())
             .finish_non_exhaustive()
     }
 }

@@ -77,7 +77,7 @@ pub(super) async fn wait<H: Clone, E>(flight: &Flight<H, E>) -> Option<Result<H,
 }
 
 /// Held by the caller running a load: if it is dropped before the load ends (the caller
-/// was cancelled), the slot is freed and the waiters told to take over.
+/// was cancelled), its entry is freed and the waiters told to take over.
 pub(super) struct LoadGuard<'a, K: Eq + Hash + Clone, H: Cached, E> {
     pub(super) cache: &'a Cache<K, H, E>,
     pub(super) key: Option<K>,
@@ -90,7 +90,7 @@ impl<K: Eq + Hash + Clone, H: Cached, E> Drop for LoadGuard<'_, K, H, E> {
         let id = self.flight.id;
         let removed = self.cache.inner.map.remove_if(
             &key,
-            |_, slot| matches!(slot, Stored::Loading(f) if f.id == id),
+            |_, entry| matches!(entry, Stored::Loading(f) if f.id == id),
         );
         drop(removed);
         self.flight.finish(FlightState::Abandoned);
@@ -217,8 +217,8 @@ where
         result
     }
 
-    /// Replaces the flight's slot with the loaded value (or removes it), unless the
-    /// slot was forgotten meanwhile: a value loaded before `forget` is not cached.
+    /// Replaces the flight's entry with the loaded value (or removes it), unless the
+    /// entry was forgotten meanwhile: a value loaded before `forget` is not cached.
     pub(super) fn land(&self, key: K, flight: &Flight<H, E>, value: Option<&H>) {
         let mut removed = None;
         if let MapEntry::Occupied(mut occupied) = self.inner.map.entry(key) {

@@ -92,7 +92,7 @@ where
         self.inner
             .map
             .iter()
-            .filter(|slot| matches!(slot.value(), Stored::Ready(_)))
+            .filter(|entry| matches!(entry.value(), Stored::Ready(_)))
             .count()
     }
 
@@ -102,7 +102,7 @@ where
             .inner
             .map
             .iter()
-            .filter_map(|slot| match slot.value() {
+            .filter_map(|entry| match entry.value() {
                 Stored::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
                 _ => None,
             })
@@ -114,10 +114,10 @@ where
         let (_, &mut threshold, _) = used.select_nth_unstable(nth);
         let mut left = count;
         let mut freed = Vec::new();
-        self.inner.map.retain(|_, slot| match slot {
+        self.inner.map.retain(|_, entry| match entry {
             Stored::Ready(ready) if left > 0 && ready.used.load(Ordering::Relaxed) <= threshold => {
                 left -= 1;
-                freed.push(std::mem::replace(slot, Stored::Vacated));
+                freed.push(std::mem::replace(entry, Stored::Vacated));
                 false
             }
             _ => true,
@@ -135,15 +135,15 @@ where
         let now = Instant::now();
         let mut freed = Vec::new();
         let mut expired = 0;
-        self.inner.map.retain(|_, slot| {
-            let Stored::Ready(ready) = slot else {
-                return !matches!(slot, Stored::Vacated);
+        self.inner.map.retain(|_, entry| {
+            let Stored::Ready(ready) = entry else {
+                return !matches!(entry, Stored::Vacated);
             };
             match ready.live(|| now) {
                 Ok(_) => true,
                 Err(was_expired) => {
                     expired += u64::from(was_expired);
-                    freed.push(std::mem::replace(slot, Stored::Vacated));
+                    freed.push(std::mem::replace(entry, Stored::Vacated));
                     false
                 }
             }

@@ -4,14 +4,14 @@
 use std::fmt;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
-/// What a [`Cache`] hands out for a loaded value: a cheap, cloneable pointer to it.
+/// What a [`Cache`](super::Cache) hands out for a loaded value: a cheap, cloneable pointer to it.
 ///
 /// Implemented for `Arc<V>` (memoized values, read-only) and [`Shared<V>`] (identity
 /// maps: read and write through any handle).
 pub trait Cached: Clone {
     /// The value a loader produces.
     type Value;
-    /// A reference that does not keep the value alive, for [`Retention::Weak`].
+    /// A reference that does not keep the value alive, for [`Retention::Weak`](super::Retention::Weak).
     type Weak;
     /// Puts a freshly loaded value behind a handle.
     fn wrap(value: Self::Value) -> Self;

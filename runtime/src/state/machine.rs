@@ -40,7 +40,7 @@ pub trait Machine: Sized + Send + 'static {
 }
 
 /// A machine whose states are all plain (non-`async`) functions: it can run without an
-/// executor, through [`run_sync`].
+/// executor, through [`run_sync`](super::run_sync).
 pub trait SyncMachine: Machine {
     #[doc(hidden)]
     fn __step_sync(self, object: &mut Self::Object) -> Step<Self>;
