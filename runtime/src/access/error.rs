@@ -47,7 +47,8 @@ pub struct Failures<K, V> {
     pub failed: Vec<(K, EntryError)>,
 }
 
-/// Why an entry of a [`FirstReply::first_ok`](super::FirstReply::first_ok) did not count as a success.
+/// Why an entry of a [`FirstReply::first_ok`](super::FirstReply::first_ok) did not count as
+/// a success.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure<E> {
     /// The work returned `Err`.

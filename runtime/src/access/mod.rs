@@ -26,6 +26,10 @@
 //! # }
 //! ```
 
+// Where things are: `tasks.rs` is the engine every collection shares (tasks, limit,
+// timeout, completion order), `kv.rs`, `ordered.rs` and `first_reply.rs` the three
+// collections, `error.rs` what can fail. No macro names anything here.
+
 mod error;
 mod first_reply;
 mod kv;

@@ -198,8 +198,8 @@ macro_rules! options {
         }
 
         /// Gives each entry at most `timeout` to finish, from when it starts, after which
-        /// it reports [`EntryError::TimedOut`](crate::access::EntryError::TimedOut). Applies to entries added after it; needs a
-        /// runtime with its time driver enabled.
+        /// it reports [`EntryError::TimedOut`](crate::access::EntryError::TimedOut).
+        /// Applies to entries added after it; needs a runtime with its time driver enabled.
         #[must_use]
         pub fn with_timeout(mut self, timeout: Duration) -> Self {
             self.tasks.timeout = Some(timeout);

@@ -11,8 +11,8 @@ pub enum CooperativeError {
         /// The panic's message.
         message: String,
     },
-    /// The [`Cooperator`](super::Cooperator) running the generator was stopped (or dropped) before the
-    /// generator ended; start a new one to run it again.
+    /// The [`Cooperator`](super::Cooperator) running the generator was stopped (or dropped)
+    /// before the generator ended; start a new one to run it again.
     #[error("the cooperator was stopped before the generator ended")]
     Stopped,
 }

@@ -62,8 +62,8 @@ pub trait SlotKey<Y, S> {
     fn with<T>(f: impl FnOnce(Option<&LocalSlot<Y, S>>) -> T) -> T;
 }
 
-/// The key to a slot of the generator's own, shared with its body through an `Arc`: for yield and resume
-/// types that borrow or are generic, which a per-thread slot cannot hold.
+/// The key to a slot of the generator's own, shared with its body through an `Arc`: for
+/// yield and resume types that borrow or are generic, which a per-thread slot cannot hold.
 #[derive(Debug)]
 pub struct OwnSlotKey;
 

@@ -1,10 +1,10 @@
 //! Generators on stable Rust, and CPU-heavy work that shares a tokio runtime with I/O.
 //!
 //! `#[coroutine]` turns a function whose body calls `yield_!(value)` into a [`Gen`]: an
-//! [`Iterator`] for a plain `fn` and a [`Stream`](futures::Stream) for an `async fn` (when nothing is sent
-//! back in). `let r = yield_!(v);` receives the value the driver resumes the generator
-//! with ([`Gen::resume`]), and `return x` ends it with a final value of its own type
-//! ([`GenState::Complete`]).
+//! [`Iterator`] for a plain `fn` and a [`Stream`](futures::Stream) for an `async fn` (when
+//! nothing is sent back in). `let r = yield_!(v);` receives the value the driver resumes
+//! the generator with ([`Gen::resume`]), and `return x` ends it with a final value of its
+//! own type ([`GenState::Complete`]).
 //!
 //! ```
 //! use coact::coroutine::{Gen, GenState};
@@ -39,10 +39,16 @@
 //! assert!(matches!(sum.resume(2), GenState::Yielded(7)));
 //! ```
 //!
-//! The module also runs generators cooperatively: [`batch_accumulate`] drives one to its end in batches, handing control back to the
-//! tokio scheduler between batches so that I/O on the same runtime stays responsive, and
-//! collects what it yields; a [`Cooperator`] runs several fairly and can be paused,
-//! resumed and stopped.
+//! The module also runs generators cooperatively: [`batch_accumulate`] drives one to its
+//! end in batches, handing control back to the tokio scheduler between batches so that I/O
+//! on the same runtime stays responsive, and collects what it yields; a [`Cooperator`] runs
+//! several fairly and can be paused, resumed and stopped.
+
+// Where things are: `gen.rs` is the generator users drive (`Gen`), `step.rs` one poll of
+// its body, `slot.rs` the exchange of values between the two (how it works is told
+// there), `body.rs` what a generator polls, `generated.rs` the items only
+// `#[coroutine]`'s output names; `cooperative.rs` and `cooperator.rs` drive CPU-heavy
+// generators on tokio, `error.rs` says why such a run has no values.
 
 mod body;
 mod cooperative;

@@ -49,10 +49,10 @@ pub(super) enum Exchange<Y, S> {
     Resumed(S),
 }
 
-/// A generator's own slot, shared with its body through an `Arc`. Only one of them touches it at a time (the body
-/// while the generator polls it, the generator otherwise), but a generator may move
-/// between threads, so the exchange is an `AtomicCell`: moving a value in or out costs
-/// one atomic swap and a release store, no lock round trip.
+/// A generator's own slot, shared with its body through an `Arc`. Only one of them touches
+/// it at a time (the body while the generator polls it, the generator otherwise), but a
+/// generator may move between threads, so the exchange is an `AtomicCell`: moving a value
+/// in or out costs one atomic swap and a release store, no lock round trip.
 pub(super) struct OwnSlot<Y, S> {
     pub(super) exchange: AtomicCell<Exchange<Y, S>>,
     /// Set by the generator while it polls its body: a `Yield` polled at any other time

@@ -22,9 +22,9 @@ pub enum CallError {
         /// Whether the owner had started running the call when the time ran out.
         started: bool,
     },
-    /// The owner is gone: the [`Deferred`](super::Deferred) was dropped (or converted back with
-    /// [`Deferred::into_inner`](super::Deferred::into_inner)) before the call ran, or the owner dropped a `process`
-    /// future in the middle of this call.
+    /// The owner is gone: the [`Deferred`](super::Deferred) was dropped (or converted back
+    /// with [`Deferred::into_inner`](super::Deferred::into_inner)) before the call ran, or
+    /// the owner dropped a `process` future in the middle of this call.
     #[error("call to `{method}` failed: the handler's owner is gone")]
     Gone {
         /// The handler method.

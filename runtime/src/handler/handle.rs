@@ -39,7 +39,8 @@ impl<H: Handler> Handle<H> {
         self.mailbox.owner.wake();
     }
 
-    /// Whether the owner is gone (calls would fail with [`CallError::Gone`](super::CallError::Gone)).
+    /// Whether the owner is gone (calls would fail with
+    /// [`CallError::Gone`](super::CallError::Gone)).
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()

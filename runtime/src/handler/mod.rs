@@ -29,6 +29,11 @@
 //! # }
 //! ```
 
+// Where things are: `owner.rs` is the owner's API (`Deferred`), `serve.rs` the engine its
+// `process` methods run, `mailbox.rs` the queue and state the owner shares with its
+// handles, `handle.rs` the callers' side, `error.rs` `CallError`, and `generated.rs` the
+// items only `#[deferred_handler]`'s output names (proxies, reply protocol, guards).
+
 mod error;
 pub(crate) mod generated;
 mod handle;

@@ -61,9 +61,10 @@ impl<H: Handler> Deferred<H> {
 
     /// Wraps `value` with a mailbox that holds at most `capacity` queued calls.
     ///
-    /// When it is full, sync calls wait for room (within their timeout, if any) and
-    /// oneway calls fail at once with [`CallError::MailboxFull`](super::CallError::MailboxFull). Calls set aside by
-    /// [`process_only`](Self::process_only) no longer count against the capacity.
+    /// When it is full, sync calls wait for room (within their timeout, if any) and oneway
+    /// calls fail at once with [`CallError::MailboxFull`](super::CallError::MailboxFull).
+    /// Calls set aside by [`process_only`](Self::process_only) no longer count against the
+    /// capacity.
     ///
     /// ```
     /// # use coact::{deferred_handler, Deferred};
@@ -114,8 +115,9 @@ impl<H: Handler> Deferred<H> {
     /// Calls queued while these run wait for the next `process`: the owner's loop gets
     /// control back after a bounded amount of work.
     ///
-    /// Dropping this future in the middle of a call (e.g. in a `select!`) abandons that
-    /// one call (its caller gets [`CallError::Gone`](super::CallError::Gone)); the rest stay queued.
+    /// Dropping this future in the middle of a call (e.g. in a `select!`) abandons that one
+    /// call (its caller gets [`CallError::Gone`](super::CallError::Gone)); the rest stay
+    /// queued.
     pub async fn process(&mut self) -> usize {
         self.process_matching(|_| true).await
     }
@@ -143,7 +145,8 @@ impl<H: Handler> Deferred<H> {
         self.serve_matching(|m| methods.contains(&m)).await
     }
 
-    /// Takes the value back. Calls still queued fail with [`CallError::Gone`](super::CallError::Gone).
+    /// Takes the value back. Calls still queued fail with
+    /// [`CallError::Gone`](super::CallError::Gone).
     pub fn into_inner(self) -> H {
         self.value
     }

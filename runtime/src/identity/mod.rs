@@ -30,6 +30,11 @@
 //! # }
 //! ```
 
+// Where things are: `cache.rs` is the `Cache` API and its map's entries, `flight.rs`
+// single-flight loading, `housekeeper.rs` expiry and eviction, `stats.rs` the counters,
+// `shared.rs` what a cache hands out, `error.rs` `LoadError`, `redis/` the shared tier
+// (feature `redis`), and `generated.rs` the items only `#[identity_cached]`'s output names.
+
 mod cache;
 mod error;
 mod flight;

@@ -11,7 +11,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 pub trait Cached: Clone {
     /// The value a loader produces.
     type Value;
-    /// A reference that does not keep the value alive, for [`Retention::Weak`](super::Retention::Weak).
+    /// A reference that does not keep the value alive, for
+    /// [`Retention::Weak`](super::Retention::Weak).
     type Weak;
     /// Puts a freshly loaded value behind a handle.
     fn wrap(value: Self::Value) -> Self;

@@ -118,8 +118,8 @@ impl MachineError {
     }
 }
 
-/// The transitions a reader missed because it fell more than [`TRANSITION_BUFFER`](super::TRANSITION_BUFFER)
-/// transitions behind.
+/// The transitions a reader missed because it fell more than
+/// [`TRANSITION_BUFFER`](super::TRANSITION_BUFFER) transitions behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("missed {missed} transitions: the reader fell behind")]
 pub struct Lagged {

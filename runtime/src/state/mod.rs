@@ -39,6 +39,11 @@
 //! [`ValidationError`] for a transition that is not declared. The table itself is
 //! [`Machine::GRAPH`], which prints as Mermaid or Graphviz DOT.
 
+// Where things are: `machine.rs` is the contract with the generated enum (`Machine`,
+// `Next`, run-time transitions), `graph.rs` the declared table, `run.rs` the loop that runs
+// states inline, `running.rs` spawned machines, `error.rs` the errors, and `generated.rs`
+// the items only `#[machine]`'s output names.
+
 mod error;
 pub(crate) mod generated;
 mod graph;

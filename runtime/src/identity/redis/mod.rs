@@ -33,7 +33,8 @@ const DEFAULT_COOL_DOWN: Duration = Duration::from_secs(1);
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A connection to a Redis server shared by the caches put on it with
-/// [`Cache::with_redis`](crate::identity::Cache::with_redis). Cheap to clone; connects on first use and reconnects by itself.
+/// [`Cache::with_redis`](crate::identity::Cache::with_redis). Cheap to clone; connects on
+/// first use and reconnects by itself.
 ///
 /// ```no_run
 /// use coact::identity::{Cache, RedisTier, Retention};
