@@ -1,25 +1,16 @@
-//! Cooperative execution: CPU-heavy generators driven in batches on tokio, handing control
-//! back to the scheduler between batches so that I/O on the same runtime stays
-//! responsive. Modeled on the Python library cooperative (`accumulate`,
-//! `batch_accumulate`, `ValueBucket`, an own `Cooperator`).
+//! Cooperative execution: a CPU-heavy generator driven to its end in batches on tokio,
+//! handing control back to the scheduler between batches so that I/O on the same runtime
+//! stays responsive, and the [`ValueBucket`] that collects what it yields.
 //!
-//! "Empty" values: Python's generators yield `None` for "nothing to keep". Here a
-//! generator's items are anything that converts `Into<Option<T>>`: a plain `T` is always
-//! kept, an `Option<T>` is kept when it is `Some`. So a generator of `f64` keeps every
-//! value, and one of `Option<f64>` yields `None` for a step that produced nothing.
+//! "Empty" values: a generator's items are anything that converts `Into<Option<T>>`: a
+//! plain `T` is always kept, an `Option<T>` is kept when it is `Some`. So a generator of
+//! `f64` keeps every value, and one of `Option<f64>` yields `None` for a step that
+//! produced nothing.
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll};
 
-use tokio::sync::{oneshot, Notify};
-use tracing::Instrument as _;
-
-use crate::handler::panic_message;
+use super::CooperativeError;
+use crate::panic::panic_message;
 
 /// Collects the non-empty values it is given, in order: `push(5)` and `push(Some(5))`
 /// keep 5, `push(None)` keeps nothing.
@@ -59,6 +50,7 @@ impl<T> ValueBucket<T> {
     }
 
     /// The values kept so far, in order.
+    #[must_use]
     pub fn contents(&self) -> &[T] {
         &self.values
     }
@@ -69,11 +61,13 @@ impl<T> ValueBucket<T> {
     }
 
     /// How many values it holds.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
     /// Whether it holds no value.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
@@ -99,27 +93,10 @@ impl<T> From<ValueBucket<T>> for Vec<T> {
     }
 }
 
-/// Why a cooperative run has no values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CooperativeError {
-    /// The generator panicked; the values it yielded before are lost with it. Fix the
-    /// generator, or catch the failure inside it and yield `None`.
-    #[error("the generator panicked: {message}")]
-    Panicked {
-        /// The panic's message.
-        message: String,
-    },
-    /// The [`Cooperator`] running the generator was stopped (or dropped) before the
-    /// generator ended; start a new one to run it again.
-    #[error("the cooperator was stopped before the generator ended")]
-    Stopped,
-}
-
 /// A generator being driven, with what it kept so far.
-struct Harvest<I, T> {
-    generator: I,
-    bucket: ValueBucket<T>,
+pub(super) struct Harvest<I, T> {
+    pub(super) generator: I,
+    pub(super) bucket: ValueBucket<T>,
 }
 
 impl<I, T> Harvest<I, T>
@@ -128,7 +105,7 @@ where
     I::Item: Into<Option<T>>,
 {
     /// Runs up to `max` steps; `Ok(true)` once the generator has ended.
-    fn batch(&mut self, max: usize) -> Result<bool, CooperativeError> {
+    pub(super) fn batch(&mut self, max: usize) -> Result<bool, CooperativeError> {
         let Self { generator, bucket } = self;
         std::panic::catch_unwind(AssertUnwindSafe(|| {
             for _ in 0..max {
@@ -153,7 +130,7 @@ where
 /// scheduler after each step, and returns the values it yielded that are not empty
 /// (`None`).
 ///
-/// The same as [`batch_accumulate`] with a batch of one, as in the seed; a generator
+/// The same as [`batch_accumulate`] with a batch of one; a generator
 /// whose steps are cheap runs faster in larger batches.
 ///
 /// # Errors
@@ -213,266 +190,4 @@ where
         tokio::task::yield_now().await;
     }
     Ok(harvest.bucket.into())
-}
-
-const RUNNING: u8 = 0;
-const PAUSED: u8 = 1;
-const STOPPED: u8 = 2;
-
-/// One generator run by a cooperator, its type erased.
-trait Job: Send {
-    /// Runs one batch; `true` once the generator has ended and its result was sent.
-    fn run(&mut self, max_batch: usize) -> bool;
-}
-
-struct Collect<I, T> {
-    harvest: Harvest<I, T>,
-    reply: Option<oneshot::Sender<Result<Vec<T>, CooperativeError>>>,
-}
-
-impl<I, T> Job for Collect<I, T>
-where
-    I: Iterator + Send,
-    I::Item: Into<Option<T>>,
-    T: Send,
-{
-    fn run(&mut self, max_batch: usize) -> bool {
-        let result = match self.harvest.batch(max_batch) {
-            Ok(false) => return false,
-            Ok(true) => Ok(self.harvest.bucket.drain_contents()),
-            Err(error) => Err(error),
-        };
-        if let Some(reply) = self.reply.take() {
-            // The caller may have stopped waiting: nothing else wants the values.
-            let _ = reply.send(result);
-        }
-        true
-    }
-}
-
-struct Shared {
-    state: AtomicU8,
-    jobs: Mutex<VecDeque<Box<dyn Job>>>,
-    wake: Notify,
-    max_batch: usize,
-}
-
-impl Shared {
-    fn jobs(&self) -> MutexGuard<'_, VecDeque<Box<dyn Job>>> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn set(&self, state: u8) {
-        // Once stopped, a cooperator stays stopped.
-        let _ = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
-                (now != STOPPED).then_some(state)
-            });
-        if state == STOPPED {
-            // Dropping a job drops its reply sender: its caller gets `Stopped`.
-            let dropped = std::mem::take(&mut *self.jobs());
-            if !dropped.is_empty() {
-                tracing::debug!(generators = dropped.len(), "cooperator stopped");
-            }
-        }
-        self.wake.notify_one();
-    }
-}
-
-/// Runs several generators fairly on one tokio task: each gets a batch of steps in turn,
-/// round-robin, with a hand-back to the scheduler after every batch. The user owns it and
-/// controls it (the seed's "own cooperator"): [`pause`](CooperatorControl::pause) and
-/// [`resume`](CooperatorControl::resume) take effect between batches,
-/// [`stop`](CooperatorControl::stop) ends every generator it still runs. Dropping it
-/// stops it.
-///
-/// ```
-/// use coact::coroutine::{CooperativeError, Cooperator};
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let cooperator = Cooperator::new(100);
-/// let squares = cooperator.accumulate((0..1000u64).map(|n| n * n));
-/// let evens = cooperator.accumulate((0..1000u64).map(|n| (n % 2 == 0).then_some(n)));
-/// let squares: Vec<u64> = squares.await.unwrap();   // the element type is stated once
-/// let evens: Vec<u64> = evens.await.unwrap();
-/// assert_eq!((squares.len(), evens.len()), (1000, 500));
-///
-/// let control = cooperator.control();            // Clone + Send + Sync
-/// control.pause();
-/// let paused = cooperator.accumulate::<_, u8>(0..10u8);
-/// control.stop();
-/// assert_eq!(paused.await, Err(CooperativeError::Stopped));
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct Cooperator {
-    control: CooperatorControl,
-}
-
-/// Pauses, resumes and stops a [`Cooperator`] from anywhere: cloneable, `Send + Sync`.
-#[derive(Clone)]
-pub struct CooperatorControl {
-    shared: Arc<Shared>,
-}
-
-impl std::fmt::Debug for CooperatorControl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CooperatorControl")
-            .field("paused", &self.is_paused())
-            .field("stopped", &self.is_stopped())
-            .field("max_batch", &self.shared.max_batch)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Cooperator {
-    /// A running cooperator that gives each generator `max_batch` steps (at least one)
-    /// per turn. Its driver is a task spawned on the current tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// Outside a tokio runtime.
-    #[must_use]
-    pub fn new(max_batch: usize) -> Self {
-        let shared = Arc::new(Shared {
-            state: AtomicU8::new(RUNNING),
-            jobs: Mutex::new(VecDeque::new()),
-            wake: Notify::new(),
-            max_batch: max_batch.max(1),
-        });
-        let span = tracing::debug_span!("coact::cooperator", max_batch = shared.max_batch);
-        drop(tokio::spawn(drive(Arc::clone(&shared)).instrument(span)));
-        Self {
-            control: CooperatorControl { shared },
-        }
-    }
-
-    /// Adds `generator` to those the cooperator runs; the returned future resolves to the
-    /// values it yielded that are not empty (`None`), once it has ended. The generator
-    /// runs whether or not that future is awaited.
-    pub fn accumulate<I, T>(&self, generator: I) -> Accumulation<T>
-    where
-        I: IntoIterator,
-        I::IntoIter: Send + 'static,
-        I::Item: Into<Option<T>>,
-        T: Send + 'static,
-    {
-        let (reply, result) = oneshot::channel();
-        let job = Collect {
-            harvest: Harvest {
-                generator: generator.into_iter(),
-                bucket: ValueBucket::new(),
-            },
-            reply: Some(reply),
-        };
-        let shared = &self.control.shared;
-        {
-            let mut jobs = shared.jobs();
-            // Checked under the lock `stop` drains under: a job is either drained or
-            // refused, never left behind.
-            if shared.state.load(Ordering::Acquire) != STOPPED {
-                jobs.push_back(Box::new(job));
-            }
-        }
-        shared.wake.notify_one();
-        Accumulation { result }
-    }
-
-    /// A handle that pauses, resumes and stops this cooperator.
-    pub fn control(&self) -> CooperatorControl {
-        self.control.clone()
-    }
-
-    /// How many generators it runs that have not ended.
-    pub fn pending(&self) -> usize {
-        self.control.shared.jobs().len()
-    }
-}
-
-impl std::ops::Deref for Cooperator {
-    type Target = CooperatorControl;
-
-    fn deref(&self) -> &CooperatorControl {
-        &self.control
-    }
-}
-
-impl Drop for Cooperator {
-    fn drop(&mut self) {
-        self.control.stop();
-    }
-}
-
-impl CooperatorControl {
-    /// Stops giving batches after the one running now, until [`resume`](Self::resume).
-    pub fn pause(&self) {
-        self.shared.set(PAUSED);
-    }
-
-    /// Goes on after [`pause`](Self::pause).
-    pub fn resume(&self) {
-        self.shared.set(RUNNING);
-    }
-
-    /// Ends the cooperator: every generator it runs is dropped (after the batch running
-    /// now) and its caller gets [`CooperativeError::Stopped`]; so does any generator added
-    /// later. Final: a stopped cooperator does not resume.
-    pub fn stop(&self) {
-        self.shared.set(STOPPED);
-    }
-
-    /// Whether it is paused (and not stopped).
-    pub fn is_paused(&self) -> bool {
-        self.shared.state.load(Ordering::Acquire) == PAUSED
-    }
-
-    /// Whether it was stopped.
-    pub fn is_stopped(&self) -> bool {
-        self.shared.state.load(Ordering::Acquire) == STOPPED
-    }
-}
-
-/// The driver task: one batch per generator in turn, a hand-back to the scheduler after
-/// each.
-async fn drive(shared: Arc<Shared>) {
-    loop {
-        match shared.state.load(Ordering::Acquire) {
-            STOPPED => return,
-            PAUSED => {
-                shared.wake.notified().await;
-                continue;
-            }
-            _ => {}
-        }
-        let next = shared.jobs().pop_front();
-        let Some(mut job) = next else {
-            shared.wake.notified().await;
-            continue;
-        };
-        if !job.run(shared.max_batch) {
-            let mut jobs = shared.jobs();
-            if shared.state.load(Ordering::Acquire) != STOPPED {
-                jobs.push_back(job);
-            }
-        }
-        tokio::task::yield_now().await;
-    }
-}
-
-/// The values of a generator run by a [`Cooperator`], once it has ended.
-#[derive(Debug)]
-#[must_use = "the values arrive only through this future"]
-pub struct Accumulation<T> {
-    result: oneshot::Receiver<Result<Vec<T>, CooperativeError>>,
-}
-
-impl<T> Future for Accumulation<T> {
-    type Output = Result<Vec<T>, CooperativeError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.result)
-            .poll(cx)
-            .map(|sent| sent.unwrap_or(Err(CooperativeError::Stopped)))
-    }
 }

@@ -1,212 +1,23 @@
-//! The shared second tier: values loaded by one process are read from Redis by the
-//! others instead of running their loaders, and invalidation reaches every process.
-//!
-//! A [`RedisTier`] is a connection to one Redis server; [`Cache::with_redis`] puts a cache
-//! on it under a namespace and a version. A lookup asks the local map, then Redis, then
-//! the loader, and a loaded value is written to Redis (with the cache's TTL) before the
-//! callers get it. [`Cache::forget`] and [`Cache::clear`] delete from Redis too and publish
-//! the invalidation, which the other processes' caches on the same namespace apply to
-//! their local maps.
-//!
-//! Redis is a cache here, never a source of truth: if it is unreachable, slow or holds a
-//! value this program cannot decode, a lookup falls back to the loader within the tier's
-//! timeout, logs a `tracing` warning and counts it in [`Stats::tier_errors`]; after a
-//! failure the tier is skipped for a short cool-down, then tried again, and the
-//! connection is re-established automatically.
+//! One cache's place on a [`RedisTier`]: reads, writes and invalidations under its
+//! namespace, and the subscriber that applies other processes' invalidations.
 
-use std::fmt;
-use std::future::Future;
 use std::hash::Hash;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use futures::StreamExt as _;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{Cache, Handle, Inner};
-
-/// The default bound on each Redis operation.
-const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
-/// How long the tier is skipped after a failure.
-const DEFAULT_COOL_DOWN: Duration = Duration::from_secs(1);
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A connection to a Redis server shared by the caches put on it with
-/// [`Cache::with_redis`]. Cheap to clone; connects on first use and reconnects by itself.
-///
-/// ```no_run
-/// use coact::identity::{Cache, RedisTier, Retention};
-/// use std::time::Duration;
-///
-/// # fn main() -> Result<(), coact::identity::TierError> {
-/// let tier = RedisTier::new("redis://127.0.0.1:6379/")?.timeout(Duration::from_millis(100));
-/// let keep = Retention::Keep { ttl: Some(Duration::from_secs(60)), capacity: None };
-/// let users: Cache<u32, std::sync::Arc<String>> =
-///     Cache::new(keep).with_redis(&tier, "users", 1);
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct RedisTier {
-    inner: Arc<Tier>,
-}
-
-struct Tier {
-    client: redis::Client,
-    connection: OnceLock<ConnectionManager>,
-    timeout: Duration,
-    cool_down: Duration,
-    /// Identifies this process's messages, so it does not apply its own invalidations.
-    sender: String,
-    /// Milliseconds since `epoch` before which the tier is skipped.
-    skip_until: AtomicU64,
-    epoch: Instant,
-}
-
-/// Why a [`RedisTier`] could not be made.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TierError {
-    /// The address is not a Redis URL (`redis://host:port/db`).
-    #[error("not a Redis address: {0}")]
-    Address(#[source] redis::RedisError),
-}
-
-impl RedisTier {
-    /// A tier on the Redis server at `url` (`redis://127.0.0.1:6379/`). Nothing is
-    /// connected until the first lookup.
-    ///
-    /// # Errors
-    ///
-    /// [`TierError::Address`] when `url` is not a Redis address.
-    pub fn new(url: &str) -> Result<Self, TierError> {
-        let client = redis::Client::open(url).map_err(TierError::Address)?;
-        static PROCESS_TIERS: AtomicU64 = AtomicU64::new(0);
-        let sender = format!(
-            "{}-{}-{}",
-            std::process::id(),
-            PROCESS_TIERS.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
-        Ok(Self {
-            inner: Arc::new(Tier {
-                client,
-                connection: OnceLock::new(),
-                timeout: DEFAULT_TIMEOUT,
-                cool_down: DEFAULT_COOL_DOWN,
-                sender,
-                skip_until: AtomicU64::new(0),
-                epoch: Instant::now(),
-            }),
-        })
-    }
-
-    /// Bounds each Redis operation (default 250 ms): past it, a lookup goes to the loader.
-    /// A lookup that misses locally waits at most twice this for Redis (its read, and the
-    /// write of what it loaded), three times on the first lookup (which also subscribes).
-    #[must_use]
-    pub fn timeout(self, timeout: Duration) -> Self {
-        self.rebuild(|tier| tier.timeout = timeout)
-    }
-
-    /// How long the tier is skipped after a failure (default 1 s), so that an outage
-    /// costs one timeout per cool-down instead of one per lookup.
-    #[must_use]
-    pub fn cool_down(self, cool_down: Duration) -> Self {
-        self.rebuild(|tier| tier.cool_down = cool_down)
-    }
-
-    fn rebuild(self, change: impl FnOnce(&mut Tier)) -> Self {
-        let mut tier = Tier {
-            client: self.inner.client.clone(),
-            connection: OnceLock::new(),
-            timeout: self.inner.timeout,
-            cool_down: self.inner.cool_down,
-            sender: self.inner.sender.clone(),
-            skip_until: AtomicU64::new(0),
-            epoch: self.inner.epoch,
-        };
-        change(&mut tier);
-        Self {
-            inner: Arc::new(tier),
-        }
-    }
-}
-
-impl fmt::Debug for RedisTier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisTier")
-            .field("server", &self.inner.client.get_connection_info().addr())
-            .field("timeout", &self.inner.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Tier {
-    fn connection(&self) -> redis::RedisResult<ConnectionManager> {
-        if let Some(connection) = self.connection.get() {
-            return Ok(connection.clone());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)?;
-        Ok(self.connection.get_or_init(|| connection).clone())
-    }
-
-    fn skipping(&self) -> bool {
-        self.now_ms() < self.skip_until.load(Ordering::Relaxed)
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Runs one operation within the timeout; a failure is logged and starts a cool-down.
-    async fn run<T>(
-        &self,
-        what: &str,
-        op: impl Future<Output = redis::RedisResult<T>>,
-    ) -> Option<T> {
-        let failure = match tokio::time::timeout(self.timeout, op).await {
-            Ok(Ok(value)) => return Some(value),
-            Ok(Err(error)) => error.to_string(),
-            Err(_) => format!("no answer within {:?}", self.timeout),
-        };
-        let until =
-            self.now_ms() + u64::try_from(self.cool_down.as_millis()).unwrap_or(u64::MAX / 2);
-        self.skip_until.store(until, Ordering::Relaxed);
-        tracing::warn!(
-            operation = what,
-            error = %failure,
-            cool_down = ?self.cool_down,
-            "the Redis tier failed; using the local cache and the loader",
-        );
-        None
-    }
-}
-
-/// What a cache needs from its second tier, with the value types erased into the tier's
-/// own generic implementation.
-pub(super) trait SecondTier<K, V>: Send + Sync {
-    /// The value under `key`, if the tier has one this program can read.
-    fn get<'a>(&'a self, key: &'a K) -> BoxFuture<'a, Option<V>>;
-    /// Stores a freshly loaded value.
-    fn put<'a>(&'a self, key: &'a K, value: &'a V, ttl: Option<Duration>) -> BoxFuture<'a, ()>;
-    /// Deletes `key` (all keys with `None`) and tells the other processes.
-    fn invalidate<'a>(&'a self, key: Option<&'a K>) -> BoxFuture<'a, ()>;
-}
+use super::{BoxFuture, RedisTier, SecondTier};
+use crate::identity::cache::Inner;
+use crate::identity::{Cache, Cached};
 
 /// One cache's place on a [`RedisTier`].
-struct Link<K, H: Handle, E> {
+struct Link<K, H: Cached, E> {
     tier: RedisTier,
     /// `coact:{namespace}:v{version}:`, before each key's JSON.
     prefix: String,
@@ -221,7 +32,7 @@ struct Link<K, H: Handle, E> {
 impl<K, H, E> Cache<K, H, E>
 where
     K: Eq + Hash + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-    H: Handle + Send + Sync + 'static,
+    H: Cached + Send + Sync + 'static,
     H::Value: Serialize + DeserializeOwned + Send + Sync + 'static,
     H::Weak: Send + Sync,
     E: Send + Sync + 'static,
@@ -251,7 +62,7 @@ where
 impl<K, H, E> Link<K, H, E>
 where
     K: Eq + Hash + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-    H: Handle + Send + Sync + 'static,
+    H: Cached + Send + Sync + 'static,
     H::Value: Send + Sync + 'static,
     H::Weak: Send + Sync,
     E: Send + Sync + 'static,
@@ -284,7 +95,10 @@ where
                 .subscriber
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if subscriber.as_ref().is_none_or(|task| task.is_finished()) {
+            if subscriber
+                .as_ref()
+                .is_none_or(tokio::task::JoinHandle::is_finished)
+            {
                 *subscriber = Some(tokio::spawn(subscribe(
                     self.tier.clone(),
                     self.channel.clone(),
@@ -307,7 +121,7 @@ where
 impl<K, H, E> SecondTier<K, H::Value> for Link<K, H, E>
 where
     K: Eq + Hash + Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
-    H: Handle + Send + Sync + 'static,
+    H: Cached + Send + Sync + 'static,
     H::Value: Serialize + DeserializeOwned + Send + Sync + 'static,
     H::Weak: Send + Sync,
     E: Send + Sync + 'static,
@@ -394,30 +208,27 @@ where
                 self.count_error();
                 return;
             };
-            let (deleted, message) = match key {
-                Some(key) => {
-                    let Some(redis_key) = self.redis_key(key) else {
-                        return;
-                    };
-                    let json = &redis_key[self.prefix.len()..];
-                    let message = format!("{}\n{json}", tier.sender);
-                    let del = tier.run("DEL", async {
-                        redis::cmd("DEL")
-                            .arg(&redis_key)
-                            .exec_async(&mut connection)
-                            .await
-                    });
-                    (del.await.is_some(), message)
-                }
-                None => {
-                    let deleted = tier
-                        .run(
-                            "SCAN + UNLINK",
-                            delete_prefix(&mut connection, &self.prefix),
-                        )
-                        .await;
-                    (deleted.is_some(), format!("{}\n*", tier.sender))
-                }
+            let (deleted, message) = if let Some(key) = key {
+                let Some(redis_key) = self.redis_key(key) else {
+                    return;
+                };
+                let json = &redis_key[self.prefix.len()..];
+                let message = format!("{}\n{json}", tier.sender);
+                let del = tier.run("DEL", async {
+                    redis::cmd("DEL")
+                        .arg(&redis_key)
+                        .exec_async(&mut connection)
+                        .await
+                });
+                (del.await.is_some(), message)
+            } else {
+                let deleted = tier
+                    .run(
+                        "SCAN + UNLINK",
+                        delete_prefix(&mut connection, &self.prefix),
+                    )
+                    .await;
+                (deleted.is_some(), format!("{}\n*", tier.sender))
             };
             if !deleted {
                 self.count_error();
@@ -489,7 +300,7 @@ async fn subscribe<K, H, E>(
     live: Live,
 ) where
     K: Eq + Hash + Clone + DeserializeOwned + Send + Sync + 'static,
-    H: Handle + Send + Sync + 'static,
+    H: Cached + Send + Sync + 'static,
     H::Weak: Send + Sync,
     E: Send + Sync + 'static,
 {

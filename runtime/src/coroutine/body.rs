@@ -1,0 +1,115 @@
+//! What a generator polls: its body, and the type-level key to the slot it meets it in.
+
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::ptr;
+use std::task::{Context, Poll};
+
+use super::generated::{Keyed, SlotKey};
+
+/// The body of a generator made by `#[coroutine]`, yielding `Y` and resumed with `S`.
+///
+/// A `#[coroutine]` function's signature promises its body is `Slotted`, which is what
+/// lets [`Gen`](super::Gen) drive it. Only `#[coroutine]` makes such bodies: the trait
+/// is sealed, and there is nothing to implement or call.
+///
+/// ```
+/// use coact::coroutine::Gen;
+///
+/// #[coact::coroutine]
+/// fn countdown(from: u8) -> Gen<u8> {
+///     for n in (1..=from).rev() {
+///         yield_!(n);
+///     }
+/// }
+///
+/// // The signature rustdoc shows for `countdown`, spelled out:
+/// fn _same(from: u8) -> Gen<u8, (), (), coact::coroutine::SyncBody<
+///     impl std::future::Future<Output = ()> + coact::coroutine::Slotted<u8, ()>,
+/// >> {
+///     countdown(from)
+/// }
+/// assert_eq!(countdown(3).collect::<Vec<_>>(), [3, 2, 1]);
+/// ```
+pub trait Slotted<Y, S>: sealed::Sealed {
+    /// Which slot the body meets its generator in.
+    #[doc(hidden)]
+    type Key: SlotKey<Y, S>;
+}
+
+mod sealed {
+    /// Implemented only by the bodies `#[coroutine]` makes.
+    pub trait Sealed {}
+}
+
+impl<F, K> sealed::Sealed for Keyed<F, K> {}
+impl<F: sealed::Sealed> sealed::Sealed for SyncBody<F> {}
+
+impl<Y, S, F, K: SlotKey<Y, S>> Slotted<Y, S> for Keyed<F, K> {
+    type Key = K;
+}
+
+impl<Y, S, F: Slotted<Y, S>> Slotted<Y, S> for SyncBody<F> {
+    type Key = F::Key;
+}
+
+/// Names the lifetimes a generator borrows from its arguments, in the signature of a
+/// `#[coroutine]` function that borrows (`Captures<(&'a (), &'b ())>`), so that its
+/// `impl Trait` return type may capture them on edition 2021 too. Every type implements
+/// it; it promises nothing else.
+pub trait Captures<T: ?Sized> {}
+
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+
+/// What a generator polls: an `async fn`'s body itself, or a plain `fn`'s, boxed.
+#[doc(hidden)]
+pub trait Body {
+    /// What the body returns.
+    type Output;
+    /// Polls the body once.
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// The addresses the body's future occupies, which hold its end of the slot.
+    fn addresses(&self) -> (usize, usize);
+}
+
+fn addresses_of<F>(future: &F) -> (usize, usize) {
+    let start = ptr::from_ref(future).addr();
+    (start, start + mem::size_of::<F>())
+}
+
+impl<F: Future> Body for F {
+    type Output = F::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.poll(cx)
+    }
+
+    fn addresses(&self) -> (usize, usize) {
+        addresses_of(self)
+    }
+}
+
+/// The body of a plain `fn`'s generator, boxed so that the generator is `Unpin` (an
+/// iterator must be). Not a `Future` itself: a plain `fn`'s generator is an `Iterator`
+/// and nothing else.
+pub struct SyncBody<F>(pub(super) Pin<Box<F>>);
+
+impl<F: Future> Body for SyncBody<F> {
+    type Output = F::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.get_mut().0.as_mut().poll(cx)
+    }
+
+    fn addresses(&self) -> (usize, usize) {
+        addresses_of(&*self.0)
+    }
+}
+
+impl<F> fmt::Debug for SyncBody<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SyncBody")
+    }
+}

@@ -1,0 +1,275 @@
+//! Items only `#[deferred_handler]`'s output names, reached through `coact::__private`:
+//! the proxies behind the generated `<Type>Sync` / `<Type>Oneway` types, the reply
+//! protocol between a caller and the owner, the panic guards around a method, and the
+//! reporting of what a oneway call returned.
+//!
+//! The reply protocol: a sync call carries a oneshot sender for its result and, when it
+//! has a timeout, an atomic claim (`PENDING`, then `STARTED` by the owner or `WITHDRAWN`
+//! by the caller, whichever comes first), so a call that timed out before it started
+//! never runs, and the caller can tell whether it had started.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use tokio::sync::{mpsc, oneshot};
+
+use super::mailbox::{Tx, SERVING};
+use super::{CallError, Handle, Handler};
+use crate::panic::panic_message;
+
+/// The engine behind a generated `<Type>Sync` proxy.
+#[doc(hidden)]
+pub struct SyncProxy<'a, H: Handler> {
+    pub(super) handle: &'a Handle<H>,
+    pub(super) timeout: Option<Duration>,
+}
+
+impl<H: Handler> Clone for SyncProxy<'_, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<H: Handler> Copy for SyncProxy<'_, H> {}
+
+const PENDING: u8 = 0;
+const STARTED: u8 = 1;
+const WITHDRAWN: u8 = 2;
+
+impl<H: Handler> SyncProxy<'_, H> {
+    #[must_use]
+    pub fn with_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Queues the call `make` builds and waits for its result.
+    ///
+    /// # Errors
+    ///
+    /// Every [`CallError`] but `MailboxFull`: a sync call waits for room.
+    pub async fn call<T: Send>(
+        self,
+        method: &'static str,
+        make: impl FnOnce(Reply<T>) -> H::Call,
+    ) -> Result<T, CallError> {
+        let id = self.handle.mailbox.id();
+        if SERVING.try_with(|serving| *serving == id).unwrap_or(false) {
+            return Err(CallError::Reentrant { method });
+        }
+        let (tx, rx) = oneshot::channel();
+        let Some(limit) = self.timeout else {
+            let call = make(Reply(ReplyKind::Sync { tx, state: None }));
+            return self.send_and_wait(method, call, rx).await;
+        };
+        let state = Arc::new(AtomicU8::new(PENDING));
+        let call = make(Reply(ReplyKind::Sync {
+            tx,
+            state: Some(Arc::clone(&state)),
+        }));
+        if let Ok(result) = tokio::time::timeout(limit, self.send_and_wait(method, call, rx)).await
+        {
+            return result;
+        }
+        // Withdraw the call unless the owner has already claimed it.
+        let started = state
+            .compare_exchange(PENDING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+            .is_err();
+        Err(CallError::TimedOut {
+            method,
+            after: limit,
+            started,
+        })
+    }
+
+    async fn send_and_wait<T>(
+        self,
+        method: &'static str,
+        call: H::Call,
+        rx: oneshot::Receiver<Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        let sent = match &self.handle.tx {
+            Tx::Bounded(tx) => tx.send(call).await.is_ok(),
+            Tx::Unbounded(tx) => tx.send(call).is_ok(),
+        };
+        if !sent {
+            return Err(CallError::Gone { method });
+        }
+        rx.await.unwrap_or(Err(CallError::Gone { method }))
+    }
+}
+
+/// The engine behind a generated `<Type>Oneway` proxy.
+#[doc(hidden)]
+pub struct OnewayProxy<'a, H: Handler> {
+    pub(super) handle: &'a Handle<H>,
+}
+
+impl<H: Handler> Clone for OnewayProxy<'_, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<H: Handler> Copy for OnewayProxy<'_, H> {}
+
+impl<H: Handler> OnewayProxy<'_, H> {
+    /// Queues `call` without waiting for it.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
+    pub fn send(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+        match &self.handle.tx {
+            Tx::Bounded(tx) => tx.try_send(call).map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => CallError::MailboxFull { method },
+                mpsc::error::TrySendError::Closed(_) => CallError::Gone { method },
+            }),
+            Tx::Unbounded(tx) => tx.send(call).map_err(|_| CallError::Gone { method }),
+        }
+    }
+}
+
+/// Where the result of a queued call goes.
+#[doc(hidden)]
+pub struct Reply<T>(ReplyKind<T>);
+
+enum ReplyKind<T> {
+    Oneway,
+    Sync {
+        tx: oneshot::Sender<Result<T, CallError>>,
+        /// Present for calls with a timeout: the caller and the owner race to claim it.
+        state: Option<Arc<AtomicU8>>,
+    },
+}
+
+impl<T> Reply<T> {
+    #[must_use]
+    pub fn oneway() -> Self {
+        Self(ReplyKind::Oneway)
+    }
+
+    /// Claims the call for running; `None` when the caller withdrew it (timed out, or
+    /// dropped its future) before the owner reached it.
+    #[must_use]
+    pub fn start(self) -> Option<Started<T>> {
+        match self.0 {
+            ReplyKind::Oneway => Some(Started(None)),
+            ReplyKind::Sync { tx, state } => {
+                let claimed = match state {
+                    Some(state) => state
+                        .compare_exchange(PENDING, STARTED, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok(),
+                    None => !tx.is_closed(),
+                };
+                if claimed {
+                    Some(Started(Some(tx)))
+                } else {
+                    tracing::debug!("call withdrawn by its caller before it started");
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// A call the owner has claimed and is running.
+#[doc(hidden)]
+pub struct Started<T>(Option<oneshot::Sender<Result<T, CallError>>>);
+
+impl<T> Started<T> {
+    /// Hands the outcome to a sync caller, or logs a oneway call's panic. Returns the
+    /// value of a successful oneway call, so generated code can report a returned `Err`.
+    pub fn finish(self, method: &'static str, outcome: Result<T, String>) -> Option<T> {
+        match (self.0, outcome) {
+            (Some(tx), outcome) => {
+                let outcome = outcome.map_err(|message| CallError::Panicked { method, message });
+                // The caller may have stopped waiting (timeout after start): nothing to do.
+                let _ = tx.send(outcome);
+                None
+            }
+            (None, Ok(value)) => Some(value),
+            (None, Err(message)) => {
+                tracing::error!(method, panic = %message, "oneway call panicked");
+                None
+            }
+        }
+    }
+}
+
+/// Runs a sync method, turning a panic into its message.
+#[doc(hidden)]
+pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+}
+
+/// Awaits an async method, turning a panic into its message.
+#[doc(hidden)]
+pub async fn guard_async<T>(fut: impl Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .map_err(panic_message)
+}
+
+/// Reports the value a oneway call returned: an `Err` is logged, anything else is not.
+///
+/// Picked by autoref specialisation in generated code, where the type is concrete:
+/// `(&&&Outcome(&value)).coact_report(method)` prefers the `Display` form, then `Debug`,
+/// then the silent fallback.
+#[doc(hidden)]
+pub struct Outcome<'a, T>(pub &'a T);
+
+#[doc(hidden)]
+pub trait ReportDisplay {
+    fn coact_report(&self, method: &'static str);
+}
+impl<T, E: fmt::Display> ReportDisplay for &&Outcome<'_, Result<T, E>> {
+    fn coact_report(&self, method: &'static str) {
+        if let Err(error) = self.0 {
+            tracing::error!(method, %error, "oneway call returned an error");
+        }
+    }
+}
+
+#[doc(hidden)]
+pub trait ReportDebug {
+    fn coact_report(&self, method: &'static str);
+}
+impl<T, E: fmt::Debug> ReportDebug for &Outcome<'_, Result<T, E>> {
+    fn coact_report(&self, method: &'static str) {
+        if let Err(error) = self.0 {
+            tracing::error!(method, ?error, "oneway call returned an error");
+        }
+    }
+}
+
+#[doc(hidden)]
+pub trait ReportOther {
+    fn coact_report(&self, method: &'static str);
+}
+impl<T> ReportOther for Outcome<'_, T> {
+    fn coact_report(&self, _method: &'static str) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_are_extracted() {
+        assert_eq!(guard(|| panic!("boom {}", 1)).unwrap_err(), "boom 1");
+        assert_eq!(
+            guard(|| std::panic::panic_any("static")).unwrap_err(),
+            "static"
+        );
+        assert_eq!(
+            guard(|| std::panic::panic_any(7_u8)).unwrap_err(),
+            "<non-string panic payload>"
+        );
+        assert_eq!(guard(|| 3), Ok(3));
+    }
+}

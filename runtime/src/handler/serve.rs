@@ -1,0 +1,142 @@
+//! The engine of [`Deferred`]'s `process` methods: which queued call runs next, how a
+//! whitelist sets calls aside in order, and how a sync method runs with no future around
+//! it while an async one runs inside the scope that detects re-entrant calls.
+
+use std::sync::atomic::Ordering;
+use std::task::Poll;
+
+use tracing::Instrument as _;
+
+use super::mailbox::SERVING;
+use super::owner::{Served, StopReason};
+use super::{Deferred, Handler};
+
+impl<H: Handler> Deferred<H> {
+    pub(super) async fn process_matching(&mut self, allow: impl Fn(H::Method) -> bool) -> usize {
+        let mut ran = self.run_held(&allow).await;
+        // Snapshot: calls that arrive while these run are left for the next `process`.
+        for _ in 0..self.rx.len() {
+            let Some(call) = self.rx.try_recv() else {
+                break;
+            };
+            ran += match self.run_now_or_hold(call, &allow) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
+        }
+        ran
+    }
+
+    pub(super) async fn serve_matching(&mut self, allow: impl Fn(H::Method) -> bool) -> Served {
+        // A stop requested while nobody served ends this run before anything runs.
+        if self.mailbox.take_stop() {
+            return Served {
+                calls: 0,
+                reason: StopReason::StopRequested,
+            };
+        }
+        let mut calls = self.run_held(&allow).await;
+        loop {
+            if self.mailbox.take_stop() {
+                return Served {
+                    calls,
+                    reason: StopReason::StopRequested,
+                };
+            }
+            let call = match self.rx.try_recv() {
+                Some(call) => call,
+                // Acquire pairs with the Release of the last handle's drop: what that handle
+                // queued before is visible to the `try_recv` below.
+                None if self.mailbox.handles.load(Ordering::Acquire) == 0 => {
+                    match self.rx.try_recv() {
+                        Some(call) => call,
+                        None => {
+                            return Served {
+                                calls,
+                                reason: StopReason::HandlesGone,
+                            }
+                        }
+                    }
+                }
+                None => match self.idle().await {
+                    Some(call) => call,
+                    None => continue,
+                },
+            };
+            calls += match self.run_now_or_hold(call, &allow) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
+        }
+    }
+
+    /// Waits for the next call, or `None` when a stop was requested or the last handle
+    /// went away.
+    async fn idle(&mut self) -> Option<H::Call> {
+        let (mailbox, rx) = (&self.mailbox, &mut self.rx);
+        std::future::poll_fn(|cx| {
+            // Register before looking at the flags: a stop or drop after the look wakes us.
+            mailbox.owner.register(cx.waker());
+            if mailbox.stop.load(Ordering::Acquire) || mailbox.handles.load(Ordering::Acquire) == 0
+            {
+                return Poll::Ready(None);
+            }
+            // The owner holds a sender, so the channel never reports closed here.
+            rx.poll_recv(cx)
+        })
+        .await
+    }
+
+    /// Runs the set-aside calls that `allow` now admits, keeping the order of the rest.
+    async fn run_held(&mut self, allow: &impl Fn(H::Method) -> bool) -> usize {
+        let mut ran = 0;
+        let mut i = 0;
+        while i < self.held.len() {
+            if !allow(H::method(&self.held[i])) {
+                i += 1;
+                continue;
+            }
+            let Some(call) = self.held.remove(i) else {
+                break;
+            };
+            ran += match self.run_now_or_hold(call, &|_| true) {
+                Ok(ran) => ran,
+                Err((call, span)) => self.run_later(call, span).await,
+            };
+        }
+        ran
+    }
+
+    /// Sets `call` aside if `allow` refuses it, or runs it now if its method is sync
+    /// (returning how many ran: 0 or 1). A sync method runs with no future around it: it
+    /// cannot await, so it cannot make a re-entrant sync call. A call to an async method is
+    /// handed back, with its span, for [`run_later`](Self::run_later).
+    fn run_now_or_hold(
+        &mut self,
+        call: H::Call,
+        allow: &impl Fn(H::Method) -> bool,
+    ) -> Result<usize, (H::Call, tracing::Span)> {
+        let method = H::method(&call);
+        if !allow(method) {
+            self.held.push_back(call);
+            return Ok(0);
+        }
+        let span = tracing::debug_span!("coact::handler", method = H::method_name(method));
+        let ran = if span.is_disabled() {
+            self.value.dispatch_now(call)
+        } else {
+            span.in_scope(|| self.value.dispatch_now(call))
+        };
+        ran.map(usize::from).map_err(|call| (call, span))
+    }
+
+    /// Runs a call to an async method inside the `SERVING` scope that lets a re-entrant
+    /// sync call be detected.
+    async fn run_later(&mut self, call: H::Call, span: tracing::Span) -> usize {
+        let ran = SERVING
+            .scope(self.mailbox.id(), self.value.dispatch(call))
+            .instrument(span)
+            .await;
+        usize::from(ran)
+    }
+}

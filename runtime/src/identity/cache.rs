@@ -1,0 +1,285 @@
+//! [`Cache`]: the map from keys to loaded values, its public API and its entries. Loading
+//! a missing key (single-flight) is in `flight.rs`; keeping the map bounded (expiry,
+//! weak entries, capacity) in `housekeeper.rs`.
+
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::time::Instant;
+
+use super::flight::{wait, Claim, Flight};
+use super::housekeeper::SWEEP_CHECK_HITS;
+use super::stats::Counters;
+use super::{Cached, LoadError, Stats};
+
+/// How long a cache keeps what it loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Retention {
+    /// An entry lives while some handle to it does: the map itself holds only a weak
+    /// reference, and the value is freed with its last handle.
+    Weak,
+    /// The map holds entries itself, each for at most `ttl` after it was loaded (`None`:
+    /// no limit; an expired entry is freed, not only hidden: when it is next asked for,
+    /// by a sweep at least every quarter `ttl` while the cache is in use, or by
+    /// [`Cache::purge`]) and, with `capacity`, at most that many: beyond it, the least recently
+    /// used entries are evicted, a batch of `capacity / 16` (at least one) at a time, so
+    /// that eviction costs O(1) per insert, amortized; the map then holds between 15/16
+    /// of its capacity and its capacity.
+    Keep {
+        /// How long an entry stays after its load.
+        ttl: Option<Duration>,
+        /// How many entries the map keeps at most.
+        capacity: Option<NonZeroUsize>,
+    },
+}
+
+impl Retention {
+    /// Entries stay until forgotten, cleared or evicted.
+    pub const FOREVER: Self = Self::Keep {
+        ttl: None,
+        capacity: None,
+    };
+}
+
+/// A map from keys to values loaded once; see the [module docs](crate::identity).
+pub struct Cache<K, H: Cached, E = std::convert::Infallible> {
+    pub(super) inner: Arc<Inner<K, H, E>>,
+}
+
+impl<K, H: Cached, E> Clone for Cache<K, H, E> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+pub(super) struct Inner<K, H: Cached, E> {
+    pub(super) map: DashMap<K, Stored<H, E>>,
+    pub(super) retention: Retention,
+    /// Recency clock for the capacity's LRU order.
+    pub(super) tick: AtomicU64,
+    pub(super) flights: AtomicU64,
+    /// Inserts since the last sweep of dead and expired entries.
+    pub(super) since_sweep: AtomicUsize,
+    /// When the cache was made, and when (in ms after that) it last swept.
+    pub(super) created: Instant,
+    pub(super) last_sweep: AtomicU64,
+    pub(super) counters: Counters,
+    /// The shared second tier, if the cache was put on one.
+    #[cfg(feature = "redis")]
+    pub(super) tier: std::sync::OnceLock<Box<dyn super::redis::SecondTier<K, H::Value>>>,
+}
+
+pub(super) enum Stored<H: Cached, E> {
+    Loading(Arc<Flight<H, E>>),
+    Ready(Ready<H>),
+    /// Moved out during a sweep; never left in the map.
+    Vacated,
+}
+
+pub(super) struct Ready<H: Cached> {
+    pub(super) value: Held<H>,
+    pub(super) expires: Option<Instant>,
+    pub(super) used: AtomicU64,
+}
+
+pub(super) enum Held<H: Cached> {
+    Strong(H),
+    Weak(H::Weak),
+}
+
+impl<H: Cached> Ready<H> {
+    /// The value if the entry is live; `Err(expired)` otherwise.
+    pub(super) fn live(&self, now: impl FnOnce() -> Instant) -> Result<H, bool> {
+        if let Some(expires) = self.expires {
+            if now() >= expires {
+                return Err(true);
+            }
+        }
+        match &self.value {
+            Held::Strong(value) => Ok(value.clone()),
+            Held::Weak(value) => H::upgrade(value).ok_or(false),
+        }
+    }
+}
+
+impl<K, H, E> Cache<K, H, E>
+where
+    K: Eq + Hash + Clone,
+    H: Cached,
+{
+    /// An empty cache.
+    #[must_use]
+    pub fn new(retention: Retention) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                map: DashMap::new(),
+                retention,
+                tick: AtomicU64::new(0),
+                flights: AtomicU64::new(0),
+                since_sweep: AtomicUsize::new(0),
+                created: Instant::now(),
+                last_sweep: AtomicU64::new(0),
+                counters: Counters::default(),
+                #[cfg(feature = "redis")]
+                tier: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
+    /// How this cache retains entries.
+    #[must_use]
+    pub fn retention(&self) -> Retention {
+        self.inner.retention
+    }
+
+    /// The value under `key`, loading it with `load` on a miss.
+    ///
+    /// Concurrent misses for one key run one loader; the others wait for it and get the
+    /// same `Arc`. If the caller running the loader is cancelled, a waiter runs its own
+    /// loader instead, so the others still complete.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::NotFound`] when the loader returns `Ok(None)`, [`LoadError::Failed`]
+    /// and [`LoadError::Panicked`] when it fails: nothing is cached in any of these cases.
+    pub async fn get_or_load<F, Fut>(&self, key: K, load: F) -> Result<H, LoadError<E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<H::Value>, E>>,
+    {
+        if let Some(value) = self.hit(&key) {
+            return Ok(value);
+        }
+        self.inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+        let flight = loop {
+            match self.claim(&key) {
+                Claim::Hit(value) => return Ok(value),
+                Claim::Load(flight) => break flight,
+                Claim::Wait(flight) => {
+                    if let Some(result) = wait(&flight).await {
+                        return result;
+                    }
+                    // The loading caller was cancelled: try again, perhaps as the loader.
+                }
+            }
+        };
+        self.run_load(key, flight, load).await
+    }
+
+    /// The fast path: a live entry, read under the shard's read lock.
+    pub(super) fn hit(&self, key: &K) -> Option<H> {
+        let entry = self.inner.map.get(key)?;
+        let Stored::Ready(ready) = &*entry else {
+            return None;
+        };
+        let value = ready.live(Instant::now).ok()?;
+        if matches!(
+            self.inner.retention,
+            Retention::Keep {
+                capacity: Some(_),
+                ..
+            }
+        ) {
+            let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
+            ready.used.store(tick, Ordering::Relaxed);
+        }
+        drop(entry);
+        let hits = self.inner.counters.hits.add_one();
+        if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
+            self.sweep_if_due();
+        }
+        Some(value)
+    }
+
+    /// Removes `key`'s entry; a load in flight still answers its callers but is not
+    /// cached. Returns whether there was a local entry.
+    ///
+    /// On a shared tier it also deletes the key from Redis and tells the other processes,
+    /// before it returns; if Redis is unreachable, that is logged and counted in
+    /// [`Stats::tier_errors`], and the other processes keep their copies.
+    // Async whatever the features: with `redis` it awaits the shared tier.
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
+    pub async fn forget(&self, key: &K) -> bool {
+        let removed = self.forget_local(key);
+        #[cfg(feature = "redis")]
+        if let Some(tier) = self.inner.tier.get() {
+            tier.invalidate(Some(key)).await;
+        }
+        removed
+    }
+
+    /// Removes every entry; on a shared tier, from Redis and every process too (see
+    /// [`forget`](Self::forget)).
+    // Async whatever the features: with `redis` it awaits the shared tier.
+    #[cfg_attr(not(feature = "redis"), allow(clippy::unused_async))]
+    pub async fn clear(&self) {
+        self.clear_local();
+        #[cfg(feature = "redis")]
+        if let Some(tier) = self.inner.tier.get() {
+            tier.invalidate(None).await;
+        }
+    }
+
+    pub(super) fn forget_local(&self, key: &K) -> bool {
+        let removed = self.inner.map.remove(key);
+        removed.is_some()
+    }
+
+    pub(super) fn clear_local(&self) {
+        let mut freed = Vec::new();
+        self.inner.map.retain(|_, entry| {
+            freed.push(std::mem::replace(entry, Stored::Vacated));
+            false
+        });
+        drop(freed);
+    }
+
+    /// How many live entries the map holds (after removing dead and expired ones).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.sweep();
+        self.ready_count()
+    }
+
+    /// Whether the map holds no live entry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The counters, and the current size.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let counters = &self.inner.counters;
+        Stats {
+            hits: counters.hits.sum(),
+            misses: counters.misses.load(Ordering::Relaxed),
+            loads: counters.loads.load(Ordering::Relaxed),
+            not_found: counters.not_found.load(Ordering::Relaxed),
+            load_errors: counters.load_errors.load(Ordering::Relaxed),
+            evictions: counters.evictions.load(Ordering::Relaxed),
+            size: self.len(),
+            tier_hits: counters.tier_hits.load(Ordering::Relaxed),
+            tier_errors: counters.tier_errors.load(Ordering::Relaxed),
+            remote_invalidations: counters.remote_invalidations.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl<K: Eq + Hash, H: Cached, E> fmt::Debug for Cache<K, H, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cache")
+            .field("retention", &self.inner.retention)
+            .field("entries", &self.inner.map.len())
+            .finish_non_exhaustive()
+    }
+}

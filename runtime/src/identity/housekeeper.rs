@@ -1,0 +1,158 @@
+//! Housekeeping: keeps a cache's map bounded. Expired (TTL) and dead (weak) entries are
+//! swept at least once per quarter TTL while the cache is in use and once as many
+//! inserts as entries have happened; beyond the capacity, the least recently used
+//! entries are evicted a batch at a time.
+
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::time::Instant;
+
+use super::cache::{Held, Ready, Stored};
+use super::{Cache, Cached, Retention};
+
+/// Hits (per thread) between two checks whether a sweep of expired entries is due.
+pub(super) const SWEEP_CHECK_HITS: u64 = 1024;
+
+impl<K, H, E> Cache<K, H, E>
+where
+    K: Eq + Hash + Clone,
+    H: Cached,
+{
+    /// Removes entries whose value is gone (weak) or expired (TTL), freeing them.
+    pub fn purge(&self) {
+        self.sweep();
+    }
+
+    /// With a TTL, frees expired entries at least once per quarter TTL while the cache is
+    /// used, even by hits alone: an expired entry nobody asks for again is freed too.
+    pub(super) fn sweep_if_due(&self) {
+        let Retention::Keep { ttl: Some(ttl), .. } = self.inner.retention else {
+            return;
+        };
+        let now = u64::try_from(self.inner.created.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.inner.last_sweep.load(Ordering::Relaxed);
+        let every = u64::try_from(ttl.as_millis() / 4)
+            .unwrap_or(u64::MAX)
+            .max(1);
+        if now.saturating_sub(last) >= every
+            && self
+                .inner
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.sweep();
+        }
+    }
+
+    pub(super) fn ready(&self, value: &H) -> Ready<H> {
+        let (held, expires) = match self.inner.retention {
+            Retention::Weak => (Held::Weak(value.downgrade()), None),
+            Retention::Keep { ttl, .. } => (
+                Held::Strong(value.clone()),
+                ttl.map(|ttl| Instant::now() + ttl),
+            ),
+        };
+        Ready {
+            value: held,
+            expires,
+            used: AtomicU64::new(self.inner.tick.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+
+    /// Keeps the map bounded: sweeps dead and expired entries once as many inserts as
+    /// entries have happened since the last sweep, and enforces the capacity.
+    pub(super) fn after_insert(&self) {
+        let since = self.inner.since_sweep.fetch_add(1, Ordering::Relaxed) + 1;
+        // `map.len()` locks every shard: ask it only once a sweep may be due.
+        if since >= 64 && since >= self.inner.map.len() {
+            self.sweep();
+        }
+        if let Retention::Keep {
+            capacity: Some(capacity),
+            ..
+        } = self.inner.retention
+        {
+            let capacity = capacity.get();
+            // `map.len()` bounds the count of ready entries: count only when it may exceed.
+            if self.inner.map.len() > capacity {
+                let ready = self.ready_count();
+                if ready > capacity {
+                    // A batch beyond the excess, so that the next scans come only after as
+                    // many inserts: eviction costs O(1) per insert, amortized.
+                    let batch = (capacity / 16).max(1);
+                    self.evict_least_recent(ready - capacity + batch - 1);
+                }
+            }
+        }
+    }
+
+    pub(super) fn ready_count(&self) -> usize {
+        self.inner
+            .map
+            .iter()
+            .filter(|entry| matches!(entry.value(), Stored::Ready(_)))
+            .count()
+    }
+
+    /// Evicts the `count` least recently used ready entries, in two scans of the map.
+    pub(super) fn evict_least_recent(&self, count: usize) {
+        let mut used: Vec<u64> = self
+            .inner
+            .map
+            .iter()
+            .filter_map(|entry| match entry.value() {
+                Stored::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
+                _ => None,
+            })
+            .collect();
+        if used.is_empty() || count == 0 {
+            return;
+        }
+        let nth = count.min(used.len()) - 1;
+        let (_, &mut threshold, _) = used.select_nth_unstable(nth);
+        let mut left = count;
+        let mut freed = Vec::new();
+        self.inner.map.retain(|_, entry| match entry {
+            Stored::Ready(ready) if left > 0 && ready.used.load(Ordering::Relaxed) <= threshold => {
+                left -= 1;
+                freed.push(std::mem::replace(entry, Stored::Vacated));
+                false
+            }
+            _ => true,
+        });
+        self.inner
+            .counters
+            .evictions
+            .fetch_add((count - left) as u64, Ordering::Relaxed);
+        // Values are dropped here, outside the shards' locks.
+        drop(freed);
+    }
+
+    pub(super) fn sweep(&self) {
+        self.inner.since_sweep.store(0, Ordering::Relaxed);
+        let now = Instant::now();
+        let mut freed = Vec::new();
+        let mut expired = 0;
+        self.inner.map.retain(|_, entry| {
+            let Stored::Ready(ready) = entry else {
+                return !matches!(entry, Stored::Vacated);
+            };
+            match ready.live(|| now) {
+                Ok(_) => true,
+                Err(was_expired) => {
+                    expired += u64::from(was_expired);
+                    freed.push(std::mem::replace(entry, Stored::Vacated));
+                    false
+                }
+            }
+        });
+        self.inner
+            .counters
+            .evictions
+            .fetch_add(expired, Ordering::Relaxed);
+        // Values are dropped here, outside the shards' locks.
+        drop(freed);
+    }
+}

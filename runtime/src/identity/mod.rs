@@ -1,0 +1,53 @@
+//! Identity maps and memoization: the same key gives the very same instance, loaded once.
+//!
+//! A [`Cache`] maps keys to values behind `Arc`s. [`Cache::get_or_load`] returns the
+//! cached value, or runs the loader it is given: concurrent misses for one key run it once
+//! (single-flight) and every caller gets the same `Arc`. A loader that finds nothing
+//! (`Ok(None)`) gives [`LoadError::NotFound`] and caches nothing ("no data, no instance");
+//! a loader error or panic is returned to every waiter and never cached.
+//!
+//! For identity maps the value is a [`Shared`] handle (an `Arc<RwLock<V>>`), so a change
+//! made through one handle is seen through every other; memoized functions cache their
+//! result as a plain `Arc<V>`.
+//!
+//! ```
+//! use coact::identity::{Cache, Retention, Shared};
+//!
+//! #[derive(Debug)]
+//! struct User { name: String }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let users: Cache<u32, Shared<User>, std::io::Error> = Cache::new(Retention::Weak);
+//! let load = |id: u32| async move {
+//!     Ok(if id == 1 { Some(User { name: "Ada".into() }) } else { None })
+//! };
+//! let a = users.get_or_load(1, || load(1)).await.unwrap();
+//! let b = users.get_or_load(1, || load(1)).await.unwrap();
+//! assert!(Shared::ptr_eq(&a, &b));                  // the very same instance
+//! a.write().name = "Steve".into();
+//! assert_eq!(b.read().name, "Steve");                // seen through every handle
+//! assert!(users.get_or_load(2, || load(2)).await.is_err()); // no data, no instance
+//! # }
+//! ```
+
+// Where things are: `cache.rs` is the `Cache` API and its map's entries, `flight.rs`
+// single-flight loading, `housekeeper.rs` expiry and eviction, `stats.rs` the counters,
+// `shared.rs` what a cache hands out, `error.rs` `LoadError`, `redis/` the shared tier
+// (feature `redis`), and `generated.rs` the items only `#[identity_cached]`'s output names.
+
+mod cache;
+mod error;
+mod flight;
+pub(crate) mod generated;
+mod housekeeper;
+#[cfg(feature = "redis")]
+mod redis;
+mod shared;
+mod stats;
+
+pub use self::cache::{Cache, Retention};
+pub use self::error::LoadError;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisTier, TierError};
+pub use self::shared::{Cached, Shared};
+pub use self::stats::Stats;
