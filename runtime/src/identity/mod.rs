@@ -48,6 +48,7 @@ mod stats;
 pub use self::cache::{Cache, Retention};
 pub use self::error::LoadError;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisTier, TierError};
 pub use self::shared::{Cached, Shared};
 pub use self::stats::Stats;

@@ -44,6 +44,7 @@ where
     /// version: change the version when the value's serialized form changes. A cache
     /// already on a tier keeps its first.
     #[must_use]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn with_redis(self, tier: &RedisTier, namespace: &str, version: u32) -> Self {
         let prefix = format!("coact:{namespace}:v{version}:");
         let link = Link {

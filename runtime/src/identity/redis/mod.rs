@@ -48,6 +48,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub struct RedisTier {
     inner: Arc<Tier>,
 }
@@ -67,6 +68,7 @@ struct Tier {
 /// Why a [`RedisTier`] could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub enum TierError {
     /// The address is not a Redis URL (`redis://host:port/db`).
     #[error("not a Redis address: {0}")]
