@@ -290,6 +290,26 @@ async fn dropping_a_sync_call_before_it_starts_withdraws_it() {
     assert_eq!(slow.done, 0);
 }
 
+#[tokio::test]
+async fn dropping_a_timed_sync_call_before_it_starts_withdraws_it() {
+    let mut slow = Deferred::new(ABitSlow { done: 0 });
+    let handle = slow.handle();
+    let caller = tokio::spawn(async move {
+        handle
+            .sync()
+            .timeout(Duration::from_secs(60))
+            .taking_my_time()
+            .await
+    });
+    while slow.pending() == 0 {
+        yield_now().await;
+    }
+    caller.abort();
+    assert!(caller.await.unwrap_err().is_cancelled());
+    assert_eq!(slow.process().await, 0, "a call whose caller is gone never runs");
+    assert_eq!(slow.done, 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Owner-driven draining: snapshots, whitelists, stopping.
 
@@ -529,6 +549,28 @@ async fn into_inner_gives_the_value_back_and_fails_queued_calls() {
         caller.await.unwrap(),
         Err(CallError::Gone { method: "jump" })
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_call_waiting_for_room_times_out_without_being_queued() {
+    let mut owner = Deferred::bounded(Lemming { jumps: 0 }, NonZeroUsize::new(1).unwrap());
+    let handle = owner.handle();
+    handle.oneway().jump().unwrap();
+    let waited = handle
+        .sync()
+        .timeout(Duration::from_secs(1))
+        .jump()
+        .await;
+    assert_eq!(
+        waited,
+        Err(CallError::TimedOut {
+            method: "jump",
+            after: Duration::from_secs(1),
+            started: false
+        })
+    );
+    assert_eq!(owner.process().await, 1, "only the oneway call was queued");
+    assert_eq!(owner.jumps, 1);
 }
 
 #[tokio::test]

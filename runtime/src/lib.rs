@@ -24,7 +24,7 @@ pub mod __private {
         guard, guard_async, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther,
         Started, SyncProxy,
     };
-    pub use crate::handler::{CallError, Handle, Handler};
+    pub use crate::handler::{CallError, Handle, Handler, SyncCall};
     pub use crate::state::generated::{StateMarker, Step};
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;
@@ -61,7 +61,7 @@ mod private_paths {
     use crate::__private::{
         guard, guard_async, CallError, Duration, Future, Graph, Handle, Handler, Machine, Next,
         OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther, Started, StateInfo,
-        StateMarker, Step, SyncMachine, SyncProxy,
+        StateMarker, Step, SyncCall, SyncMachine, SyncProxy,
     };
 
     #[test]

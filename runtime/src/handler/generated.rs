@@ -18,8 +18,8 @@ use std::time::Duration;
 use futures::FutureExt as _;
 use tokio::sync::{mpsc, oneshot};
 
-use super::mailbox::{Tx, SERVING};
-use super::{CallError, Handle, Handler};
+use super::mailbox::Tx;
+use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
 
 /// The engine behind a generated `<Type>Sync` proxy.
@@ -36,70 +36,35 @@ impl<H: Handler> Clone for SyncProxy<'_, H> {
 }
 impl<H: Handler> Copy for SyncProxy<'_, H> {}
 
-const PENDING: u8 = 0;
+pub(super) const PENDING: u8 = 0;
 const STARTED: u8 = 1;
-const WITHDRAWN: u8 = 2;
+pub(super) const WITHDRAWN: u8 = 2;
 
-impl<H: Handler> SyncProxy<'_, H> {
+impl<'a, H: Handler> SyncProxy<'a, H> {
     #[must_use]
     pub fn with_timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
     }
 
-    /// Queues the call `make` builds and waits for its result.
-    ///
-    /// # Errors
-    ///
-    /// Every [`CallError`] but `MailboxFull`: a sync call waits for room.
-    pub async fn call<T: Send>(
+    /// Builds the call `make` makes; the returned future queues it when first polled and
+    /// waits for its result.
+    pub fn call<T>(
         self,
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
-    ) -> Result<T, CallError> {
-        let id = self.handle.mailbox.id();
-        if SERVING.try_with(|serving| *serving == id).unwrap_or(false) {
-            return Err(CallError::Reentrant { method });
-        }
+    ) -> SyncCall<'a, H, T> {
         let (tx, rx) = oneshot::channel();
         let Some(limit) = self.timeout else {
             let call = make(Reply(ReplyKind::Sync { tx, state: None }));
-            return self.send_and_wait(method, call, rx).await;
+            return SyncCall::new(self.handle, method, call, rx, None);
         };
-        let state = Arc::new(AtomicU8::new(PENDING));
+        let claim = Arc::new(AtomicU8::new(PENDING));
         let call = make(Reply(ReplyKind::Sync {
             tx,
-            state: Some(Arc::clone(&state)),
+            state: Some(Arc::clone(&claim)),
         }));
-        if let Ok(result) = tokio::time::timeout(limit, self.send_and_wait(method, call, rx)).await
-        {
-            return result;
-        }
-        // Withdraw the call unless the owner has already claimed it.
-        let started = state
-            .compare_exchange(PENDING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
-            .is_err();
-        Err(CallError::TimedOut {
-            method,
-            after: limit,
-            started,
-        })
-    }
-
-    async fn send_and_wait<T>(
-        self,
-        method: &'static str,
-        call: H::Call,
-        rx: oneshot::Receiver<Result<T, CallError>>,
-    ) -> Result<T, CallError> {
-        let sent = match &self.handle.tx {
-            Tx::Bounded(tx) => tx.send(call).await.is_ok(),
-            Tx::Unbounded(tx) => tx.send(call).is_ok(),
-        };
-        if !sent {
-            return Err(CallError::Gone { method });
-        }
-        rx.await.unwrap_or(Err(CallError::Gone { method }))
+        SyncCall::new(self.handle, method, call, rx, Some((limit, claim)))
     }
 }
 

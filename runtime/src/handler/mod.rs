@@ -31,9 +31,10 @@
 
 // Where things are: `owner.rs` is the owner's API (`Deferred`), `serve.rs` the engine its
 // `process` methods run, `mailbox.rs` the queue and state the owner shares with its
-// handles, `handle.rs` the callers' side, `error.rs` `CallError`, and `generated.rs` the
+// handles, `handle.rs` the callers' side, `call.rs` the future a sync call is, `error.rs` `CallError`, and `generated.rs` the
 // items only `#[deferred_handler]`'s output names (proxies, reply protocol, guards).
 
+mod call;
 mod error;
 pub(crate) mod generated;
 mod handle;
@@ -44,6 +45,7 @@ mod serve;
 use std::fmt;
 use std::future::Future;
 
+pub use self::call::SyncCall;
 pub use self::error::CallError;
 pub use self::handle::Handle;
 pub use self::owner::{Deferred, Served, StopReason};
