@@ -306,7 +306,11 @@ async fn dropping_a_timed_sync_call_before_it_starts_withdraws_it() {
     }
     caller.abort();
     assert!(caller.await.unwrap_err().is_cancelled());
-    assert_eq!(slow.process().await, 0, "a call whose caller is gone never runs");
+    assert_eq!(
+        slow.process().await,
+        0,
+        "a call whose caller is gone never runs"
+    );
     assert_eq!(slow.done, 0);
 }
 
@@ -556,11 +560,7 @@ async fn a_timed_call_waiting_for_room_times_out_without_being_queued() {
     let mut owner = Deferred::bounded(Lemming { jumps: 0 }, NonZeroUsize::new(1).unwrap());
     let handle = owner.handle();
     handle.oneway().jump().unwrap();
-    let waited = handle
-        .sync()
-        .timeout(Duration::from_secs(1))
-        .jump()
-        .await;
+    let waited = handle.sync().timeout(Duration::from_secs(1)).jump().await;
     assert_eq!(
         waited,
         Err(CallError::TimedOut {

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::Stream;
+use futures_util::Stream;
 
 use super::tasks::{options, Tasks};
 use super::Entry;

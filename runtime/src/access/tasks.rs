@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::stream::FuturesUnordered;
-use futures::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
+use futures_util::StreamExt as _;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::FutureExt as _;
+use futures_util::FutureExt as _;
 use tokio::sync::{mpsc, oneshot};
 
 use super::mailbox::Tx;

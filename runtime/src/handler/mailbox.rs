@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::task::AtomicWaker;
+use futures_util::task::AtomicWaker;
 use tokio::sync::mpsc;
 
 /// How the owner's mailbox is bounded.

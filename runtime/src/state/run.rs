@@ -3,7 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 
-use futures::FutureExt as _;
+use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 
 use super::generated::Step;

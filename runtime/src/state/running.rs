@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::Stream;
+use futures_util::Stream;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -195,7 +195,7 @@ pub struct Transitions {
 
 impl Transitions {
     fn new(receiver: broadcast::Receiver<Transition>) -> Self {
-        let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
             match receiver.recv().await {
                 Ok(transition) => Some((Ok(transition), receiver)),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
