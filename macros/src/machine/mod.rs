@@ -1,30 +1,46 @@
 //! `#[machine]`: parse the module or impl block and its `#[state]` functions into a
 //! checked model (`model`, with `attr` for the inner attributes), then generate the
-//! constructors, the state enum and its `Machine` impl (`expand`).
+//! constructors, the state enum and its `Machine` impl (`expand`). On any error, the
+//! same names are generated as stand-ins (`Mode::StandIn`) next to the errors.
 
 mod attr;
 mod expand;
 mod model;
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens as _;
 use syn::visit_mut::VisitMut;
-use syn::{ReturnType, Type};
+use syn::{Item, ReturnType, Type};
 
-/// Entry point. On error the user's item is emitted without its `#[state]` markers (and
-/// without `-> _`, which only the macro can fill in), next to the errors, so that one
-/// mistake does not cascade.
+use crate::args::NameArgs;
+use crate::diag::Ctxt;
+use expand::Mode;
+use model::Machine;
+
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    crate::common::attribute(
-        args,
-        item,
-        |args: Option<&crate::args::Args>, item| {
-            let model = model::Machine::from_item(item)?;
-            Ok(args
-                .map(|args| expand::expand(args, &model))
-                .unwrap_or_default())
-        },
-        |item| Fallback.visit_item_mut(item),
-    )
+    let cx = Ctxt::new();
+    let args = NameArgs::parse(&cx, args);
+    let mut item: Item = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.syn_error(error);
+            return crate::diag::emit(cx, item);
+        }
+    };
+    let model = Machine::from_item(&cx, &item);
+    let checked = cx.check();
+    if let (Ok(()), Some(model)) = (&checked, &model) {
+        return expand::expand(&args, model, Mode::Real);
+    }
+    drop(model);
+    let mut out = if let Some(stand_in) = Machine::stand_in(&item) {
+        expand::expand(&args, &stand_in, Mode::StandIn)
+    } else {
+        StripMarkers.visit_item_mut(&mut item);
+        item.into_token_stream()
+    };
+    out.extend(checked.err().map(syn::Error::into_compile_error));
+    out
 }
 
 /// `#[state]` outside a machine: explain where it belongs, and keep the item.
@@ -39,9 +55,12 @@ pub fn state_outside_machine(item: TokenStream) -> TokenStream {
     out
 }
 
-struct Fallback;
+/// Without stand-ins, the item is emitted without its `#[state]` markers (which would
+/// each report being outside a machine) and without `-> _`, which only the macro can
+/// fill in.
+struct StripMarkers;
 
-impl VisitMut for Fallback {
+impl VisitMut for StripMarkers {
     fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
         strip(&mut f.attrs, &mut f.sig);
     }

@@ -1,85 +1,14 @@
-//! Helpers shared by the macros: error collection and the checks and rewrites of types
-//! that several macros apply to user signatures.
+//! Small pieces of syntax several macros need: types checked or rewritten for generated
+//! code, names derived from the user's, and types printed for messages.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
+use syn::parse::Parser as _;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
-use syn::{Ident, Item, Type};
-
-/// The shape every attribute macro shares: parse the arguments and the item, then
-/// `expand` (which gets `None` for arguments that failed to parse, and then only checks
-/// the item). On any error the item is still emitted, after `fallback` has removed what
-/// only the macro can make sense of, next to every error at once.
-pub fn attribute<A: syn::parse::Parse>(
-    args: TokenStream,
-    item: TokenStream,
-    expand: impl FnOnce(Option<&A>, &Item) -> syn::Result<TokenStream>,
-    fallback: impl FnOnce(&mut Item),
-) -> TokenStream {
-    let args = syn::parse2::<A>(args);
-    let mut item = match syn::parse2::<Item>(item.clone()) {
-        Ok(item) => item,
-        Err(error) => {
-            let mut out = error.into_compile_error();
-            out.extend(item);
-            return out;
-        }
-    };
-    let expanded = expand(args.as_ref().ok(), &item);
-    let (args_error, expanded) = match (args, expanded) {
-        (Ok(_), Ok(tokens)) => return tokens,
-        (args, expanded) => (args.err(), expanded.err()),
-    };
-    fallback(&mut item);
-    let mut out = item.to_token_stream();
-    for error in [args_error, expanded].into_iter().flatten() {
-        out.extend(error.into_compile_error());
-    }
-    out
-}
-
-/// Collects every error of a pass, so a user sees all of them in one build.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn add(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.add(syn::Error::new(span, message));
-    }
-
-    /// Like `push`, but the error covers all of `tokens` (a whole type, not its first token).
-    pub fn push_spanned(&mut self, tokens: &dyn quote::ToTokens, message: impl std::fmt::Display) {
-        self.add(syn::Error::new_spanned(tokens, message));
-    }
-
-    /// Ends the pass with `error` added to those collected so far.
-    pub fn fail(self, error: syn::Error) -> syn::Error {
-        match self.0 {
-            Some(mut all) => {
-                all.combine(error);
-                all
-            }
-            None => error,
-        }
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.0.is_some()
-    }
-
-    pub fn finish<T>(self, value: T) -> syn::Result<T> {
-        self.0.map_or(Ok(value), Err)
-    }
-}
+use syn::{Attribute, Ident, Item, Meta, Token, Type};
 
 /// Finds a part of `ty` that borrows (a non-`'static` lifetime or reference) or is opaque
 /// (`impl Trait`): its tokens, for the error's span, and a phrase for the message.
@@ -143,6 +72,22 @@ pub fn replace_self(ty: &Type, self_ty: &Type) -> Type {
     ty
 }
 
+/// `ty` with every lifetime `'static`, so that a stand-in signature needs none.
+pub fn make_static(mut ty: Type) -> Type {
+    struct Static;
+    impl VisitMut for Static {
+        fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+            r.lifetime = Some(syn::Lifetime::new("'static", Span::call_site()));
+            syn::visit_mut::visit_type_reference_mut(self, r);
+        }
+        fn visit_lifetime_mut(&mut self, lt: &mut syn::Lifetime) {
+            *lt = syn::Lifetime::new("'static", lt.span());
+        }
+    }
+    Static.visit_type_mut(&mut ty);
+    ty
+}
+
 /// `update_resource` -> `UpdateResource`; `r#type` -> `Type`.
 pub fn upper_camel(ident: &Ident) -> Ident {
     let name = ident.to_string();
@@ -165,6 +110,7 @@ pub fn upper_camel(ident: &Ident) -> Ident {
     Ident::new(&out, ident.span())
 }
 
+/// Where to report that the macro does not go on `item`: its name, when it has one.
 pub fn item_span(item: &Item) -> Span {
     match item {
         Item::Fn(f) => f.sig.ident.span(),
@@ -174,6 +120,78 @@ pub fn item_span(item: &Item) -> Span {
         Item::Mod(m) => m.ident.span(),
         other => other.span(),
     }
+}
+
+/// `PlantState` -> `plant_state`.
+pub fn snake(ident: &Ident) -> String {
+    let mut out = String::new();
+    for (i, c) in ident.to_string().chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The last segment of a plain type path (`Manager` of `crate::Manager<T>`): the default
+/// prefix of what a macro on an impl block generates.
+pub fn type_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+}
+
+/// The path of the `coact` crate: `crate = …` or `::coact`.
+pub fn krate(path: Option<&syn::Path>) -> syn::Path {
+    path.cloned().unwrap_or_else(|| syn::parse_quote!(::coact))
+}
+
+/// The conditions under which an item with `attrs` exists, as `#[cfg]` attributes to
+/// put on everything generated for it: its `#[cfg(..)]`s, and for each `cfg` inside a
+/// `#[cfg_attr(pred, ..)]`, `#[cfg(any(not(pred), ..))]`. Other attributes a `cfg_attr`
+/// applies (`inline`, `allow`, …) belong to the item alone and are not copied.
+pub fn cfgs(attrs: &[Attribute]) -> Vec<Attribute> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if attr.path().is_ident("cfg") {
+            out.push(attr.clone());
+        } else if attr.path().is_ident("cfg_attr") {
+            if let Meta::List(list) = &attr.meta {
+                cfg_attr_cfgs(&list.tokens, &mut Vec::new(), &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The `cfg`s that `cfg_attr(tokens)` applies under the predicates `outer`.
+fn cfg_attr_cfgs(tokens: &TokenStream, outer: &mut Vec<TokenStream>, out: &mut Vec<Attribute>) {
+    let parser = Punctuated::<Meta, Token![,]>::parse_terminated;
+    let Ok(metas) = parser.parse2(tokens.clone()) else {
+        return;
+    };
+    let mut metas = metas.into_iter();
+    let Some(predicate) = metas.next() else {
+        return;
+    };
+    outer.push(predicate.to_token_stream());
+    for meta in metas {
+        let Meta::List(list) = &meta else { continue };
+        if list.path.is_ident("cfg") {
+            let condition = &list.tokens;
+            let predicates = &*outer;
+            out.push(syn::parse_quote!(#[cfg(any(not(all(#(#predicates),*)), #condition))]));
+        } else if list.path.is_ident("cfg_attr") {
+            cfg_attr_cfgs(&list.tokens, outer, out);
+        }
+    }
+    outer.pop();
 }
 
 /// A type as a user would write it, for messages: `&'static str`, not `& 'static str`.
@@ -222,6 +240,35 @@ mod tests {
             out,
             "Vec < (Store < T > , Option < < Store < T > > :: Item >) >"
         );
+    }
+
+    #[test]
+    fn cfg_attr_is_a_cfg_only_for_its_cfgs() {
+        let attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[cfg(unix)]),
+            syn::parse_quote!(#[cfg_attr(test, inline)]),
+            syn::parse_quote!(#[cfg_attr(feature = "x", cfg(windows), allow(dead_code))]),
+            syn::parse_quote!(#[cfg_attr(a, cfg_attr(b, cfg(c)))]),
+            syn::parse_quote!(#[doc = "not a cfg"]),
+        ];
+        let out: Vec<String> = cfgs(&attrs)
+            .iter()
+            .map(|a| a.to_token_stream().to_string())
+            .collect();
+        assert_eq!(
+            out,
+            [
+                "# [cfg (unix)]",
+                "# [cfg (any (not (all (feature = \"x\")) , windows))]",
+                "# [cfg (any (not (all (a , b)) , c))]",
+            ]
+        );
+    }
+
+    #[test]
+    fn snake_case_names() {
+        let state: Ident = syn::parse_str("PlantState").unwrap();
+        assert_eq!(snake(&state), "plant_state");
     }
 
     #[test]
