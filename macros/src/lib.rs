@@ -17,6 +17,8 @@ mod diag;
 mod handler;
 mod identity;
 mod machine;
+#[cfg(test)]
+mod snapshots;
 mod syntax;
 
 /// Turns an inherent impl block into a deferred handler; see `coact::deferred_handler`.
