@@ -7,11 +7,12 @@
 //! its `Machine` impl (the loop's one step: run the state a value names), and a hidden
 //! module of type-level markers.
 //!
-//! The compile-time check: a constructor requires its return type `N` to implement
-//! `Accepts<target>`. The enum accepts every state (to start a machine anywhere), and the
-//! `Next` type of a state accepts a target `T` only if `T` implements the state's "from"
-//! trait, implemented for the declared targets alone and worded by
-//! `#[diagnostic::on_unimplemented]` in the user's terms.
+//! The compile-time check: a constructor requires its return type `N` to be a
+//! `<Enum>Transition` whose source state `S` declares the target: `S: transitions_to<target>`,
+//! implemented for the declared edges alone and worded by `#[diagnostic::on_unimplemented]`,
+//! so that an error reads in the terms of the user's `#[state(transitions_to = …)]`. The
+//! enum's source is any state (a machine may start anywhere); a state's `Next` has that
+//! state as its source.
 //!
 //! For `impl Flower { … }` the bodies stay methods (private, hidden), the constructors are
 //! private free functions beside the impl block, and each body starts with `use` items that
@@ -23,7 +24,7 @@
 //! the only ones.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::{FnArg, Ident, ImplItem, Item, ItemImpl, ItemMod, Path, ReturnType, Type, Visibility};
 
 use super::attr::is_state;
@@ -52,6 +53,9 @@ struct Cx<'m, 'a> {
     hidden_vis: TokenStream,
     /// The `&mut Object` argument of the step, when a state or callback uses it.
     object: Ident,
+    /// The trait of the values a constructor may return, named after the enum so that
+    /// an error shows a name of the user's.
+    transition: Ident,
 }
 
 pub fn expand(args: &NameArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
@@ -70,13 +74,27 @@ pub fn expand(args: &NameArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
         } else {
             quote!(pub(crate))
         },
+        transition: format_ident!("{}Transition", enum_ident),
         enum_ident,
         object: Ident::new("__coact_object", Span::mixed_site()),
     };
     let mut generated = state_enum(&cx);
     generated.extend(machine_impl(&cx));
     if mode == Mode::Real {
-        generated.extend(transition_checks(&cx));
+        // A method machine's constructors live in the hidden module, under the states'
+        // names (which errors then show), and are private to the impl block's module.
+        let constructors: TokenStream = match &model.form {
+            Form::Module(_) => TokenStream::new(),
+            Form::Impl(_) => {
+                let within: Visibility = syn::parse_quote!(pub(super));
+                model
+                    .states
+                    .iter()
+                    .map(|s| constructor(&cx, s, &s.ident, &within))
+                    .collect()
+            }
+        };
+        generated.extend(transition_checks(&cx, &constructors));
     }
     match &model.form {
         Form::Module(module) => rewrite_module(&cx, module, generated),
@@ -149,8 +167,10 @@ fn rewrite_impl(cx: &Cx<'_, '_>, imp: &ItemImpl, generated: &TokenStream) -> Tok
         let Some(state) = cx.model.states.iter().find(|s| s.ident == f.sig.ident) else {
             continue;
         };
-        let free = free_constructor(cx, state);
-        constructors.extend(constructor(cx, state, &free, &Visibility::Inherited));
+        if cx.mode == Mode::StandIn {
+            let free = free_constructor(cx, state);
+            constructors.extend(constructor(cx, state, &free, &Visibility::Inherited));
+        }
         f.attrs.retain(|a| !is_state(a));
         f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
         f.vis = Visibility::Inherited;
@@ -158,7 +178,11 @@ fn rewrite_impl(cx: &Cx<'_, '_>, imp: &ItemImpl, generated: &TokenStream) -> Tok
         // Inside a method, a state is entered by its bare name, as in a module.
         for other in &cx.model.states {
             let alias = &other.ident;
-            let free = free_constructor(cx, other);
+            let hidden = &cx.hidden;
+            let free = match cx.mode {
+                Mode::Real => quote!(#hidden::#alias),
+                Mode::StandIn => free_constructor(cx, other).into_token_stream(),
+            };
             f.block.stmts.insert(
                 0,
                 syn::parse_quote!(#[allow(unused_imports)] use #free as #alias;),
@@ -206,8 +230,9 @@ fn free_constructor(cx: &Cx<'_, '_>, state: &State) -> Ident {
     format_ident!("{}_{}", cx.hidden, state.ident)
 }
 
-/// `fn growing<N: Accepts<growing, Enum>>(args) -> N`, named `ident`; a stand-in takes
-/// any `N`.
+/// `fn growing<N: PlantStateTransition>(args) -> N where N::Source: transitions_to<growing>`,
+/// named
+/// `ident`; a stand-in takes any `N`.
 fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) -> TokenStream {
     let Cx {
         enum_ident, hidden, ..
@@ -236,11 +261,21 @@ fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) 
     match cx.mode {
         Mode::Real => {
             let value = variant_value(state, enum_ident);
-            let bound = quote_spanned!(span=> #hidden::Accepts<#hidden::#marker, #enum_ident>);
+            // Inside the hidden module (a method machine's constructors), it is `self`.
+            let hidden = match cx.model.form {
+                Form::Impl(_) => quote!(self),
+                Form::Module(_) => quote!(#hidden),
+            };
+            let transition = &cx.transition;
+            let transition = quote_spanned!(span=> #hidden::#transition);
+            let declared = quote_spanned!(span=> #hidden::transitions_to<#hidden::#marker>);
             quote! {
                 #head
-                #vis fn #ident<#n: #bound>(#(#idents: #tys),*) -> #n {
-                    <#n as #bound>::accept(#value)
+                #vis fn #ident<#n: #transition>(#(#idents: #tys),*) -> #n
+                where
+                    <#n as #transition>::Source: #declared,
+                {
+                    <#n as #transition>::accept(#value)
                 }
             }
         }
@@ -473,57 +508,41 @@ fn on_starts(cx: &Cx<'_, '_>) -> TokenStream {
     quote!(#(#calls)*)
 }
 
-/// The hidden module of markers and "from" traits, and the `Accepts` impls that let a
-/// state's `Next` hold only its declared targets.
-fn transition_checks(cx: &Cx<'_, '_>) -> TokenStream {
+/// The hidden module of markers and the two traits of the compile-time check, worded
+/// in the user's terms: a constructor's return type must be an `<Enum>Transition` (the value a
+/// non-terminal state returns, or the enum, which may start anywhere), and that
+/// transition's source state must declare the target, `source: transitions_to<target>`,
+/// implemented for the edges of the `#[state(transitions_to = …)]`s alone.
+fn transition_checks(cx: &Cx<'_, '_>, constructors: &TokenStream) -> TokenStream {
     let Cx {
         private,
         enum_ident,
         hidden,
         hidden_vis,
+        transition,
         ..
     } = cx;
     let vis = &cx.model.vis;
     let machine_name = cx.model.name.to_string();
     let states = &cx.model.states;
     let markers: Vec<_> = states.iter().map(|s| &s.ident).collect();
-    let accepts_message =
-        format!("`{{Self}}` cannot hold a transition of machine `{machine_name}` to `{{T}}`");
-    let accepts_note = "a state enters another by returning its constructor's value \
-                        (`next(…)`) as its result; a terminal state cannot enter any";
-    let from_traits = states.iter().filter_map(|s| {
-        let targets = s.targets.as_ref()?;
-        let from = from_trait(&s.ident);
-        let message = format!("state `{}` cannot transition to `{{Self}}`", s.ident);
-        let label = format!("`{}` does not declare this transition", s.ident);
-        let allowed: Vec<_> = targets
-            .iter()
-            .map(|&t| format!("`{}`", states[t].ident))
-            .collect();
-        let note = format!("`{}` may transition to {}", s.ident, allowed.join(", "));
-        let fix = format!(
-            "to allow it, add the target to `transitions_to` in the `#[state(…)]` of `{}`",
-            s.ident
-        );
-        Some(quote! {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note, note = #fix)]
-            #hidden_vis trait #from {}
-        })
-    });
-    let from_impls = states.iter().flat_map(|s| {
-        let from = from_trait(&s.ident);
+    let transition_message =
+        format!("`{{Self}}` cannot hold a transition of machine `{machine_name}`");
+    let transition_note = "a state enters another by returning its constructor's value \
+                           (`next(…)`) as its result; a terminal state cannot enter any";
+    let edges = states.iter().flat_map(|s| {
+        let source = &s.ident;
         s.targets.iter().flatten().map(move |&t| {
             let target = &states[t].ident;
-            quote!(impl #hidden::#from for #hidden::#target {})
+            quote!(impl transitions_to<#target> for #source {})
         })
     });
-    let next_impls = states.iter().filter(|s| s.targets.is_some()).map(|s| {
-        let from = from_trait(&s.ident);
+    let nexts = states.iter().filter(|s| s.targets.is_some()).map(|s| {
         let marker = &s.ident;
         quote! {
-            impl<__T: #hidden::#from> #hidden::Accepts<__T, #enum_ident>
-                for #private::Next<#enum_ident, #hidden::#marker>
-            {
+            #[diagnostic::do_not_recommend]
+            impl #hidden::#transition for #private::Next<#enum_ident, #hidden::#marker> {
+                type Source = #hidden::#marker;
                 fn accept(state: #enum_ident) -> Self {
                     #private::Next::__new(state)
                 }
@@ -541,21 +560,39 @@ fn transition_checks(cx: &Cx<'_, '_>) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis mod #hidden {
-            #[diagnostic::on_unimplemented(message = #accepts_message, note = #accepts_note)]
-            #hidden_vis trait Accepts<T, M> {
-                fn accept(state: M) -> Self;
+            #[allow(unused_imports)]
+            use super::*;
+            #constructors
+            #[diagnostic::on_unimplemented(
+                message = #transition_message,
+                label = "a terminal state returns the machine's result, not a transition",
+                note = #transition_note
+            )]
+            #hidden_vis trait #transition {
+                type Source;
+                fn accept(state: #enum_ident) -> Self;
             }
-            #(#hidden_vis struct #markers;)*
-            #(#from_traits)*
+            #[diagnostic::on_unimplemented(
+                message = "state `{Self}` cannot transition to `{T}`",
+                label = "`{Self}` does not declare this transition",
+                note = "to allow it, add `{T}` to `transitions_to` in the `#[state(…)]` of `{Self}`"
+            )]
+            #hidden_vis trait transitions_to<T> {}
+            #(#hidden_vis struct #markers {})*
+            /// The source of the enum's values, which may start in any state.
+            #hidden_vis struct __AnyState {}
+            impl<T> transitions_to<T> for __AnyState {}
+            #(#edges)*
         }
 
-        impl<__T> #hidden::Accepts<__T, #enum_ident> for #enum_ident {
+        #[diagnostic::do_not_recommend]
+        impl #hidden::#transition for #enum_ident {
+            type Source = #hidden::__AnyState;
             fn accept(state: #enum_ident) -> Self {
                 state
             }
         }
-        #(#from_impls)*
-        #(#next_impls)*
+        #(#nexts)*
         #(#marker_indices)*
     }
 }
@@ -594,11 +631,6 @@ fn step_arm(cx: &Cx<'_, '_>, state: &State, machine_is_async: bool) -> TokenStre
     } else {
         quote!(#pattern => #private::Step::Done(#call),)
     }
-}
-
-fn from_trait(state: &Ident) -> Ident {
-    let name = state.to_string();
-    format_ident!("from_{}", name.strip_prefix("r#").unwrap_or(&name))
 }
 
 /// The callback's path as seen from the enum's impl, where `Self` is the enum: a leading

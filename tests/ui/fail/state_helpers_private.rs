@@ -17,5 +17,5 @@ mod garden {
 fn main() {
     let mut flower = garden::Flower;
     garden::Flower::__coact_state_growing(&mut flower);
-    let _: garden::FlowerState = garden::__coact_flower_state_blooming();
+    let _: garden::FlowerState = garden::__coact_flower_state::blooming();
 }
