@@ -3,13 +3,13 @@ mod plant {
     ///
     #[must_use = "a transition takes effect when the state returns it"]
     #[allow(dead_code)]
-    pub fn sprouting<
-        __N: __coact_plant_state::Accepts<__coact_plant_state::sprouting, PlantState>,
-    >() -> __N {
-        <__N as __coact_plant_state::Accepts<
+    pub fn sprouting<__N: __coact_plant_state::PlantStateTransition>() -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
             __coact_plant_state::sprouting,
-            PlantState,
-        >>::accept(PlantState::Sprouting)
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Sprouting)
     }
     fn __coact_state_sprouting() -> ::coact::__private::Next<
         PlantState,
@@ -21,13 +21,15 @@ mod plant {
     ///
     #[must_use = "a transition takes effect when the state returns it"]
     #[allow(dead_code)]
-    pub fn growing<
-        __N: __coact_plant_state::Accepts<__coact_plant_state::growing, PlantState>,
-    >(days: u32) -> __N {
-        <__N as __coact_plant_state::Accepts<
+    pub fn growing<__N: __coact_plant_state::PlantStateTransition>(days: u32) -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
             __coact_plant_state::growing,
-            PlantState,
-        >>::accept(PlantState::Growing { days })
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Growing {
+            days,
+        })
     }
     fn __coact_state_growing(
         days: u32,
@@ -39,13 +41,15 @@ mod plant {
     /// The end.
     #[must_use = "a transition takes effect when the state returns it"]
     #[allow(dead_code)]
-    pub fn dead<
-        __N: __coact_plant_state::Accepts<__coact_plant_state::dead, PlantState>,
-    >(eaten: bool) -> __N {
-        <__N as __coact_plant_state::Accepts<
+    pub fn dead<__N: __coact_plant_state::PlantStateTransition>(eaten: bool) -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
             __coact_plant_state::dead,
-            PlantState,
-        >>::accept(PlantState::Dead { eaten })
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Dead {
+            eaten,
+        })
     }
     /// The end.
     fn __coact_state_dead(eaten: bool) -> bool {
@@ -145,51 +149,52 @@ mod plant {
     #[doc(hidden)]
     #[allow(non_camel_case_types)]
     pub mod __coact_plant_state {
+        #[allow(unused_imports)]
+        use super::*;
         #[diagnostic::on_unimplemented(
-            message = "`{Self}` cannot hold a transition of machine `plant` to `{T}`",
+            message = "`{Self}` cannot hold a transition of machine `plant`",
+            label = "a terminal state returns the machine's result, not a transition",
             note = "a state enters another by returning its constructor's value (`next(…)`) as its result; a terminal state cannot enter any"
         )]
-        pub trait Accepts<T, M> {
-            fn accept(state: M) -> Self;
+        pub trait PlantStateTransition {
+            type Source;
+            fn accept(state: PlantState) -> Self;
         }
-        pub struct sprouting;
-        pub struct growing;
-        pub struct dead;
         #[diagnostic::on_unimplemented(
-            message = "state `sprouting` cannot transition to `{Self}`",
-            label = "`sprouting` does not declare this transition",
-            note = "`sprouting` may transition to `growing`",
-            note = "to allow it, add the target to `transitions_to` in the `#[state(…)]` of `sprouting`"
+            message = "state `{Self}` cannot transition to `{T}`",
+            label = "`{Self}` does not declare this transition",
+            note = "to allow it, add `{T}` to `transitions_to` in the `#[state(…)]` of `{Self}`"
         )]
-        pub trait from_sprouting {}
-        #[diagnostic::on_unimplemented(
-            message = "state `growing` cannot transition to `{Self}`",
-            label = "`growing` does not declare this transition",
-            note = "`growing` may transition to `dead`, `sprouting`",
-            note = "to allow it, add the target to `transitions_to` in the `#[state(…)]` of `growing`"
-        )]
-        pub trait from_growing {}
+        pub trait transitions_to<T> {}
+        pub struct sprouting {}
+        pub struct growing {}
+        pub struct dead {}
+        /// The source of the enum's values, which may start in any state.
+        pub struct __AnyState {}
+        impl<T> transitions_to<T> for __AnyState {}
+        impl transitions_to<growing> for sprouting {}
+        impl transitions_to<dead> for growing {}
+        impl transitions_to<sprouting> for growing {}
     }
-    impl<__T> __coact_plant_state::Accepts<__T, PlantState> for PlantState {
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition for PlantState {
+        type Source = __coact_plant_state::__AnyState;
         fn accept(state: PlantState) -> Self {
             state
         }
     }
-    impl __coact_plant_state::from_sprouting for __coact_plant_state::growing {}
-    impl __coact_plant_state::from_growing for __coact_plant_state::dead {}
-    impl __coact_plant_state::from_growing for __coact_plant_state::sprouting {}
-    impl<
-        __T: __coact_plant_state::from_sprouting,
-    > __coact_plant_state::Accepts<__T, PlantState>
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition
     for ::coact::__private::Next<PlantState, __coact_plant_state::sprouting> {
+        type Source = __coact_plant_state::sprouting;
         fn accept(state: PlantState) -> Self {
             ::coact::__private::Next::__new(state)
         }
     }
-    impl<
-        __T: __coact_plant_state::from_growing,
-    > __coact_plant_state::Accepts<__T, PlantState>
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition
     for ::coact::__private::Next<PlantState, __coact_plant_state::growing> {
+        type Source = __coact_plant_state::growing;
         fn accept(state: PlantState) -> Self {
             ::coact::__private::Next::__new(state)
         }
