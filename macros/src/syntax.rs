@@ -6,86 +6,194 @@ use quote::ToTokens as _;
 use syn::parse::Parser as _;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
-use syn::{Attribute, Ident, Item, Meta, Token, Type};
+use syn::{
+    AngleBracketedGenericArguments, Attribute, GenericArgument, Ident, Item, Lifetime, Meta,
+    PathArguments, ReturnType, Token, Type, TypeParamBound,
+};
 
 /// Finds a part of `ty` that borrows (a non-`'static` lifetime or reference) or is opaque
 /// (`impl Trait`): its tokens, for the error's span, and a phrase for the message.
 pub fn borrowed_or_opaque(ty: &Type) -> Option<(TokenStream, &'static str)> {
-    #[derive(Default)]
-    struct Find(Option<(TokenStream, &'static str)>);
-    impl<'ast> Visit<'ast> for Find {
-        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
-            match &r.lifetime {
-                Some(lt) if lt.ident == "static" => syn::visit::visit_type_reference(self, r),
-                _ => {
-                    self.0.get_or_insert((r.to_token_stream(), "is borrowed"));
-                }
+    let mut found = None;
+    walk(&mut ty.clone(), &mut |node| {
+        if found.is_some() {
+            return false;
+        }
+        match node {
+            Node::Type(Type::Reference(r))
+                if r.lifetime.as_ref().is_none_or(|lt| lt.ident != "static") =>
+            {
+                found = Some((r.to_token_stream(), "is borrowed"));
+                false
             }
-        }
-        fn visit_lifetime(&mut self, lt: &'ast syn::Lifetime) {
-            if lt.ident != "static" {
-                self.0
-                    .get_or_insert((lt.to_token_stream(), "borrows with a lifetime"));
+            Node::Type(Type::ImplTrait(t)) => {
+                found = Some((t.to_token_stream(), "is `impl Trait`"));
+                false
             }
+            Node::Lifetime(lt) if lt.ident != "static" => {
+                found = Some((lt.to_token_stream(), "borrows with a lifetime"));
+                false
+            }
+            _ => true,
         }
-        fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
-            self.0
-                .get_or_insert((t.to_token_stream(), "is `impl Trait`"));
+    });
+    found
+}
+
+/// Whether `ty` borrows with an elided lifetime (`&T`, `Cow<'_, T>`), outside `fn(…)`
+/// pointer types, whose lifetimes are their own.
+pub fn has_elided_lifetime(ty: &Type) -> bool {
+    let mut elided = false;
+    walk(&mut ty.clone(), &mut |node| {
+        match node {
+            Node::Type(Type::FnPtr(_)) => return false,
+            Node::Type(Type::Reference(r)) => elided |= r.lifetime.is_none(),
+            Node::Lifetime(lt) => elided |= lt.ident == "_",
+            Node::Type(_) => {}
         }
-    }
-    let mut find = Find::default();
-    find.visit_type(ty);
-    find.0
+        true
+    });
+    elided
 }
 
 /// `Self` means the handler type in the impl block, but generated items live outside it.
 pub fn replace_self(ty: &Type, self_ty: &Type) -> Type {
-    struct Replace<'a>(&'a Type);
-    impl VisitMut for Replace<'_> {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::Path(path) = ty {
+    let mut ty = ty.clone();
+    walk(&mut ty, &mut |node| {
+        let Node::Type(ty) = node else { return true };
+        let replacement = match &*ty {
+            Type::Path(path)
                 if path.qself.is_none()
                     && path.path.leading_colon.is_none()
                     && path
                         .path
                         .segments
                         .first()
-                        .is_some_and(|s| s.ident == "Self")
-                {
-                    if path.path.segments.len() == 1 {
-                        *ty = self.0.clone();
-                    } else {
-                        let rest: Vec<_> = path.path.segments.iter().skip(1).collect();
-                        let self_ty = self.0;
-                        *ty = syn::parse_quote!(<#self_ty>::#(#rest)::*);
-                    }
-                    return;
+                        .is_some_and(|s| s.ident == "Self") =>
+            {
+                if path.path.segments.len() == 1 {
+                    self_ty.clone()
+                } else {
+                    let rest = path.path.segments.iter().skip(1);
+                    syn::parse_quote!(<#self_ty>::#(#rest)::*)
                 }
             }
-            syn::visit_mut::visit_type_mut(self, ty);
-        }
-    }
-    let mut ty = ty.clone();
-    Replace(self_ty).visit_type_mut(&mut ty);
+            _ => return true,
+        };
+        *ty = replacement;
+        false
+    });
     ty
 }
 
 /// `ty` with every lifetime `'static`, so that a stand-in signature needs none.
 pub fn make_static(mut ty: Type) -> Type {
-    struct Static;
-    impl VisitMut for Static {
-        fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-            r.lifetime = Some(syn::Lifetime::new("'static", Span::call_site()));
-            syn::visit_mut::visit_type_reference_mut(self, r);
+    walk(&mut ty, &mut |node| {
+        match node {
+            Node::Type(Type::Reference(r)) => {
+                if r.lifetime.is_none() {
+                    r.lifetime = Some(Lifetime::new("'static", r.and_token.span));
+                }
+            }
+            Node::Lifetime(lt) => *lt = Lifetime::new("'static", lt.span()),
+            Node::Type(_) => {}
         }
-        fn visit_lifetime_mut(&mut self, lt: &mut syn::Lifetime) {
-            *lt = syn::Lifetime::new("'static", lt.span());
+        true
+    });
+    ty
+}
+
+/// A node `walk` shows: a type, or a lifetime written in one.
+pub enum Node<'a> {
+    Type(&'a mut Type),
+    Lifetime(&'a mut Lifetime),
+}
+
+/// Calls `f` on `ty` and, where it returns `true`, on the types and lifetimes inside,
+/// outermost first: a hand-written walk over the few syntax nodes a type holds, so that
+/// the crate needs neither of syn's `visit` features.
+pub fn walk(ty: &mut Type, f: &mut dyn FnMut(Node<'_>) -> bool) {
+    if !f(Node::Type(ty)) {
+        return;
+    }
+    match ty {
+        Type::Array(array) => walk(&mut array.elem, f),
+        Type::Group(group) => walk(&mut group.elem, f),
+        Type::Paren(paren) => walk(&mut paren.elem, f),
+        Type::Ptr(ptr) => walk(&mut ptr.elem, f),
+        Type::Slice(slice) => walk(&mut slice.elem, f),
+        Type::Reference(reference) => {
+            if let Some(lifetime) = &mut reference.lifetime {
+                f(Node::Lifetime(lifetime));
+            }
+            walk(&mut reference.elem, f);
+        }
+        Type::Tuple(tuple) => {
+            for elem in &mut tuple.elems {
+                walk(elem, f);
+            }
+        }
+        Type::FnPtr(fn_ptr) => {
+            for input in &mut fn_ptr.inputs {
+                walk(&mut input.ty, f);
+            }
+            if let ReturnType::Type(_, output) = &mut fn_ptr.output {
+                walk(output, f);
+            }
+        }
+        Type::ImplTrait(impl_trait) => walk_bounds(&mut impl_trait.bounds, f),
+        Type::TraitObject(object) => walk_bounds(&mut object.bounds, f),
+        Type::Path(path) => {
+            if let Some(qself) = &mut path.qself {
+                walk(&mut qself.ty, f);
+            }
+            walk_path(&mut path.path, f);
+        }
+        _ => {}
+    }
+}
+
+fn walk_bounds<P>(bounds: &mut Punctuated<TypeParamBound, P>, f: &mut dyn FnMut(Node<'_>) -> bool) {
+    for bound in bounds {
+        match bound {
+            TypeParamBound::Trait(bound) => walk_path(&mut bound.path, f),
+            TypeParamBound::Lifetime(lifetime) => {
+                f(Node::Lifetime(lifetime));
+            }
+            _ => {}
         }
     }
-    Static.visit_type_mut(&mut ty);
-    ty
+}
+
+fn walk_path(path: &mut syn::Path, f: &mut dyn FnMut(Node<'_>) -> bool) {
+    for segment in &mut path.segments {
+        match &mut segment.arguments {
+            PathArguments::AngleBracketed(args) => walk_args(args, f),
+            PathArguments::Parenthesized(args) => {
+                for input in &mut args.inputs {
+                    walk(&mut input.ty, f);
+                }
+                if let ReturnType::Type(_, output) = &mut args.output {
+                    walk(output, f);
+                }
+            }
+            PathArguments::None => {}
+        }
+    }
+}
+
+fn walk_args(args: &mut AngleBracketedGenericArguments, f: &mut dyn FnMut(Node<'_>) -> bool) {
+    for arg in &mut args.args {
+        match arg {
+            GenericArgument::Lifetime(lifetime) => {
+                f(Node::Lifetime(lifetime));
+            }
+            GenericArgument::Type(ty) => walk(ty, f),
+            GenericArgument::AssocType(assoc) => walk(&mut assoc.ty, f),
+            GenericArgument::Constraint(constraint) => walk_bounds(&mut constraint.bounds, f),
+            _ => {}
+        }
+    }
 }
 
 /// `update_resource` -> `UpdateResource`; `r#type` -> `Type`.
@@ -281,6 +389,28 @@ mod tests {
             let parsed: Type = syn::parse_str(ty).unwrap();
             assert_eq!(pretty(&parsed), ty);
         }
+    }
+
+    #[test]
+    fn elided_lifetimes_are_found() {
+        for ty in ["&str", "Cow<'_, str>", "Vec<&u8>"] {
+            let ty: Type = syn::parse_str(ty).unwrap();
+            assert!(has_elided_lifetime(&ty), "{}", quote::quote!(#ty));
+        }
+        for ty in ["&'a str", "fn(&u8)", "String"] {
+            let ty: Type = syn::parse_str(ty).unwrap();
+            assert!(!has_elided_lifetime(&ty), "{}", quote::quote!(#ty));
+        }
+    }
+
+    #[test]
+    fn stand_in_types_are_static() {
+        let ty: Type = syn::parse_quote!(Vec<(&str, Cow<'a, [u8]>)>);
+        let out = make_static(ty);
+        assert_eq!(
+            quote::quote!(#out).to_string(),
+            "Vec < (& 'static str , Cow < 'static , [u8] >) >"
+        );
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::spanned::Spanned as _;
-use syn::visit::Visit;
 use syn::{
     FnArg, GenericArgument, Ident, Item, ItemFn, Lifetime, Pat, PathArguments, ReturnType, Token,
     Type,
@@ -13,6 +12,7 @@ use syn::{
 use super::rewrite::{co_ident, Rewrite};
 use crate::diag::sig::{self, Generics, Receivers, Rules};
 use crate::diag::Ctxt;
+use crate::syntax::has_elided_lifetime;
 
 /// A `#[coroutine]` function.
 pub struct Coroutine<'a> {
@@ -350,23 +350,4 @@ fn is_concrete(ty: &Type, generics: &[String]) -> bool {
         }
         _ => false,
     }
-}
-
-fn has_elided_lifetime(ty: &Type) -> bool {
-    struct Find(bool);
-    impl<'ast> Visit<'ast> for Find {
-        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
-            self.0 |= r.lifetime.is_none();
-            syn::visit::visit_type_reference(self, r);
-        }
-        fn visit_lifetime(&mut self, lt: &'ast Lifetime) {
-            self.0 |= lt.ident == "_";
-        }
-        fn visit_type_fn_ptr(&mut self, _: &'ast syn::TypeFnPtr) {
-            // `fn(&T)`: its lifetimes are its own.
-        }
-    }
-    let mut find = Find(false);
-    find.visit_type(ty);
-    find.0
 }

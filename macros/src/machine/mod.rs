@@ -9,7 +9,6 @@ mod model;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
-use syn::visit_mut::VisitMut;
 use syn::{Item, ReturnType, Type};
 
 use crate::args::NameArgs;
@@ -36,7 +35,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut out = if let Some(stand_in) = Machine::stand_in(&item) {
         expand::expand(&args, &stand_in, Mode::StandIn)
     } else {
-        StripMarkers.visit_item_mut(&mut item);
+        strip_markers(&mut item);
         item.into_token_stream()
     };
     out.extend(checked.err().map(syn::Error::into_compile_error));
@@ -58,15 +57,23 @@ pub fn state_outside_machine(item: TokenStream) -> TokenStream {
 /// Without stand-ins, the item is emitted without its `#[state]` markers (which would
 /// each report being outside a machine) and without `-> _`, which only the macro can
 /// fill in.
-struct StripMarkers;
-
-impl VisitMut for StripMarkers {
-    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
-        strip(&mut f.attrs, &mut f.sig);
-    }
-
-    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        strip(&mut f.attrs, &mut f.sig);
+fn strip_markers(item: &mut Item) {
+    match item {
+        Item::Mod(module) => {
+            for item in module.content.iter_mut().flat_map(|(_, items)| items) {
+                if let Item::Fn(f) = item {
+                    strip(&mut f.attrs, &mut f.sig);
+                }
+            }
+        }
+        Item::Impl(imp) => {
+            for item in &mut imp.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    strip(&mut f.attrs, &mut f.sig);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
