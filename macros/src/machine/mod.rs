@@ -1,11 +1,13 @@
 //! `#[machine]`: parse the module or impl block and its `#[state]` functions into a
 //! checked model (`model`, with `attr` for the inner attributes), then generate the
-//! constructors, the state enum and its `Machine` impl (`expand`). On any error, the
-//! same names are generated as stand-ins (`Mode::StandIn`) next to the errors.
+//! constructors, the state enum and the transition checks (`expand`) and the `Machine`
+//! impl that runs it (`step`). On any error, the same names are generated as stand-ins
+//! (`Mode::StandIn`) next to the errors.
 
 mod attr;
 mod expand;
 mod model;
+mod step;
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
