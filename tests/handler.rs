@@ -758,3 +758,49 @@ fn handles_and_proxies_are_send_sync_and_static() {
     assert_send(&owner.process());
     assert_send(&owner.process_forever());
 }
+
+// ---------------------------------------------------------------------------------------
+// `#[cfg_attr]` on a method: only the `cfg`s it applies decide whether the method (and
+// so its proxies and method id) exists; the other attributes it applies stay on the
+// method alone.
+
+struct Flags {
+    n: u32,
+}
+
+#[coact::deferred_handler]
+impl Flags {
+    #[cfg_attr(all(), inline)]
+    fn inlined(&self) -> u32 {
+        self.n
+    }
+
+    #[cfg_attr(all(), cfg(any()))]
+    fn compiled_out(&self) -> u32 {
+        this_function_does_not_exist()
+    }
+
+    #[cfg_attr(any(), cfg(any()))]
+    #[cfg_attr(all(), allow(clippy::unused_self))]
+    fn kept(&self) -> u32 {
+        2
+    }
+}
+
+#[tokio::test]
+async fn cfg_attr_on_a_method_is_a_cfg_only_through_its_cfgs() {
+    let mut owner = Deferred::new(Flags { n: 1 });
+    let handle = owner.handle();
+    let caller = tokio::spawn(async move {
+        let inlined = handle.sync().inlined().await;
+        let kept = handle.sync().kept().await;
+        (inlined, kept)
+    });
+    let served = owner.process_forever().await;
+    assert_eq!(served.calls, 2);
+    assert_eq!(caller.await.unwrap(), (Ok(1), Ok(2)));
+    assert_eq!(
+        <Flags as coact::Handler>::method_name(FlagsMethod::Kept),
+        "kept"
+    );
+}

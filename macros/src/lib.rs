@@ -1,5 +1,10 @@
 //! Procedural macros of [coact](https://docs.rs/coact). Use them through the `coact` crate:
 //! the code they generate names `::coact::__private`, so this crate alone is not enough.
+//!
+//! Each macro lives in its own module, split parse -> check -> expand: a `model` that
+//! checks the input and keeps the user's syntax nodes for spans, an `expand` that
+//! generates code, and stand-ins emitted next to the errors when there are any. All of
+//! them report through the shared diagnostics layer in `diag`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -7,11 +12,14 @@
 use proc_macro::TokenStream;
 
 mod args;
-mod common;
 mod coroutine;
+mod diag;
 mod handler;
 mod identity;
 mod machine;
+#[cfg(test)]
+mod snapshots;
+mod syntax;
 
 /// Turns an inherent impl block into a deferred handler; see `coact::deferred_handler`.
 #[proc_macro_attribute]

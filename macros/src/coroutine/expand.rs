@@ -7,9 +7,10 @@ use syn::{parse_quote, PathArguments, Type};
 
 use super::attr::Args;
 use super::model::Coroutine;
+use crate::syntax::krate;
 
 pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
-    let krate = args.krate.clone().unwrap_or_else(|| parse_quote!(::coact));
+    let krate = krate(args.krate.as_ref());
     let private = quote!(#krate::__private::coroutine);
     let item = model.item;
     let types = &model.types;
@@ -123,7 +124,8 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     }
 }
 
-/// The generator's type through the path the user wrote: `Gen<Y, R, S, Body>`.
+/// The generator's type through the path the user wrote: `Gen<Y, R, S, Body>`; the
+/// fallback's stand-in names it too.
 pub fn gen_type(
     path: &syn::Path,
     yields: &Type,
@@ -137,5 +139,9 @@ pub fn gen_type(
             parse_quote!(<#yields, #returns, #resume, #body>);
         last.arguments = PathArguments::AngleBracketed(args);
     }
-    Type::Path(syn::TypePath { qself: None, path })
+    Type::Path(syn::TypePath {
+        attrs: Vec::new(),
+        qself: None,
+        path,
+    })
 }

@@ -2,16 +2,17 @@
 //! arguments its body owns, and the body with its `yield_!`s rewritten.
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens as _;
+use quote::ToTokens;
 use syn::spanned::Spanned as _;
-use syn::visit::Visit;
 use syn::{
     FnArg, GenericArgument, Ident, Item, ItemFn, Lifetime, Pat, PathArguments, ReturnType, Token,
     Type,
 };
 
 use super::rewrite::{co_ident, Rewrite};
-use crate::common::Errors;
+use crate::diag::sig::{self, Generics, Receivers, Rules};
+use crate::diag::Ctxt;
+use crate::syntax::has_elided_lifetime;
 
 /// A `#[coroutine]` function.
 pub struct Coroutine<'a> {
@@ -50,41 +51,41 @@ const SHAPE: &str = "`-> Gen<Yield>`, `-> Gen<Yield, Return = R>` or \
                      `-> Gen<Yield, Return = R, Resume = S>`";
 
 impl<'a> Coroutine<'a> {
-    pub fn from_item(item: &'a Item) -> syn::Result<Self> {
+    /// Checks the function and rewrites its body, reporting every mistake to `cx`;
+    /// `None` when no generator can be made of it.
+    pub fn from_item(cx: &Ctxt, item: &'a Item) -> Option<Self> {
         let Item::Fn(item) = item else {
-            return Err(syn::Error::new(
-                crate::common::item_span(item),
+            cx.error(
+                crate::syntax::item_span(item),
                 "`#[coroutine]` goes on a function whose body yields values with `yield_!(value)`",
-            ));
-        };
-        let mut errors = Errors::default();
-        let sig = &item.sig;
-        if let Some(constness) = &sig.constness {
-            errors.push(constness.span, "a coroutine cannot be a `const fn`");
-        }
-        if let Some(unsafety) = &sig.unsafety {
-            errors.push(
-                unsafety.span,
-                "a coroutine cannot be an `unsafe fn`: its body runs later, when the generator \
-                 is resumed, not in the caller's `unsafe` block; use `unsafe` blocks inside",
             );
-        }
-        if let Some(abi) = &sig.abi {
-            errors.push_spanned(abi, "a coroutine cannot be an `extern` function");
-        }
-        if let Some(variadic) = &sig.variadic {
-            errors.push_spanned(variadic, "a coroutine cannot be variadic");
-        }
+            return None;
+        };
+        let sig = &item.sig;
+        sig::check(
+            cx,
+            sig,
+            &Rules {
+                subject: "a coroutine",
+                const_ok: false,
+                unsafe_reason: ": its body runs later, when the generator is resumed, not in \
+                                the caller's `unsafe` block; use `unsafe` blocks inside",
+                receiver: Receivers::Any,
+                generics: Generics::Any,
+                plain_args: None,
+                owned_args: None,
+            },
+        );
 
         let types = match &sig.output {
             ReturnType::Default => {
-                errors.push(
+                cx.error(
                     sig.paren_token.span.close(),
                     format!("a coroutine declares what it yields in its return type: add {SHAPE}"),
                 );
                 None
             }
-            ReturnType::Type(_, ty) => gen_types(ty, &mut errors),
+            ReturnType::Type(_, ty) => gen_types(ty, Some(cx)),
         };
 
         let mut moved = Vec::new();
@@ -96,15 +97,14 @@ impl<'a> Coroutine<'a> {
         let mut elided = false;
         for input in &sig.inputs {
             match input {
-                FnArg::Receiver(receiver) => {
-                    if matches!(&receiver.reference, Some((_, None))) {
-                        elided = true;
-                    }
-                    elided |= has_elided_lifetime(&receiver.ty);
-                }
-                FnArg::Typed(typed) => {
-                    elided |= has_elided_lifetime(&typed.ty);
-                    if let Pat::Ident(pat) = &*typed.pat {
+                FnArg::Receiver(receiver) => match &receiver.kind {
+                    syn::ReceiverKind::Reference(_, None, _) => elided = true,
+                    syn::ReceiverKind::Typed(_, ty) => elided |= has_elided_lifetime(ty),
+                    _ => {}
+                },
+                FnArg::Typed(arg) => {
+                    elided |= has_elided_lifetime(&arg.ty);
+                    if let Pat::Ident(pat) = &*arg.pat {
                         if pat.by_ref.is_none() && pat.subpat.is_none() {
                             moved.push((&pat.ident, pat.mutability));
                         }
@@ -120,25 +120,19 @@ impl<'a> Coroutine<'a> {
         let mut rewrite = Rewrite {
             co: &co,
             is_async: sig.asyncness.is_some(),
-            errors: &mut errors,
+            cx,
             yields: false,
         };
         let body = rewrite.body(
             item.block
                 .stmts
                 .iter()
-                .map(|s| s.to_token_stream())
+                .map(ToTokens::to_token_stream)
                 .collect(),
         );
 
-        let Some(types) = types else {
-            // Each way here recorded its error.
-            errors.finish(())?;
-            return Err(syn::Error::new(
-                sig.ident.span(),
-                "`#[coroutine]` cannot make a generator of this function",
-            ));
-        };
+        // Without its types no generator can be made; each way here reported why.
+        let types = types?;
         let generics: Vec<String> = sig
             .generics
             .params
@@ -153,7 +147,7 @@ impl<'a> Coroutine<'a> {
             .into_iter()
             .flatten()
             .all(|ty| is_concrete(ty, &generics));
-        errors.finish(Self {
+        Some(Self {
             item,
             is_async: sig.asyncness.is_some(),
             local_slot,
@@ -166,10 +160,18 @@ impl<'a> Coroutine<'a> {
     }
 }
 
-/// Reads `Gen<Y, Return = R, Resume = S>` (any path ending in `Gen`).
-fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
-    let wrong = |errors: &mut Errors| {
-        errors.push_spanned(
+/// Reads `Gen<Y, Return = R, Resume = S>` (any path ending in `Gen`), reporting what is
+/// wrong with it to `cx` (the fallback passes none: it only wants the types).
+pub fn gen_types<'a>(ty: &'a Type, cx: Option<&Ctxt>) -> Option<GenTypes<'a>> {
+    let ignored = Ctxt::new();
+    let types = read_gen_types(ty, cx.unwrap_or(&ignored));
+    let _ = ignored.check();
+    types
+}
+
+fn read_gen_types<'a>(ty: &'a Type, cx: &Ctxt) -> Option<GenTypes<'a>> {
+    let wrong = |cx: &Ctxt| {
+        cx.error_spanned_by(
             ty,
             format!(
                 "`#[coroutine]` makes the function return a generator: declare it as {SHAPE}, \
@@ -179,16 +181,16 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
         None
     };
     let Type::Path(path) = ty else {
-        return wrong(errors);
+        return wrong(cx);
     };
     let Some(last) = path.path.segments.last() else {
-        return wrong(errors);
+        return wrong(cx);
     };
     if path.qself.is_some() || last.ident != "Gen" {
-        return wrong(errors);
+        return wrong(cx);
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
-        errors.push_spanned(
+        cx.error_spanned_by(
             ty,
             "write what the coroutine yields: `Gen<u64>`, say, and `Return = R` or \
              `Resume = S` if it returns or is resumed with a value",
@@ -208,7 +210,7 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
                 } else if assoc.ident == "Resume" {
                     &mut resume
                 } else {
-                    errors.push(
+                    cx.error(
                         assoc.ident.span(),
                         format!(
                             "unknown `{}`: a generator has `Return = R` (what it returns at its \
@@ -220,7 +222,7 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
                     continue;
                 };
                 if slot.replace(&assoc.ty).is_some() {
-                    errors.push(
+                    cx.error(
                         assoc.ident.span(),
                         format!("`{}` is given twice", assoc.ident),
                     );
@@ -228,7 +230,7 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
                 }
             }
             other => {
-                errors.push_spanned(
+                cx.error_spanned_by(
                     other,
                     format!("the yielded type comes first, then the others by name: {SHAPE}"),
                 );
@@ -238,7 +240,7 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
     }
     let Some(yields) = yields else {
         if ok {
-            errors.push_spanned(
+            cx.error_spanned_by(
                 ty,
                 format!("write what the coroutine yields first: {SHAPE}"),
             );
@@ -247,7 +249,7 @@ fn gen_types<'a>(ty: &'a Type, errors: &mut Errors) -> Option<GenTypes<'a>> {
     };
     for part in [Some(yields), returns, resume].into_iter().flatten() {
         if let Type::ImplTrait(_) | Type::Infer(_) = part {
-            errors.push_spanned(part, "write this type out: the generator's type names it");
+            cx.error_spanned_by(part, "write this type out: the generator's type names it");
             ok = false;
         }
     }
@@ -348,70 +350,4 @@ fn is_concrete(ty: &Type, generics: &[String]) -> bool {
         }
         _ => false,
     }
-}
-
-fn has_elided_lifetime(ty: &Type) -> bool {
-    struct Find(bool);
-    impl<'ast> Visit<'ast> for Find {
-        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
-            self.0 |= r.lifetime.is_none();
-            syn::visit::visit_type_reference(self, r);
-        }
-        fn visit_lifetime(&mut self, lt: &'ast Lifetime) {
-            self.0 |= lt.ident == "_";
-        }
-        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
-            // `fn(&T)`: its lifetimes are its own.
-        }
-    }
-    let mut find = Find(false);
-    find.visit_type(ty);
-    find.0
-}
-
-/// What is emitted next to the errors: the function with a body that only panics and,
-/// where the declared type was understood, the generator type it would have returned, so
-/// that its callers type-check and the errors above are the only ones.
-pub fn fallback(item: &mut Item) {
-    let Item::Fn(item) = item else { return };
-    let is_async = item.sig.asyncness.take().is_some();
-    if let ReturnType::Type(_, ty) = &item.sig.output {
-        let mut ignored = Errors::default();
-        let Some(types) = gen_types(ty, &mut ignored) else {
-            // Not a type the generator could have: the error says so, and a type checked
-            // against a body that is gone would only add errors.
-            item.sig.output = ReturnType::Default;
-            return fallback_body(item);
-        };
-        let (yields, returns, resume) = (
-            types.yields,
-            types
-                .returns
-                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
-            types
-                .resume
-                .map_or_else(|| syn::parse_quote!(()), Clone::clone),
-        );
-        let ready: Type = syn::parse_quote!(
-            ::coact::__private::coroutine::Keyed<
-                ::core::future::Ready<#returns>,
-                ::coact::__private::coroutine::Shared,
-            >
-        );
-        let body: Type = if is_async {
-            ready
-        } else {
-            syn::parse_quote!(::coact::coroutine::SyncBody<#ready>)
-        };
-        let output = super::expand::gen_type(types.path, yields, &returns, &resume, &body);
-        item.sig.output = ReturnType::Type(Default::default(), Box::new(output));
-    }
-    fallback_body(item);
-}
-
-fn fallback_body(item: &mut ItemFn) {
-    // The body is gone: its arguments are unused now, which is not the user's mistake.
-    item.attrs
-        .push(syn::parse_quote!(#[allow(unused_variables, unused_mut)]));
-    *item.block = syn::parse_quote!({ ::core::unimplemented!("this coroutine did not compile") });
 }

@@ -11,7 +11,7 @@
 use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
 use quote::quote_spanned;
 
-use crate::common::Errors;
+use crate::diag::Ctxt;
 
 /// Where the tokens being rewritten run.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct Rewrite<'a> {
     pub co: &'a Ident,
     /// An `async fn` coroutine may `.await`; a sync one may not.
     pub is_async: bool,
-    pub errors: &'a mut Errors,
+    pub cx: &'a Ctxt,
     /// Whether the body yields at all.
     pub yields: bool,
 }
@@ -117,7 +117,7 @@ impl Rewrite<'_> {
                 TokenTree::Punct(p) if p.as_char() == '.' => {
                     if let Some(TokenTree::Ident(next)) = tokens.get(i + 1) {
                         if next == "await" && place == Place::Body && !self.is_async {
-                            self.errors.push(
+                            self.cx.error(
                                 next.span(),
                                 "a sync coroutine cannot `.await`: make it an `async fn` \
                                  (its generator is then a `Stream`)",
@@ -210,7 +210,7 @@ impl Rewrite<'_> {
                  `#[coroutine]` of its own and yield its values from here"
             }
         };
-        self.errors.push(span, message);
+        self.cx.error(span, message);
         // A placeholder of any type, so that the error is the only one.
         quote_spanned!(span=> ::core::unreachable!())
     }
@@ -273,16 +273,16 @@ mod tests {
     use super::*;
 
     fn rewrite(body: &str, is_async: bool) -> (String, bool) {
-        let mut errors = Errors::default();
+        let cx = Ctxt::new();
         let co = Ident::new("co", Span::call_site());
         let mut rewrite = Rewrite {
             co: &co,
             is_async,
-            errors: &mut errors,
+            cx: &cx,
             yields: false,
         };
         let out = rewrite.body(body.parse().unwrap()).to_string();
-        (out, errors.has_errors())
+        (out, cx.check().is_err())
     }
 
     #[test]

@@ -3,72 +3,146 @@
 //! For `impl Manager { … }` (prefix `Manager`) this emits, beside the untouched impl block:
 //! `ManagerMethod` (method ids), `ManagerCall` (the queued call: a public newtype around a
 //! private enum, so argument types of private methods never leak), `ManagerSync` and
-//! `ManagerOneway` (the proxies), and `impl Handler for Manager`.
+//! `ManagerOneway` (the proxies), and `impl Handler for Manager`. Each is made by one
+//! emitter below.
+//!
+//! The fallback (`Mode::StandIn`) emits the same items with nothing inside: the call
+//! enum holds no method, the proxies' methods only panic. User code that names them
+//! still type-checks, so the macro's own error is the only one.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::spanned::Spanned as _;
-use syn::{GenericParam, Ident, Path};
+use syn::{GenericParam, Ident, Lifetime};
 
 use super::model::{Handler, Method};
-use crate::args::Args;
+use crate::args::NameArgs;
+use crate::syntax::krate;
 
-pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
-    let item = model.item;
-    let krate: Path = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::coact));
-    let private = quote!(#krate::__private);
-    let prefix = args.name.as_ref().unwrap_or(model.type_ident);
-    let method_enum = format_ident!("{}Method", prefix);
-    let call = format_ident!("{}Call", prefix);
-    let kind = format_ident!("__{}CallKind", prefix);
-    let sync = format_ident!("{}Sync", prefix);
-    let oneway = format_ident!("{}Oneway", prefix);
-    let lt = syn::Lifetime::new("'__coact", Span::call_site());
-    let reply = Ident::new("__coact_reply", Span::mixed_site());
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The real expansion of a checked model.
+    Real,
+    /// Stand-ins next to the errors: same names and signatures, no behaviour.
+    StandIn,
+}
 
-    let self_ty = &item.self_ty;
-    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
-    let where_preds = where_clause.map(|w| &w.predicates);
-    // The proxies' generics: their lifetime, then the impl block's parameters.
-    let params = &item.generics.params;
-    let params_lt = if params.is_empty() {
-        quote!(#lt)
-    } else {
-        quote!(#lt, #params)
-    };
-    let type_args: Vec<_> = params
-        .iter()
-        .filter_map(|p| match p {
-            GenericParam::Type(t) => Some(&t.ident),
-            _ => None,
-        })
-        .collect();
-    let args_lt = quote!(#lt, #(#type_args),*);
-    let self_name = model.type_ident.to_string();
-    // Spanned at the type, so "`Rc<..>` cannot be sent" points at it, not at the attribute.
-    let send_bound = quote_spanned!(self_ty.span()=> Self: ::core::marker::Send + 'static);
-    let dispatch_future = quote_spanned!(self_ty.span()=>
-        impl #private::Future<Output = bool> + ::core::marker::Send + '_
-    );
+/// Names and generic pieces every emitter uses.
+struct Cx<'m, 'a> {
+    model: &'m Handler<'a>,
+    mode: Mode,
+    private: TokenStream,
+    method_enum: Ident,
+    call: Ident,
+    kind: Ident,
+    sync: Ident,
+    oneway: Ident,
+    lt: Lifetime,
+    reply: Ident,
+    /// The proxies' generic parameters: their lifetime, then the impl block's.
+    params_lt: TokenStream,
+    /// The proxies' generic arguments.
+    args_lt: TokenStream,
+    type_args: Vec<&'a Ident>,
+    self_name: String,
+}
 
-    let variants: Vec<_> = model.methods.iter().map(|m| &m.variant).collect();
-    let cfgs: Vec<_> = model.methods.iter().map(|m| &m.cfgs).collect();
-    let names: Vec<_> = model.methods.iter().map(|m| m.ident.to_string()).collect();
-    let method_docs = model
-        .methods
-        .iter()
-        .map(|m| format!("A call to [`{self_name}::{}`].", m.ident));
+pub fn expand(args: &NameArgs, model: &Handler<'_>, mode: Mode) -> TokenStream {
+    let cx = Cx::new(args, model, mode);
+    let mut out = model.item.to_token_stream();
+    out.extend(method_enum(&cx));
+    out.extend(call_types(&cx));
+    out.extend(proxies(&cx));
+    out.extend(handler_impl(&cx));
+    out
+}
 
-    let kind_variants = model.methods.iter().map(|m| {
-        let variant = &m.variant;
-        let cfgs = &m.cfgs;
-        let tys = m.args.iter().map(|a| &a.ty);
-        let output = &m.output;
-        quote! { #(#cfgs)* #variant((#(#tys,)*), #private::Reply<#output>) }
+impl<'m, 'a> Cx<'m, 'a> {
+    fn new(args: &NameArgs, model: &'m Handler<'a>, mode: Mode) -> Self {
+        let krate = krate(args.krate.as_ref());
+        let prefix = args.name.as_ref().unwrap_or(model.type_ident);
+        let lt = Lifetime::new("'__coact", Span::call_site());
+        let params = &model.item.generics.params;
+        let params_lt = if params.is_empty() {
+            quote!(#lt)
+        } else {
+            quote!(#lt, #params)
+        };
+        let type_args: Vec<_> = params
+            .iter()
+            .filter_map(|p| match p {
+                GenericParam::Type(t) => Some(&t.ident),
+                _ => None,
+            })
+            .collect();
+        let args_lt = quote!(#lt, #(#type_args),*);
+        Self {
+            model,
+            mode,
+            private: quote!(#krate::__private),
+            method_enum: format_ident!("{}Method", prefix),
+            call: format_ident!("{}Call", prefix),
+            kind: format_ident!("__{}CallKind", prefix),
+            sync: format_ident!("{}Sync", prefix),
+            oneway: format_ident!("{}Oneway", prefix),
+            lt,
+            reply: Ident::new("__coact_reply", Span::mixed_site()),
+            params_lt,
+            args_lt,
+            type_args,
+            self_name: model.type_ident.to_string(),
+        }
+    }
+
+    fn methods(&self) -> &'m [Method<'a>] {
+        &self.model.methods
+    }
+}
+
+/// `ManagerMethod`: one variant per method, for `Deferred::process_only`.
+fn method_enum(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        method_enum,
+        self_name,
+        ..
+    } = cx;
+    let doc =
+        format!("The methods of [`{self_name}`]'s deferred handler, for `Deferred::process_only`.");
+    let variants = cx.methods().iter().map(|m| {
+        let (cfgs, variant) = (&m.cfgs, &m.variant);
+        let doc = format!("A call to [`{self_name}::{}`].", m.ident);
+        quote!(#(#cfgs)* #[doc = #doc] #variant,)
     });
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug,
+                 ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
+        pub enum #method_enum {
+            #(#variants)*
+        }
+    }
+}
+
+/// The queued call: a hidden enum of each method's arguments and reply, inside a public
+/// newtype (so argument types of private methods never leak).
+fn call_types(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        private,
+        call,
+        kind,
+        type_args,
+        ..
+    } = cx;
+    let (impl_generics, ty_generics, where_clause) = cx.model.item.generics.split_for_impl();
+    let variants = cx
+        .methods()
+        .iter()
+        .filter(|_| cx.mode == Mode::Real)
+        .map(|m| {
+            let (cfgs, variant, output) = (&m.cfgs, &m.variant, &m.output);
+            let tys = m.args.iter().map(|a| &a.ty);
+            quote! { #(#cfgs)* #variant((#(#tys,)*), #private::Reply<#output>), }
+        });
     let phantom = (!type_args.is_empty()).then(|| {
         quote! {
             __CoactPhantom(
@@ -77,44 +151,37 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             ),
         }
     });
-    let phantom_arm = phantom
-        .as_ref()
-        .map(|_| quote!(#kind::__CoactPhantom(never, _) => match *never {},));
-
-    let method_of = model.methods.iter().map(|m| {
-        let variant = &m.variant;
-        let cfgs = &m.cfgs;
-        quote!(#(#cfgs)* #kind::#variant(..) => #method_enum::#variant,)
-    });
-    let (async_fns, sync_fns): (Vec<_>, Vec<_>) = model.methods.iter().partition(|m| m.is_async);
-    let sync_arms = sync_fns
-        .iter()
-        .map(|m| dispatch_arm(m, &kind, &private, &reply));
-    let dispatch_now_body = if sync_fns.is_empty() {
-        quote!(::core::result::Result::Err(call))
-    } else {
-        quote! {
-            #[allow(unused_imports)]
-            use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
-            ::core::result::Result::Ok(match call.0 {
-                #(#sync_arms)*
-                #[allow(unreachable_patterns)]
-                kind => return ::core::result::Result::Err(#call(kind)),
-            })
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code, non_camel_case_types)]
+        enum #kind #impl_generics #where_clause {
+            #(#variants)*
+            #phantom
         }
-    };
-    let async_arms = async_fns
-        .iter()
-        .map(|m| dispatch_arm(m, &kind, &private, &reply));
-    let sync_methods = model
-        .methods
-        .iter()
-        .map(|m| proxy_method(m, Proxy::Sync, &call, &kind, &private, &reply));
-    let oneway_methods = model
-        .methods
-        .iter()
-        .map(|m| proxy_method(m, Proxy::Oneway, &call, &kind, &private, &reply));
 
+        /// A queued call to a deferred handler (generated; not for direct use).
+        #[doc(hidden)]
+        pub struct #call #impl_generics (#kind #ty_generics) #where_clause;
+    }
+}
+
+/// `ManagerSync` and `ManagerOneway`: `Copy` wrappers of the runtime's proxies with one
+/// method per handler method.
+fn proxies(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        private,
+        call,
+        sync,
+        oneway,
+        lt,
+        params_lt,
+        args_lt,
+        self_name,
+        ..
+    } = cx;
+    let self_ty = &cx.model.item.self_ty;
+    let (_, ty_generics, where_clause) = cx.model.item.generics.split_for_impl();
+    let where_preds = where_clause.map(|w| &w.predicates);
     let sync_doc = format!(
         "Sync proxy of [`{self_name}`], from `handle.sync()`: each method queues a call, waits \
          until the owner has run it and returns its value.\n\nChain \
@@ -124,11 +191,16 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
         "Oneway proxy of [`{self_name}`], from `handle.oneway()`: each method queues a call and \
          returns at once; a panic or returned `Err` of the method is logged through `tracing`."
     );
-    let method_enum_doc =
-        format!("The methods of [`{self_name}`]'s deferred handler, for `Deferred::process_only`.");
-
+    let sync_methods = cx
+        .methods()
+        .iter()
+        .map(|m| proxy_method(cx, m, Proxy::Sync));
+    let oneway_methods = cx
+        .methods()
+        .iter()
+        .map(|m| proxy_method(cx, m, Proxy::Oneway));
     // Proxies are `Copy` whatever the impl's type parameters are, so no derive.
-    let copy_impls = [&sync, &oneway].map(|proxy| {
+    let copy_impls = [sync, oneway].map(|proxy| {
         quote! {
             #[automatically_derived]
             impl<#params_lt> ::core::clone::Clone for #proxy<#args_lt>
@@ -150,28 +222,7 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             }
         }
     });
-
     quote! {
-        #item
-
-        #[doc = #method_enum_doc]
-        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug,
-                 ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
-        pub enum #method_enum {
-            #( #(#cfgs)* #[doc = #method_docs] #variants, )*
-        }
-
-        #[doc(hidden)]
-        #[allow(dead_code, non_camel_case_types)]
-        enum #kind #impl_generics #where_clause {
-            #(#kind_variants,)*
-            #phantom
-        }
-
-        /// A queued call to a deferred handler (generated; not for direct use).
-        #[doc(hidden)]
-        pub struct #call #impl_generics (#kind #ty_generics) #where_clause;
-
         #[doc = #sync_doc]
         pub struct #sync<#params_lt>(#private::SyncProxy<#lt, #self_ty>)
         where
@@ -213,11 +264,46 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
         {
             #(#oneway_methods)*
         }
+    }
+}
 
+/// `impl Handler for Manager`: the method ids, the proxies, and the owner's dispatch.
+fn handler_impl(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        private,
+        method_enum,
+        call,
+        sync,
+        oneway,
+        lt,
+        args_lt,
+        ..
+    } = cx;
+    let self_ty = &cx.model.item.self_ty;
+    let (impl_generics, ty_generics, where_clause) = cx.model.item.generics.split_for_impl();
+    let where_preds = where_clause.map(|w| &w.predicates);
+    // Spanned at the type, so "`Rc<..>` cannot be sent" points at it, not at the attribute.
+    // The stand-ins leave that check to the real expansion.
+    let send_bound = (cx.mode == Mode::Real)
+        .then(|| quote_spanned!(self_ty.span()=> Self: ::core::marker::Send + 'static,));
+    let dispatch_future = quote_spanned!(self_ty.span()=>
+        impl #private::Future<Output = bool> + ::core::marker::Send + '_
+    );
+    let name_arms = cx.methods().iter().map(|m| {
+        let (cfgs, variant) = (&m.cfgs, &m.variant);
+        let name = m.ident.to_string();
+        quote!(#(#cfgs)* #method_enum::#variant => #name,)
+    });
+    let Bodies {
+        method: method_body,
+        dispatch_now: dispatch_now_body,
+        dispatch: dispatch_body,
+    } = bodies(cx);
+    quote! {
         #[automatically_derived]
         impl #impl_generics #private::Handler for #self_ty
         where
-            #send_bound,
+            #send_bound
             #call #ty_generics: ::core::marker::Send + 'static,
             #where_preds
         {
@@ -227,15 +313,12 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
             type Oneway<#lt> = #oneway<#args_lt> where Self: #lt;
 
             fn method(call: &Self::Call) -> #method_enum {
-                match &call.0 {
-                    #(#method_of)*
-                    #phantom_arm
-                }
+                #method_body
             }
 
             fn method_name(method: #method_enum) -> &'static str {
                 match method {
-                    #( #(#cfgs)* #method_enum::#variants => #names, )*
+                    #(#name_arms)*
                 }
             }
 
@@ -259,25 +342,98 @@ pub fn expand(args: &Args, model: &Handler<'_>) -> TokenStream {
                 call: Self::Call,
             ) -> #dispatch_future {
                 async move {
-                    #[allow(unused_imports)]
-                    use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
-                    match call.0 {
-                        #(#async_arms)*
-                        #[allow(unreachable_patterns)]
-                        kind => match Self::dispatch_now(self, #call(kind)) {
-                            ::core::result::Result::Ok(ran) => ran,
-                            // Only async methods are handed back, and they matched above.
-                            ::core::result::Result::Err(_) => false,
-                        },
-                    }
+                    #dispatch_body
                 }
             }
         }
     }
 }
 
+/// The bodies of `Handler::method`, `dispatch_now` and `dispatch`.
+struct Bodies {
+    method: TokenStream,
+    dispatch_now: TokenStream,
+    dispatch: TokenStream,
+}
+
+/// The owner's side: which method a call is for, and running it (sync methods at once,
+/// async ones awaited in the owner's turn). A stand-in's call enum holds no method, so
+/// its bodies only show that.
+fn bodies(cx: &Cx<'_, '_>) -> Bodies {
+    let Cx {
+        private,
+        method_enum,
+        call,
+        kind,
+        ..
+    } = cx;
+    let phantom = !cx.type_args.is_empty();
+    let phantom_ref = phantom.then(|| quote!(#kind::__CoactPhantom(never, _) => match *never {},));
+    let phantom_value = phantom.then(|| quote!(#kind::__CoactPhantom(never, _) => match never {},));
+    let real = cx.mode == Mode::Real;
+    let method_of = cx.methods().iter().filter(|_| real).map(|m| {
+        let (cfgs, variant) = (&m.cfgs, &m.variant);
+        quote!(#(#cfgs)* #kind::#variant(..) => #method_enum::#variant,)
+    });
+    let (async_fns, sync_fns): (Vec<_>, Vec<_>) = cx
+        .methods()
+        .iter()
+        .filter(|_| real)
+        .partition(|m| m.is_async);
+    let sync_arms = sync_fns.iter().map(|m| dispatch_arm(cx, m));
+    let async_arms = async_fns.iter().map(|m| dispatch_arm(cx, m));
+    let method_body = if real || phantom {
+        quote!(match &call.0 { #(#method_of)* #phantom_ref })
+    } else {
+        quote!(match call.0 {})
+    };
+    let dispatch_now_body = if !real {
+        quote!(match call.0 { #phantom_value })
+    } else if sync_fns.is_empty() {
+        quote!(::core::result::Result::Err(call))
+    } else {
+        quote! {
+            #[allow(unused_imports)]
+            use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
+            ::core::result::Result::Ok(match call.0 {
+                #(#sync_arms)*
+                #[allow(unreachable_patterns)]
+                kind => return ::core::result::Result::Err(#call(kind)),
+            })
+        }
+    };
+    let dispatch_body = if real {
+        quote! {
+            #[allow(unused_imports)]
+            use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
+            match call.0 {
+                #(#async_arms)*
+                #[allow(unreachable_patterns)]
+                kind => match Self::dispatch_now(self, #call(kind)) {
+                    ::core::result::Result::Ok(ran) => ran,
+                    // Only async methods are handed back, and they matched above.
+                    ::core::result::Result::Err(_) => false,
+                },
+            }
+        }
+    } else {
+        quote!(match call.0 { #phantom_value })
+    };
+    Bodies {
+        method: method_body,
+        dispatch_now: dispatch_now_body,
+        dispatch: dispatch_body,
+    }
+}
+
 /// The owner-side arm that runs one queued call.
-fn dispatch_arm(m: &Method<'_>, kind: &Ident, private: &TokenStream, reply: &Ident) -> TokenStream {
+fn dispatch_arm(cx: &Cx<'_, '_>, m: &Method<'_>) -> TokenStream {
+    let Cx {
+        private,
+        kind,
+        reply,
+        ..
+    } = cx;
     let variant = &m.variant;
     let ident = m.ident;
     let cfgs = &m.cfgs;
@@ -312,14 +468,14 @@ enum Proxy {
 }
 
 /// One proxy method: same name, arguments and docs as the handler method.
-fn proxy_method(
-    m: &Method<'_>,
-    proxy: Proxy,
-    call: &Ident,
-    kind: &Ident,
-    private: &TokenStream,
-    reply: &Ident,
-) -> TokenStream {
+fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
+    let Cx {
+        private,
+        call,
+        kind,
+        reply,
+        ..
+    } = cx;
     let Method {
         ident,
         vis,
@@ -336,6 +492,10 @@ fn proxy_method(
     });
     let args: Vec<_> = m.args.iter().map(|a| &a.ident).collect();
     let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
+    let stand_in = quote!(::core::unimplemented!(
+        "the deferred handler did not compile"
+    ));
+    let allow = (cx.mode == Mode::StandIn).then(|| quote!(#[allow(unused_variables)]));
     match proxy {
         Proxy::Sync => {
             let errors = format!(
@@ -343,14 +503,20 @@ fn proxy_method(
                  the time set with `timeout` ran out, `{name}` panicked, or the call was made \
                  from inside this same handler."
             );
-            quote! {
-                #(#cfgs)* #(#docs)* #separator #[doc = #errors]
-                #vis async fn #ident(self, #(#params),*)
-                    -> ::core::result::Result<#output, #private::CallError>
-                {
+            let body = match cx.mode {
+                Mode::Real => quote! {
                     self.0
                         .call(#name, |#reply| #call(#kind::#variant((#(#args,)*), #reply)))
                         .await
+                },
+                Mode::StandIn => stand_in,
+            };
+            quote! {
+                #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
+                #vis async fn #ident(self, #(#params),*)
+                    -> ::core::result::Result<#output, #private::CallError>
+                {
+                    #body
                 }
             }
         }
@@ -360,13 +526,18 @@ fn proxy_method(
                  A `CallError` when the call could not be queued: the owner is gone, or its \
                  bounded mailbox is full."
             );
-            let reply_value = quote!(#private::Reply::oneway());
+            let body = match cx.mode {
+                Mode::Real => quote! {
+                    self.0.send(#name, #call(#kind::#variant((#(#args,)*), #private::Reply::oneway())))
+                },
+                Mode::StandIn => stand_in,
+            };
             quote! {
-                #(#cfgs)* #(#docs)* #separator #[doc = #errors]
+                #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
                 #vis fn #ident(self, #(#params),*)
                     -> ::core::result::Result<(), #private::CallError>
                 {
-                    self.0.send(#name, #call(#kind::#variant((#(#args,)*), #reply_value)))
+                    #body
                 }
             }
         }

@@ -1,12 +1,21 @@
 //! The checked model of a `#[deferred_handler]` impl block. Keeps the user's syntax nodes
 //! so that generated code and errors point at the user's own tokens.
+//!
+//! `Handler::from_item` checks and reports every mistake; `Handler::stand_in` builds the
+//! same model without judging, from whatever methods can be read, for the fallback.
 
-use crate::common::{borrowed_or_opaque, item_span, replace_self, upper_camel, Errors};
 use proc_macro2::Span;
+use quote::format_ident;
 use syn::spanned::Spanned as _;
 use syn::{
     Attribute, FnArg, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, Pat, ReturnType,
     Type, Visibility,
+};
+
+use crate::diag::sig::{self, Generics, Receivers, Rules};
+use crate::diag::Ctxt;
+use crate::syntax::{
+    borrowed_or_opaque, cfgs, item_span, make_static, replace_self, type_ident, upper_camel,
 };
 
 /// The whole impl block, checked.
@@ -27,8 +36,9 @@ pub struct Method<'a> {
     pub output: Type,
     /// `#[doc]` attributes, carried onto the proxies.
     pub docs: Vec<&'a Attribute>,
-    /// `#[cfg]`/`#[cfg_attr]` attributes, carried onto everything generated for it.
-    pub cfgs: Vec<&'a Attribute>,
+    /// The `#[cfg]`s under which the method exists, carried onto everything generated
+    /// for it.
+    pub cfgs: Vec<Attribute>,
     /// The `UpperCamelCase` variant name of the method id.
     pub variant: Ident,
     pub span: Span,
@@ -41,23 +51,25 @@ pub struct Arg {
 }
 
 impl<'a> Handler<'a> {
-    pub fn from_item(item: &'a Item) -> syn::Result<Self> {
+    /// Checks the impl block, reporting every mistake to `cx`; `None` when it cannot be a
+    /// handler at all.
+    pub fn from_item(cx: &Ctxt, item: &'a Item) -> Option<Self> {
         let Item::Impl(item) = item else {
-            return Err(syn::Error::new(
+            cx.error(
                 item_span(item),
                 "#[deferred_handler] goes on an inherent impl block, like `impl Manager { … }`",
-            ));
+            );
+            return None;
         };
-        let mut errors = Errors::default();
-        if let Some((_, path, _)) = &item.trait_ {
-            errors.push(
+        if let Some((path, _)) = &item.trait_ {
+            cx.error(
                 path.span(),
                 "#[deferred_handler] goes on an inherent impl block, not a trait impl: \
                  write the handler methods in `impl Type { … }`",
             );
         }
         if let Some(unsafety) = &item.unsafety {
-            errors.push(
+            cx.error(
                 unsafety.span,
                 "#[deferred_handler] does not support `unsafe impl`",
             );
@@ -65,51 +77,75 @@ impl<'a> Handler<'a> {
         for param in &item.generics.params {
             match param {
                 GenericParam::Type(_) => {}
-                GenericParam::Lifetime(lt) => errors.push(
+                GenericParam::Lifetime(lt) => cx.error(
                     lt.span(),
                     "a deferred handler must be 'static (its owner may run on another task): \
                      lifetime parameters are not supported",
                 ),
-                GenericParam::Const(c) => errors.push(
+                GenericParam::Const(c) => cx.error(
                     c.span(),
                     "const generic parameters are not supported on a deferred handler",
                 ),
             }
         }
-        let type_ident = match &*item.self_ty {
-            Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
-            _ => None,
-        };
-        let Some(type_ident) = type_ident else {
-            return Err(errors.fail(syn::Error::new(
+        let Some(type_ident) = type_ident(&item.self_ty) else {
+            cx.error(
                 item.self_ty.span(),
                 "#[deferred_handler] needs a named type, like `impl Manager { … }`",
-            )));
+            );
+            return None;
         };
 
         let mut methods = Vec::new();
         for impl_item in &item.items {
             match impl_item {
-                ImplItem::Fn(f) => {
-                    if let Some(method) = Method::check(f, &item.self_ty, &mut errors) {
-                        methods.push(method);
-                    }
-                }
+                ImplItem::Fn(f) => methods.extend(Method::check(cx, f, &item.self_ty)),
                 ImplItem::Const(_) => {}
-                other => errors.push(
+                other => cx.error(
                     other.span(),
                     "a deferred handler impl block holds only methods (and consts); \
                      move other items to a separate impl block",
                 ),
             }
         }
-        if methods.is_empty() && !errors.has_errors() {
-            errors.push(
+        if methods.is_empty() && !cx.has_errors() {
+            cx.error(
                 item.self_ty.span(),
                 "a deferred handler needs at least one method taking `&self` or `&mut self`",
             );
         }
-        errors.finish(Self {
+        Some(Self {
+            item,
+            type_ident,
+            methods,
+        })
+    }
+
+    /// The model the fallback generates stand-ins from: every method with a `self`
+    /// receiver, as far as it can be read, its lifetimes made `'static` so that the
+    /// stand-in signatures compile whatever the mistake was.
+    pub fn stand_in(item: &'a Item) -> Option<Self> {
+        let Item::Impl(item) = item else { return None };
+        // A handler is `'static` and its generics are types: stand-ins for others would
+        // only repeat the error.
+        if item.generics.lifetimes().next().is_some()
+            || item.generics.const_params().next().is_some()
+        {
+            return None;
+        }
+        let type_ident = type_ident(&item.self_ty)?;
+        let methods = item
+            .items
+            .iter()
+            .filter_map(|impl_item| match impl_item {
+                // `timeout` is the sync proxy's own method (the error says so).
+                ImplItem::Fn(f) if f.sig.receiver().is_some() && f.sig.ident != "timeout" => {
+                    Some(Method::stand_in(f, &item.self_ty))
+                }
+                _ => None,
+            })
+            .collect();
+        Some(Self {
             item,
             type_ident,
             methods,
@@ -118,137 +154,114 @@ impl<'a> Handler<'a> {
 }
 
 impl<'a> Method<'a> {
-    /// Checks one method, pushing every problem; `None` when it can't be a handler method.
-    fn check(f: &'a ImplItemFn, self_ty: &Type, errors: &mut Errors) -> Option<Self> {
+    /// Checks one method, reporting every problem; `None` when it can't be a handler method.
+    fn check(cx: &Ctxt, f: &'a ImplItemFn, self_ty: &Type) -> Option<Self> {
         let sig = &f.sig;
         let name = &sig.ident;
-        let before = errors.has_errors();
-
-        match sig.inputs.first() {
-            Some(FnArg::Receiver(r)) if r.reference.is_some() && r.colon_token.is_none() => {
-                if let Some((_, Some(lt))) = &r.reference {
-                    errors.push(
-                        lt.span(),
-                        format!("`{name}`: write the receiver as `&self` or `&mut self`, without a lifetime"),
-                    );
-                }
-            }
-            Some(FnArg::Receiver(r)) => errors.push_spanned(
-                r,
-                format!(
-                    "`{name}` takes `self` by value (or a typed `self`): the owner keeps the value, \
-                     so handler methods take `&self` or `&mut self`"
+        let mark = cx.mark();
+        let subject = format!("`{name}`");
+        let checked = sig::check(
+            cx,
+            sig,
+            &Rules {
+                subject: &subject,
+                const_ok: true,
+                unsafe_reason: ": a queued call can't uphold its contract",
+                receiver: Receivers::Borrowed {
+                    missing: Some(
+                        "has no `self` receiver: handler methods take `&self` or `&mut self`; \
+                         move associated functions (constructors, helpers) to a separate impl \
+                         block",
+                    ),
+                    by_value: "takes `self` by value (or a typed `self`): the owner keeps the \
+                               value, so handler methods take `&self` or `&mut self`",
+                },
+                generics: Generics::None(
+                    "a queued call is stored as data, so its argument types must be concrete \
+                     (make the impl block generic instead)",
                 ),
-            ),
-            _ => errors.push(
-                name.span(),
-                format!(
-                    "`{name}` has no `self` receiver: handler methods take `&self` or `&mut self`; \
-                     move associated functions (constructors, helpers) to a separate impl block"
+                plain_args: Some("the method"),
+                owned_args: Some(
+                    "queued arguments must be owned (`Send + 'static`), use an owned type such \
+                     as `String` or `Vec<T>`",
                 ),
-            ),
-        }
-        if let Some(unsafety) = &sig.unsafety {
-            errors.push(
-                unsafety.span,
-                format!("`{name}` is `unsafe`: a queued call can't uphold its contract"),
-            );
-        }
-        if let Some(abi) = &sig.abi {
-            errors.push(
-                abi.span(),
-                format!("`{name}`: handler methods use the Rust ABI"),
-            );
-        }
-        if let Some(variadic) = &sig.variadic {
-            errors.push(
-                variadic.span(),
-                format!("`{name}`: variadic methods are not supported"),
-            );
-        }
-        if let Some(param) = sig.generics.params.first() {
-            errors.push_spanned(
-                param,
-                format!(
-                    "`{name}` is generic: a queued call is stored as data, so its argument types \
-                     must be concrete (make the impl block generic instead)"
-                ),
-            );
-        } else if let Some(where_clause) = &sig.generics.where_clause {
-            errors.push(
-                where_clause.span(),
-                format!("`{name}`: a `where` clause on a handler method is not supported; put it on the impl block"),
-            );
-        }
+            },
+        );
         if name == "timeout" {
-            errors.push(
+            cx.error(
                 name.span(),
                 "`timeout` is reserved on the sync proxy (`handle.sync().timeout(d)`): \
-                 rename this method"
-                    .to_owned(),
+                 rename this method",
             );
-        }
-
-        let mut args = Vec::new();
-        for input in sig.inputs.iter().skip(1) {
-            let FnArg::Typed(typed) = input else { continue };
-            let ident = match &*typed.pat {
-                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
-                _ => None,
-            };
-            let Some(ident) = ident else {
-                errors.push_spanned(
-                    &typed.pat,
-                    format!(
-                        "`{name}`: bind each argument to a plain name (`point: Point`, not a \
-                         pattern); destructure it inside the method"
-                    ),
-                );
-                continue;
-            };
-            if let Some((node, what)) = borrowed_or_opaque(&typed.ty) {
-                errors.push_spanned(
-                    &node,
-                    format!(
-                        "`{name}`: argument `{ident}` {what}: queued arguments must be owned \
-                         (`Send + 'static`), use an owned type such as `String` or `Vec<T>`"
-                    ),
-                );
-                continue;
-            }
-            args.push(Arg {
-                ident,
-                ty: replace_self(&typed.ty, self_ty),
-            });
         }
         let output = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => {
                 if let Some((node, what)) = borrowed_or_opaque(ty) {
-                    errors.push_spanned(
-                        &node,
+                    let hint = if matches!(**ty, Type::ImplTrait(_)) {
+                        "; for a future, write `async fn`"
+                    } else {
+                        ""
+                    };
+                    cx.error_spanned_by(
+                        node,
                         format!(
-                            "`{name}`: the return type {what}: results travel back to the caller, \
-                             so they must be owned (`Send + 'static`){}",
-                            if matches!(**ty, Type::ImplTrait(_)) {
-                                "; for a future, write `async fn`"
-                            } else {
-                                ""
-                            }
+                            "`{name}`: the return type {what}: results travel back to the \
+                             caller, so they must be owned (`Send + 'static`){hint}"
                         ),
                     );
                 }
                 replace_self(ty, self_ty)
             }
         };
-
-        if errors.has_errors() != before {
+        if cx.failed_since(mark) {
             return None;
         }
-        Some(Self {
+        let args = checked
+            .args
+            .iter()
+            .map(|arg| Arg {
+                ident: arg.ident.clone(),
+                ty: replace_self(arg.ty, self_ty),
+            })
+            .collect();
+        Some(Self::new(f, args, output))
+    }
+
+    fn stand_in(f: &'a ImplItemFn, self_ty: &Type) -> Self {
+        let args = f
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(typed) => Some(typed),
+                FnArg::Receiver(_) => None,
+            })
+            .enumerate()
+            .map(|(i, typed)| {
+                let ident = match &*typed.pat {
+                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+                    _ => format_ident!("arg{}", i),
+                };
+                Arg {
+                    ident,
+                    ty: make_static(replace_self(&typed.ty, self_ty)),
+                }
+            })
+            .collect();
+        let output = match &f.sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => make_static(replace_self(ty, self_ty)),
+        };
+        Self::new(f, args, output)
+    }
+
+    fn new(f: &'a ImplItemFn, args: Vec<Arg>, output: Type) -> Self {
+        let name = &f.sig.ident;
+        Self {
             ident: name,
             vis: &f.vis,
-            is_async: sig.asyncness.is_some(),
+            is_async: f.sig.asyncness.is_some(),
             args,
             output,
             docs: f
@@ -256,13 +269,9 @@ impl<'a> Method<'a> {
                 .iter()
                 .filter(|a| a.path().is_ident("doc"))
                 .collect(),
-            cfgs: f
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
-                .collect(),
+            cfgs: cfgs(&f.attrs),
             variant: upper_camel(name),
-            span: sig.span(),
-        })
+            span: f.sig.span(),
+        }
     }
 }

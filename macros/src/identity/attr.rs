@@ -1,43 +1,42 @@
-//! The arguments of `#[identity_cached(...)]`.
+//! The arguments of `#[identity_cached(...)]`, read by the shared argument parser.
 
-use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
-use syn::{Expr, Ident, Lit, LitInt, Path, Token};
+use proc_macro2::{Span, TokenStream};
+use syn::parse::ParseStream;
+use syn::{Expr, Ident, Lit, LitInt, LitStr, Path};
 
-use crate::args::{crate_path, expect_eq, names};
+use crate::diag::{crate_path, eq, flag, names, parse_args, Attr, Ctxt};
 
-mod kw {
-    syn::custom_keyword!(memoize);
-    syn::custom_keyword!(weak);
-    syn::custom_keyword!(ttl);
-    syn::custom_keyword!(capacity);
-    syn::custom_keyword!(key);
-    syn::custom_keyword!(redis);
-    syn::custom_keyword!(namespace);
-    syn::custom_keyword!(version);
-}
+const KEYS: &[&str] = &[
+    "memoize",
+    "weak",
+    "ttl",
+    "capacity",
+    "key",
+    "redis",
+    "namespace",
+    "version",
+    "crate",
+];
 
-const EXPECTED: &str = "expected one of `memoize`, `weak`, `ttl`, `capacity`, `key`, `redis`, \
-                        `namespace`, `version`, `crate`";
-
-/// Every argument, each at most once; the spans of the keys are kept for the checks that
+/// Every argument, each at most once; the slots keep the keys' spans for the checks that
 /// involve two of them.
-#[derive(Default)]
 pub struct Args {
     /// Cache the function's value behind an `Arc` (memoization) instead of a `Shared`
     /// instance (identity map).
-    pub memoize: Option<Span>,
+    pub memoize: Attr<()>,
     /// Keep an entry only while a handle to it lives.
-    pub weak: Option<Span>,
-    pub ttl: Option<(Span, Ttl)>,
-    pub capacity: Option<(Span, LitInt)>,
-    /// The arguments the key is made of; `None`: all of them.
-    pub key: Option<(Span, Vec<Ident>)>,
+    pub weak: Attr<()>,
+    pub ttl: Attr<Ttl>,
+    pub capacity: Attr<LitInt>,
+    /// The arguments the key is made of; absent: all of them.
+    pub key: Attr<Vec<Ident>>,
     /// The shared tier: an expression giving a `RedisTier` (or a reference to one).
-    pub redis: Option<(Span, Box<Expr>)>,
-    pub namespace: Option<(Span, syn::LitStr)>,
-    pub version: Option<(Span, LitInt)>,
-    pub krate: Option<Path>,
+    pub redis: Attr<Expr>,
+    pub namespace: Attr<LitStr>,
+    pub version: Attr<LitInt>,
+    pub krate: Attr<Path>,
+    /// Whether any argument failed: then what is absent may only have been misspelled.
+    pub failed: bool,
 }
 
 /// A time-to-live: a literal with a unit, turned into milliseconds here, or an expression
@@ -47,133 +46,94 @@ pub enum Ttl {
     Expr(Box<Expr>),
 }
 
-impl Parse for Args {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Self::default();
-        while !input.is_empty() {
-            let lookahead = input.lookahead1();
-            if lookahead.peek(kw::memoize) {
-                let key: kw::memoize = input.parse()?;
-                no_value(input, key.span, "memoize")?;
-                set(&mut args.memoize, key.span, key.span, "memoize")?;
-            } else if lookahead.peek(kw::weak) {
-                let key: kw::weak = input.parse()?;
-                no_value(input, key.span, "weak")?;
-                set(&mut args.weak, key.span, key.span, "weak")?;
-            } else if lookahead.peek(kw::ttl) {
-                let key: kw::ttl = input.parse()?;
-                expect_eq(
-                    input,
-                    key.span,
-                    "`ttl = 30s` (units: `ms`, `s`, `min`, `h`)",
-                )?;
-                let ttl = parse_ttl(input)?;
-                set(&mut args.ttl, key.span, (key.span, ttl), "ttl")?;
-            } else if lookahead.peek(kw::capacity) {
-                let key: kw::capacity = input.parse()?;
-                expect_eq(input, key.span, "`capacity = 1000`")?;
-                let capacity = parse_capacity(input)?;
-                set(
-                    &mut args.capacity,
-                    key.span,
-                    (key.span, capacity),
-                    "capacity",
-                )?;
-            } else if lookahead.peek(kw::key) {
-                let key: kw::key = input.parse()?;
-                expect_eq(input, key.span, "`key = id` or `key = [tenant, id]`")?;
-                let names = parse_key(input)?;
-                set(&mut args.key, key.span, (key.span, names), "key")?;
-            } else if lookahead.peek(kw::redis) {
-                let key: kw::redis = input.parse()?;
-                expect_eq(
-                    input,
-                    key.span,
-                    "`redis = TIER`, an expression giving a `RedisTier`",
-                )?;
-                let tier: Expr = input.parse()?;
-                set(
-                    &mut args.redis,
-                    key.span,
-                    (key.span, Box::new(tier)),
-                    "redis",
-                )?;
-            } else if lookahead.peek(kw::namespace) {
-                let key: kw::namespace = input.parse()?;
-                expect_eq(input, key.span, "`namespace = \"users\"`")?;
-                let lit: Lit = input.parse()?;
-                let Lit::Str(namespace) = lit else {
-                    return Err(syn::Error::new(
-                        lit.span(),
-                        "expected a string, as in `namespace = \"users\"`",
-                    ));
-                };
-                if namespace.value().is_empty() {
-                    return Err(syn::Error::new(
-                        namespace.span(),
-                        "a namespace cannot be empty",
-                    ));
+impl Args {
+    pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut args = Self {
+            memoize: Attr::none("memoize"),
+            weak: Attr::none("weak"),
+            ttl: Attr::none("ttl"),
+            capacity: Attr::none("capacity"),
+            key: Attr::none("key"),
+            redis: Attr::none("redis"),
+            namespace: Attr::none("namespace"),
+            version: Attr::none("version"),
+            krate: Attr::none("crate"),
+            failed: false,
+        };
+        let mark = cx.mark();
+        parse_args(cx, tokens, KEYS, |key, input| {
+            match key.to_string().as_str() {
+                "memoize" => args.memoize.set(cx, key, flag(input, key))?,
+                "weak" => args.weak.set(cx, key, flag(input, key))?,
+                "ttl" => {
+                    let ttl = eq(input, key, "`ttl = 30s` (units: `ms`, `s`, `min`, `h`)")
+                        .and_then(|()| parse_ttl(input));
+                    args.ttl.set(cx, key, ttl)?;
                 }
-                set(
-                    &mut args.namespace,
-                    key.span,
-                    (key.span, namespace),
-                    "namespace",
-                )?;
-            } else if lookahead.peek(kw::version) {
-                let key: kw::version = input.parse()?;
-                expect_eq(input, key.span, "`version = 2`")?;
-                let lit: Lit = input.parse()?;
-                let version = match lit {
-                    Lit::Int(int)
-                        if int.base10_parse::<u32>().is_ok() && int.suffix().is_empty() =>
-                    {
-                        int
-                    }
-                    other => {
-                        return Err(syn::Error::new(
-                            other.span(),
-                            "expected a version number, as in `version = 2`",
-                        ))
-                    }
-                };
-                set(&mut args.version, key.span, (key.span, version), "version")?;
-            } else if lookahead.peek(Token![crate]) {
-                let key: Token![crate] = input.parse()?;
-                let path = crate_path(input, key.span)?;
-                set(&mut args.krate, key.span, path, "crate")?;
-            } else if input.peek(Ident) {
-                let unknown: Ident = input.parse()?;
-                return Err(syn::Error::new(
-                    unknown.span(),
-                    format!("unknown argument `{unknown}`: {EXPECTED}"),
-                ));
-            } else {
-                return Err(lookahead.error());
+                "capacity" => {
+                    let capacity =
+                        eq(input, key, "`capacity = 1000`").and_then(|()| parse_capacity(input));
+                    args.capacity.set(cx, key, capacity)?;
+                }
+                "key" => {
+                    let names = eq(input, key, "`key = id` or `key = [tenant, id]`")
+                        .and_then(|()| parse_key(input));
+                    args.key.set(cx, key, names)?;
+                }
+                "redis" => {
+                    let tier = eq(
+                        input,
+                        key,
+                        "`redis = TIER`, an expression giving a `RedisTier`",
+                    )
+                    .and_then(|()| input.parse::<Expr>());
+                    args.redis.set(cx, key, tier)?;
+                }
+                "namespace" => {
+                    let namespace = eq(input, key, "`namespace = \"users\"`")
+                        .and_then(|()| parse_namespace(input));
+                    args.namespace.set(cx, key, namespace)?;
+                }
+                "version" => {
+                    let version =
+                        eq(input, key, "`version = 2`").and_then(|()| parse_version(input));
+                    args.version.set(cx, key, version)?;
+                }
+                "crate" => args.krate.set(cx, key, crate_path(input, key))?,
+                _ => return Ok(false),
             }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
-        }
-        Ok(args)
+            Ok(true)
+        });
+        args.failed = cx.failed_since(mark);
+        args
     }
 }
 
-fn set<T>(slot: &mut Option<T>, key: Span, value: T, name: &str) -> syn::Result<()> {
-    if slot.replace(value).is_some() {
-        return Err(syn::Error::new(key, format!("duplicate argument `{name}`")));
-    }
-    Ok(())
-}
-
-fn no_value(input: ParseStream<'_>, key: Span, name: &str) -> syn::Result<()> {
-    if input.peek(Token![=]) || input.peek(syn::token::Paren) {
+fn parse_namespace(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    let lit: Lit = input.parse()?;
+    let Lit::Str(namespace) = lit else {
         return Err(syn::Error::new(
-            key,
-            format!("`{name}` takes no value: write `{name}` alone"),
+            lit.span(),
+            "expected a string, as in `namespace = \"users\"`",
+        ));
+    };
+    if namespace.value().is_empty() {
+        return Err(syn::Error::new(
+            namespace.span(),
+            "a namespace cannot be empty",
         ));
     }
-    Ok(())
+    Ok(namespace)
+}
+
+fn parse_version(input: ParseStream<'_>) -> syn::Result<LitInt> {
+    match input.parse::<Lit>()? {
+        Lit::Int(int) if int.base10_parse::<u32>().is_ok() && int.suffix().is_empty() => Ok(int),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected a version number, as in `version = 2`",
+        )),
+    }
 }
 
 /// `30s`, `500ms`, `10min`, `2h`, or any expression of type `Duration`.

@@ -1,24 +1,71 @@
 //! Code generation for `#[identity_cached]`: the function, now looking its value up in a
 //! cache first, and an accessor for that cache.
+//!
+//! The fallback (`Mode::StandIn`) emits both with the same signatures and bodies that
+//! only panic, so that callers type-check against them and the macro's errors are the
+//! only ones.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
-use syn::parse_quote;
 use syn::spanned::Spanned as _;
+use syn::{parse_quote, Type};
 
 use super::attr::{Args, Ttl};
 use super::model::{Cached, KeyType, Shape};
+use crate::syntax::{krate, make_static};
 
-pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
-    let krate = args.krate.clone().unwrap_or_else(|| parse_quote!(::coact));
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The real expansion of a checked model.
+    Real,
+    /// Stand-ins next to the errors: same signatures, no behaviour.
+    StandIn,
+}
+
+/// The types and expressions both emitters use.
+struct Parts {
+    krate: syn::Path,
+    private: TokenStream,
+    accessor: syn::Ident,
+    /// The value's type, `'static` in a stand-in (whose accessor cannot name the
+    /// function's lifetimes: the error is that the value borrows).
+    value: Type,
+    /// `Shared<T>` or `Arc<T>`.
+    handle: TokenStream,
+    error: TokenStream,
+    key_types: Vec<TokenStream>,
+    key_type: TokenStream,
+    key_value: TokenStream,
+    cache_type: TokenStream,
+    cache_doc: String,
+}
+
+pub fn expand(args: &Args, model: &Cached<'_>, mode: Mode) -> TokenStream {
+    let parts = parts(args, model, mode);
+    let (returns, adapt, finish) = returns(model, &parts);
+    let mut sig = model.item.sig.clone();
+    sig.output = parse_quote!(-> #returns);
+    match mode {
+        Mode::Real => {
+            let mut out = accessor(args, model, &parts);
+            out.extend(function(model, &parts, &sig, &adapt, &finish));
+            out
+        }
+        Mode::StandIn => stand_ins(model, &parts, sig),
+    }
+}
+
+fn parts(args: &Args, model: &Cached<'_>, mode: Mode) -> Parts {
+    let krate = krate(args.krate.get());
     let private = quote!(#krate::__private::identity);
-    let item = model.item;
-    let (attrs, vis, block) = (&item.attrs, &item.vis, &item.block);
-    let name = &item.sig.ident;
+    let name = &model.item.sig.ident;
     let accessor = format_ident!("{}_cache", name.unraw(), span = name.span());
-
-    let value = model.value;
+    let stand_in_types = |ty: &Type| match mode {
+        Mode::Real => ty.clone(),
+        Mode::StandIn => make_static(ty.clone()),
+    };
+    let value = stand_in_types(model.value);
     let handle = if model.identity {
         quote!(#krate::identity::Shared<#value>)
     } else {
@@ -26,8 +73,8 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
     };
     let error = model
         .error
+        .map(stand_in_types)
         .map_or_else(|| quote!(::core::convert::Infallible), |e| quote!(#e));
-
     let key_types: Vec<TokenStream> = model
         .keys
         .iter()
@@ -51,50 +98,37 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
         ([ty], [value]) => (ty.clone(), value.clone()),
         (types, values) => (quote!((#(#types,)*)), quote!((#(#values,)*))),
     };
+    let cache_type = quote!(#krate::identity::Cache<#key_type, #handle, #error>);
+    let cache_doc = format!(
+        "The cache behind [`{name}`]: its statistics, and `forget(&key)` or `clear()` to \
+         invalidate what it holds."
+    );
+    Parts {
+        krate,
+        private,
+        accessor,
+        value,
+        handle,
+        error,
+        key_types,
+        key_type,
+        key_value,
+        cache_type,
+        cache_doc,
+    }
+}
 
-    // Checks that put an unmet bound at the user's type, not at the attribute.
-    let key_checks = model
-        .keys
-        .iter()
-        .zip(&key_types)
-        .map(|(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_key::<#ty>();));
-    let value_check = quote_spanned!(value.span()=> #private::assert_value::<#value>(););
-    let error_check = model
-        .error
-        .map(|error| quote_spanned!(error.span()=> #private::assert_error::<#error>();));
-
-    let retention = retention(args, &private);
-    let new_cache = quote!(#krate::identity::Cache::new(#retention));
-    let (new_cache, shared_checks) = match &args.redis {
-        None => (new_cache, TokenStream::new()),
-        Some((_, tier)) => {
-            let namespace = args.namespace.as_ref().map_or_else(
-                || {
-                    quote!(::core::concat!(
-                        ::core::module_path!(),
-                        "::",
-                        ::core::stringify!(#name)
-                    ))
-                },
-                |(_, namespace)| quote!(#namespace),
-            );
-            let version = args
-                .version
-                .as_ref()
-                .map_or_else(|| quote!(1), |(_, version)| quote!(#version));
-            let tier = quote_spanned!(tier.span()=> &(#tier));
-            let checks = model.keys.iter().zip(&key_types).map(
-                |(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_shared::<#ty>();),
-            );
-            let value_check = quote_spanned!(value.span()=> #private::assert_shared::<#value>(););
-            (
-                quote!(#private::with_redis(#new_cache, #tier, #namespace, #version)),
-                quote!(#(#checks)* #value_check),
-            )
-        }
-    };
-    let output = model.output;
-    let (returns, adapt, finish) = match model.shape {
+/// What the function now returns, how its body's value is adapted for the cache, and
+/// how the cache's answer is turned back into that return type.
+fn returns(model: &Cached<'_>, parts: &Parts) -> (TokenStream, TokenStream, TokenStream) {
+    let Parts {
+        krate,
+        private,
+        handle,
+        error,
+        ..
+    } = parts;
+    match model.shape {
         Shape::Plain => (handle.clone(), quote!(plain), quote!(#private::value)),
         Shape::Optional => (
             quote!(::core::option::Option<#handle>),
@@ -111,16 +145,63 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
                 quote!(::core::result::Result<#handle, #krate::identity::LoadError<#error>>);
             (returns, adapt, TokenStream::new())
         }
-    };
-    let mut sig = item.sig.clone();
-    sig.output = parse_quote!(-> #returns);
-    let stmts = &block.stmts;
-    let cache_doc = format!(
-        "The cache behind [`{name}`]: its statistics, and `forget(&key)` or `clear()` to \
-         invalidate what it holds."
-    );
-    let cache_type = quote!(#krate::identity::Cache<#key_type, #handle, #error>);
+    }
+}
 
+/// `fn name_cache() -> &'static Cache<K, H, E>`: the cache, made on first use, and the
+/// checks that put an unmet bound at the user's type rather than at the attribute.
+fn accessor(args: &Args, model: &Cached<'_>, parts: &Parts) -> TokenStream {
+    let Parts {
+        krate,
+        private,
+        accessor,
+        value,
+        key_types,
+        cache_type,
+        cache_doc,
+        ..
+    } = parts;
+    let vis = &model.item.vis;
+    let name = &model.item.sig.ident;
+    let key_checks = model
+        .keys
+        .iter()
+        .zip(key_types)
+        .map(|(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_key::<#ty>();));
+    let value_check = quote_spanned!(value.span()=> #private::assert_value::<#value>(););
+    let error_check = model
+        .error
+        .map(|error| quote_spanned!(error.span()=> #private::assert_error::<#error>();));
+    let retention = retention(args, private);
+    let new_cache = quote!(#krate::identity::Cache::new(#retention));
+    let (new_cache, shared_checks) = match args.redis.get() {
+        None => (new_cache, TokenStream::new()),
+        Some(tier) => {
+            let namespace = args.namespace.get().map_or_else(
+                || {
+                    quote!(::core::concat!(
+                        ::core::module_path!(),
+                        "::",
+                        ::core::stringify!(#name)
+                    ))
+                },
+                |namespace| quote!(#namespace),
+            );
+            let version = args
+                .version
+                .get()
+                .map_or_else(|| quote!(1), |version| quote!(#version));
+            let tier = quote_spanned!(tier.span()=> &(#tier));
+            let checks = model.keys.iter().zip(key_types).map(
+                |(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_shared::<#ty>();),
+            );
+            let value_check = quote_spanned!(value.span()=> #private::assert_shared::<#value>(););
+            (
+                quote!(#private::with_redis(#new_cache, #tier, #namespace, #version)),
+                quote!(#(#checks)* #value_check),
+            )
+        }
+    };
     quote! {
         #[doc = #cache_doc]
         #vis fn #accessor() -> &'static #cache_type {
@@ -134,7 +215,30 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
                 ::std::sync::LazyLock::new(|| #new_cache);
             &CACHE
         }
+    }
+}
 
+/// The function: its key, then the cache's value for it, loaded by the original body on
+/// a miss.
+fn function(
+    model: &Cached<'_>,
+    parts: &Parts,
+    sig: &syn::Signature,
+    adapt: &TokenStream,
+    finish: &TokenStream,
+) -> TokenStream {
+    let Parts {
+        private,
+        accessor,
+        key_type,
+        key_value,
+        ..
+    } = parts;
+    let item = model.item;
+    let (attrs, vis) = (&item.attrs, &item.vis);
+    let output = model.output;
+    let stmts = &item.block.stmts;
+    quote! {
         #(#attrs)*
         #vis #sig {
             let __coact_key: #key_type = #key_value;
@@ -155,19 +259,57 @@ pub fn expand(args: &Args, model: &Cached<'_>) -> TokenStream {
     }
 }
 
+/// The accessor and the function with their signatures and bodies that only panic.
+fn stand_ins(model: &Cached<'_>, parts: &Parts, mut sig: syn::Signature) -> TokenStream {
+    let Parts {
+        accessor,
+        cache_type,
+        cache_doc,
+        ..
+    } = parts;
+    let (attrs, vis) = (&model.item.attrs, &model.item.vis);
+    // A `self` is reported; the stand-in, a free function, does without it.
+    sig.inputs = std::mem::take(&mut sig.inputs)
+        .into_iter()
+        .filter(|input| matches!(input, syn::FnArg::Typed(_)))
+        .collect();
+    let generic = sig
+        .generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)));
+    // A generic function's cache could not name its types: no accessor then.
+    let accessor = (!generic).then(|| {
+        quote! {
+            #[doc = #cache_doc]
+            #vis fn #accessor() -> &'static #cache_type {
+                ::core::unimplemented!("the cached function did not compile")
+            }
+        }
+    });
+    quote! {
+        #accessor
+        #(#attrs)*
+        #[allow(unused_variables)]
+        #vis #sig {
+            ::core::unimplemented!("the cached function did not compile")
+        }
+    }
+}
+
 fn retention(args: &Args, private: &TokenStream) -> TokenStream {
-    let ttl = args.ttl.as_ref().map(|(_, ttl)| match ttl {
+    let ttl = args.ttl.get().map(|ttl| match ttl {
         Ttl::Millis(millis, span) => {
             quote_spanned!(*span=> ::core::time::Duration::from_millis(#millis))
         }
         Ttl::Expr(expr) => quote_spanned!(expr.span()=> #private::ttl(#expr)),
     });
-    let capacity = args.capacity.as_ref().map(
-        |(_, capacity)| quote_spanned!(capacity.span()=> ::core::num::NonZeroUsize::new(#capacity)),
+    let capacity = args.capacity.get().map(
+        |capacity| quote_spanned!(capacity.span()=> ::core::num::NonZeroUsize::new(#capacity)),
     );
-    let memoize = args.memoize.is_some();
+    let memoize = args.memoize.is_given();
     match (ttl, capacity) {
-        (None, None) if args.weak.is_some() || !memoize => quote!(#private::Retention::Weak),
+        (None, None) if args.weak.is_given() || !memoize => quote!(#private::Retention::Weak),
         (ttl, capacity) => {
             let ttl = ttl.map_or_else(
                 || quote!(::core::option::Option::None),

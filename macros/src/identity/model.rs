@@ -3,12 +3,12 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::{
-    FnArg, GenericArgument, GenericParam, Ident, Item, ItemFn, Pat, PathArguments, ReturnType, Type,
-};
+use syn::{FnArg, GenericArgument, Ident, Item, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use super::attr::Args;
-use crate::common::{borrowed_or_opaque, Errors};
+use crate::diag::sig::{self, Generics, Receivers, Rules};
+use crate::diag::Ctxt;
+use crate::syntax::borrowed_or_opaque;
 
 /// A cached `async fn`.
 pub struct Cached<'a> {
@@ -52,159 +52,158 @@ pub enum Shape {
 }
 
 impl<'a> Cached<'a> {
-    pub fn from_item(item: &'a Item, args: Option<&Args>) -> syn::Result<Self> {
+    /// Checks the function against its arguments, reporting every mistake to `cx`.
+    /// `None` when what it caches cannot be told; otherwise a model that holds the keys
+    /// that passed, which the stand-ins use when there were errors.
+    pub fn from_item(cx: &Ctxt, item: &'a Item, args: &Args) -> Option<Self> {
         let Item::Fn(item) = item else {
-            return Err(syn::Error::new(
-                crate::common::item_span(item),
+            cx.error(
+                crate::syntax::item_span(item),
                 "`#[identity_cached]` goes on an `async fn`: a loader, or a function to memoize",
-            ));
+            );
+            return None;
         };
-        let mut errors = Errors::default();
         let sig = &item.sig;
         if sig.asyncness.is_none() {
-            errors.push(
+            cx.error(
                 sig.fn_token.span,
                 "`#[identity_cached]` needs an `async fn`: callers of a key wait for its one load",
             );
         }
-        if let Some(unsafety) = &sig.unsafety {
-            errors.push(unsafety.span, "an `unsafe fn` cannot be cached");
-        }
-        if let Some(abi) = &sig.abi {
-            errors.push_spanned(abi, "an `extern` function cannot be cached");
-        }
-        for param in &sig.generics.params {
-            if !matches!(param, GenericParam::Lifetime(_)) {
-                errors.push_spanned(
-                    param,
-                    "a cached function cannot be generic: its one cache has one key type \
-                     and one value type",
-                );
-            }
-        }
-        if let Some(variadic) = &sig.variadic {
-            errors.push_spanned(variadic, "a variadic function cannot be cached");
-        }
-
-        let mut params = Vec::new();
-        for input in &sig.inputs {
-            match input {
-                FnArg::Receiver(receiver) => errors.push_spanned(
-                    receiver,
-                    "a cached function takes no `self`: its cache is shared by every caller; \
-                     write a free function that takes what it needs as arguments",
+        sig::check(
+            cx,
+            sig,
+            &Rules {
+                subject: "a cached function",
+                const_ok: false,
+                unsafe_reason: "",
+                receiver: Receivers::Forbidden(
+                    "takes no `self`: its cache is shared by every caller; write a free \
+                     function that takes what it needs as arguments",
                 ),
-                FnArg::Typed(typed) => params.push(typed),
-            }
-        }
-
-        // Which arguments make the key: those named by `key = [...]`, or all of them.
-        let chosen = args.and_then(|args| args.key.as_ref());
-        let mut keys = Vec::new();
-        if let Some((_, names)) = chosen {
-            for name in names {
-                let found = params
-                    .iter()
-                    .find(|p| matches!(&*p.pat, Pat::Ident(i) if i.ident == *name));
-                match found {
-                    Some(param) => keys.extend(key(param, &mut errors)),
-                    None => errors.push(
-                        name.span(),
-                        format!(
-                            "`{name}` is not an argument of `{}`: `key` lists arguments by name",
-                            sig.ident
-                        ),
-                    ),
-                }
-            }
-        } else {
-            for param in &params {
-                keys.extend(key(param, &mut errors));
-            }
-        }
-        // Without arguments (they failed to parse) this cannot tell a memoized function.
-        let memoize = args.is_none_or(|args| args.memoize.is_some());
-        if !memoize && keys.is_empty() && !errors.has_errors() {
-            let span = chosen.map_or(sig.paren_token.span.join(), |(span, _)| *span);
-            errors.push(
-                span,
-                "an identity map needs a key: give the loader an argument to key by (such as \
-                 an id), or add `memoize` to cache the one value of a function without one",
-            );
-        }
-        if let Some(args) = args {
-            if args.redis.is_none() {
-                for (span, name) in [
-                    (args.namespace.as_ref().map(|(span, _)| *span), "namespace"),
-                    (args.version.as_ref().map(|(span, _)| *span), "version"),
-                ] {
-                    if let Some(span) = span {
-                        errors.push(
-                            span,
-                            format!("`{name}` names values in the shared tier: it goes with `redis = …`"),
-                        );
-                    }
-                }
-            }
-            if let Some(weak) = args.weak {
-                if args.ttl.is_some() || args.capacity.is_some() {
-                    errors.push(
-                        weak,
-                        "`weak` keeps an entry while a handle to it lives; `ttl` and `capacity` \
-                         make the cache keep entries itself: choose one",
-                    );
-                }
-            }
-        }
+                generics: Generics::Lifetimes("its one cache has one key type and one value type"),
+                plain_args: None,
+                owned_args: None,
+            },
+        );
+        let keys = keys(cx, sig, args);
+        check_args(cx, sig, args, &keys);
 
         let output = match &sig.output {
             ReturnType::Type(_, ty) => Some(&**ty),
             ReturnType::Default => {
-                errors.push(
+                cx.error(
                     sig.ident.span(),
                     "a cached function returns what it caches: add its return type",
                 );
                 None
             }
         };
-        let shape = output.and_then(|ty| shape(ty, &mut errors));
+        let shape = output.and_then(|ty| shape(cx, ty));
         if let Some((_, value, _)) = &shape {
             if let Some((tokens, what)) = borrowed_or_opaque(value) {
-                errors.add(syn::Error::new_spanned(
+                cx.error_spanned_by(
                     tokens,
                     format!(
                         "a cached value outlives the call, so its type cannot be borrowed: \
                          this part {what}"
                     ),
-                ));
+                );
             }
         }
-        let (Some(output), Some((shape, value, error))) = (output, shape) else {
-            // Each way here recorded its error.
-            errors.finish(())?;
-            return Err(syn::Error::new(
-                sig.ident.span(),
-                "`#[identity_cached]` cannot cache this function",
-            ));
-        };
-        errors.finish(Self {
+        let (output, (shape, value, error)) = (output?, shape?);
+        Some(Self {
             item,
             keys,
             shape,
             value,
             error,
             output,
-            identity: args.is_none_or(|args| args.memoize.is_none()),
+            identity: !args.memoize.is_given(),
         })
     }
 }
 
+/// The key parts: the arguments named by `key = [...]`, or all of them.
+fn keys<'a>(cx: &Ctxt, sig: &'a syn::Signature, args: &Args) -> Vec<Key<'a>> {
+    let params: Vec<_> = sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(typed),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let mut keys = Vec::new();
+    if let Some(names) = args.key.get() {
+        for name in names {
+            let found = params
+                .iter()
+                .find(|p| matches!(&*p.pat, Pat::Ident(i) if i.ident == *name));
+            match found {
+                Some(param) => keys.extend(key(cx, param)),
+                None => cx.error(
+                    name.span(),
+                    format!(
+                        "`{name}` is not an argument of `{}`: `key` lists arguments by name",
+                        sig.ident
+                    ),
+                ),
+            }
+        }
+    } else if !args.key.is_invalid() {
+        for param in &params {
+            keys.extend(key(cx, param));
+        }
+    }
+    keys
+}
+
+/// What the arguments say together, and with the function: a key to look up by, and
+/// no options of the shared tier without it.
+fn check_args(cx: &Ctxt, sig: &syn::Signature, args: &Args, keys: &[Key<'_>]) {
+    // When an argument failed, a misspelled `memoize` may be why there is no key.
+    if !args.memoize.is_given() && !args.failed && keys.is_empty() && !cx.has_errors() {
+        let span = args
+            .key
+            .span()
+            .unwrap_or_else(|| sig.paren_token.span.join());
+        cx.error(
+            span,
+            "an identity map needs a key: give the loader an argument to key by (such as \
+             an id), or add `memoize` to cache the one value of a function without one",
+        );
+    }
+    if !args.redis.is_given() {
+        for (attr, name) in [
+            (args.namespace.span(), "namespace"),
+            (args.version.span(), "version"),
+        ] {
+            if let Some(span) = attr {
+                cx.error(
+                    span,
+                    format!("`{name}` names values in the shared tier: it goes with `redis = …`"),
+                );
+            }
+        }
+    }
+    if let Some(weak) = args.weak.span() {
+        if args.ttl.is_given() || args.capacity.is_given() {
+            cx.error(
+                weak,
+                "`weak` keeps an entry while a handle to it lives; `ttl` and `capacity` \
+                 make the cache keep entries itself: choose one",
+            );
+        }
+    }
+}
+
 /// The key part of one argument, or an error if it cannot be one.
-fn key<'a>(param: &'a syn::PatType, errors: &mut Errors) -> Option<Key<'a>> {
+fn key<'a>(cx: &Ctxt, param: &'a syn::PatType) -> Option<Key<'a>> {
     let name = match &*param.pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => &pat.ident,
         other => {
-            errors.push_spanned(
+            cx.error_spanned_by(
                 other,
                 "a key argument must be a plain name, as in `id: u32`: destructure it in the \
                  body, or leave it out of the key with `key = [...]`",
@@ -214,7 +213,7 @@ fn key<'a>(param: &'a syn::PatType, errors: &mut Errors) -> Option<Key<'a>> {
     };
     let ty = match &*param.ty {
         Type::Reference(reference) if reference.mutability.is_some() => {
-            errors.push_spanned(
+            cx.error_spanned_by(
                 reference,
                 format!(
                     "`{name}` cannot be part of the key: a `&mut` argument is not a value to \
@@ -230,23 +229,23 @@ fn key<'a>(param: &'a syn::PatType, errors: &mut Errors) -> Option<Key<'a>> {
         KeyType::Owned(ty) | KeyType::Ref(ty) => ty,
     };
     if let Some((tokens, what)) = borrowed_or_opaque(owned) {
-        errors.add(syn::Error::new_spanned(
+        cx.error_spanned_by(
             tokens,
             format!(
                 "`{name}` cannot be part of the key, which outlives the call: this part {what}; \
                  pass it owned, or leave it out with `key = [...]`"
             ),
-        ));
+        );
         return None;
     }
     Some(Key { name, ty })
 }
 
 /// Reads the return type's shape: `Result<Option<T>, E>`, `Result<T, E>`, `Option<T>` or `T`.
-fn shape<'a>(ty: &'a Type, errors: &mut Errors) -> Option<(Shape, &'a Type, Option<&'a Type>)> {
+fn shape<'a>(cx: &Ctxt, ty: &'a Type) -> Option<(Shape, &'a Type, Option<&'a Type>)> {
     if let Some(args) = generic_args(ty, "Result") {
         let [GenericArgument::Type(ok), GenericArgument::Type(error)] = args[..] else {
-            errors.push_spanned(
+            cx.error_spanned_by(
                 ty,
                 "write the error type out, as in `Result<User, MyError>`: the macro reads it to \
                  keep errors out of the cache",
@@ -262,7 +261,7 @@ fn shape<'a>(ty: &'a Type, errors: &mut Errors) -> Option<(Shape, &'a Type, Opti
         return Some((Shape::Optional, value, None));
     }
     if let Type::ImplTrait(_) | Type::Infer(_) | Type::Never(_) = ty {
-        errors.push_spanned(
+        cx.error_spanned_by(
             ty,
             "a cached value is stored under a type the cache names: write the type out",
         );

@@ -1,23 +1,18 @@
-//! The arguments of an inner `#[state(...)]` attribute.
+//! The arguments of an inner `#[state(...)]` attribute, read by the shared argument
+//! parser.
 
 use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::ParseStream;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Ident, Meta, Path, Token};
+use syn::{Attribute, Ident, Meta, Path};
 
-use crate::args::{expect_eq, names};
-
-mod kw {
-    syn::custom_keyword!(transitions_to);
-    syn::custom_keyword!(on_start);
-}
+use crate::diag::{eq, names, parse_args, Attr, Ctxt};
 
 /// `transitions_to = name` or `= [a, b]`, and `on_start = path`, each at most once.
-#[derive(Default)]
 pub struct StateArgs {
     /// The declared targets, by name; `None` for a terminal state.
-    pub transitions_to: Option<Vec<Ident>>,
-    pub on_start: Option<Path>,
+    pub transitions_to: Attr<Vec<Ident>>,
+    pub on_start: Attr<Path>,
 }
 
 /// Whether `attr` is a `#[state]` marker: `state`, `coact::state` or any path ending in
@@ -30,72 +25,56 @@ pub fn is_state(attr: &Attribute) -> bool {
 }
 
 impl StateArgs {
-    pub fn from_attr(attr: &Attribute) -> syn::Result<Self> {
+    pub fn from_attr(cx: &Ctxt, attr: &Attribute) -> Self {
+        let mut transitions_to = Attr::none("transitions_to")
+            .duplicate_hint(": list every target in one `transitions_to = [a, b]`");
+        let mut on_start = Attr::none("on_start");
         match &attr.meta {
-            Meta::Path(_) => Ok(Self::default()),
-            Meta::List(list) => list.parse_args(),
-            Meta::NameValue(nv) => Err(syn::Error::new(
+            Meta::Path(_) => {}
+            Meta::List(list) => parse_args(
+                cx,
+                list.tokens.clone(),
+                &["transitions_to", "on_start"],
+                |key, input| {
+                    if key == "transitions_to" {
+                        transitions_to.set(cx, key, parse_targets(input, key))?;
+                    } else if key == "on_start" {
+                        let callback = eq(input, key, "`on_start = callback`").and_then(|()| {
+                            input.parse::<Path>().map_err(|e| {
+                                syn::Error::new(
+                                    e.span(),
+                                    "expected a function path, as in `on_start = record`",
+                                )
+                            })
+                        });
+                        on_start.set(cx, key, callback)?;
+                    } else {
+                        return Ok(false);
+                    }
+                    Ok(true)
+                },
+            ),
+            Meta::NameValue(nv) => cx.error(
                 nv.eq_token.span,
                 "write `#[state]` for a terminal state, or `#[state(transitions_to = next)]`",
-            )),
+            ),
         }
-    }
-}
-
-impl Parse for StateArgs {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Self::default();
-        while !input.is_empty() {
-            let lookahead = input.lookahead1();
-            if lookahead.peek(kw::transitions_to) {
-                let key: kw::transitions_to = input.parse()?;
-                let targets = parse_targets(input, key.span)?;
-                if args.transitions_to.replace(targets).is_some() {
-                    return Err(syn::Error::new(
-                        key.span,
-                        "duplicate argument `transitions_to`: list every target in one \
-                         `transitions_to = [a, b]`",
-                    ));
-                }
-            } else if lookahead.peek(kw::on_start) {
-                let key: kw::on_start = input.parse()?;
-                expect_eq(input, key.span, "`on_start = callback`")?;
-                let callback: Path = input.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected a function path, as in `on_start = record`",
-                    )
-                })?;
-                if args.on_start.replace(callback).is_some() {
-                    return Err(syn::Error::new(key.span, "duplicate argument `on_start`"));
-                }
-            } else if input.peek(Ident) {
-                let unknown: Ident = input.parse()?;
-                return Err(syn::Error::new(
-                    unknown.span(),
-                    format!(
-                        "unknown argument `{unknown}`: expected `transitions_to` or `on_start`"
-                    ),
-                ));
-            } else {
-                return Err(lookahead.error());
-            }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
+        Self {
+            transitions_to,
+            on_start,
         }
-        Ok(args)
     }
 }
 
 /// `= name` or `= [a, b, …]`: names of states of the same machine.
-fn parse_targets(input: ParseStream<'_>, key: Span) -> syn::Result<Vec<Ident>> {
-    expect_eq(
+fn parse_targets(input: ParseStream<'_>, key: &Ident) -> syn::Result<Vec<Ident>> {
+    eq(
         input,
         key,
         "`transitions_to = next` or `transitions_to = [a, b]`",
     )?;
-    let (targets, brackets) = names(input, "transitions_to", parse_target)?;
+    let (targets, brackets): (Vec<Ident>, Option<Span>) =
+        names(input, "transitions_to", parse_target)?;
     match brackets {
         Some(brackets) if targets.is_empty() => Err(syn::Error::new(
             brackets,

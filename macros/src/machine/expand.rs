@@ -2,171 +2,292 @@
 //!
 //! For `mod plant { … }` (enum `PlantState`) each state `growing(args)` becomes two items:
 //! the constructor `growing::<N>(args) -> N`, which builds the transition and is what the
-//! name `growing` means from then on, and the body `__coact_state_growing(args)`, the
-//! user's function renamed, returning `Next<PlantState, growing>` instead of `_`. Beside
-//! them: the enum, its `Machine` impl (the loop's one step: run the state a value names),
-//! and a hidden module of type-level markers.
+//! name `growing` means from then on, and the body, the user's function renamed and made
+//! private, returning `Next<PlantState, growing>` instead of `_`. Beside them: the enum,
+//! its `Machine` impl (the loop's one step: run the state a value names), and a hidden
+//! module of type-level markers.
 //!
-//! The compile-time check: a constructor requires its return type `N` to implement
-//! `Accepts<target>`. The enum accepts every state (to start a machine anywhere), and the
-//! `Next` type of a state accepts a target `T` only if `T: from_<state>`, a trait
-//! implemented for the declared targets alone and worded by `#[diagnostic::on_unimplemented]`.
+//! The compile-time check: a constructor requires its return type `N` to be a
+//! `<Enum>Transition` whose source state `S` declares the target: `S: transitions_to<target>`,
+//! implemented for the declared edges alone and worded by `#[diagnostic::on_unimplemented]`,
+//! so that an error reads in the terms of the user's `#[state(transitions_to = …)]`. The
+//! enum's source is any state (a machine may start anywhere); a state's `Next` has that
+//! state as its source.
 //!
-//! For `impl Flower { … }` the bodies stay methods, the constructors are free functions
-//! beside the impl block, and each body starts with `use` items that bring the
-//! constructors in under the states' names.
+//! For `impl Flower { … }` the bodies stay methods (private, hidden), the constructors are
+//! private free functions beside the impl block, and each body starts with `use` items that
+//! bring the constructors in under the states' names.
+//!
+//! The fallback (`Mode::StandIn`) emits the same names with no checks and no behaviour:
+//! constructors generic over any return type, the enum, a `Machine` impl whose step
+//! panics. The user's bodies still type-check against them, so the macro's own errors are
+//! the only ones.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::{Ident, ImplItem, Item, Path, ReturnType, Type, Visibility};
+use quote::{format_ident, quote, quote_spanned, ToTokens as _};
+use syn::{FnArg, Ident, ImplItem, Item, ItemImpl, ItemMod, Path, ReturnType, Type, Visibility};
 
 use super::attr::is_state;
-use super::model::{Form, Machine, Receiver, State};
-use crate::args::Args;
-use crate::common::upper_camel;
+use super::model::{Arg, Form, Machine, State};
+use crate::args::NameArgs;
+use crate::syntax::{krate, snake, upper_camel};
 
-struct Names {
-    krate: Path,
-    enum_ident: Ident,
-    hidden: Ident,
-    /// The visibility of items in the hidden module: `pub` when the enum is, so that they
-    /// are reachable exactly when it is.
-    hidden_vis: TokenStream,
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The real expansion of a checked model.
+    Real,
+    /// Stand-ins next to the errors: same names, no checks, no behaviour.
+    StandIn,
 }
 
-pub fn expand(args: &Args, model: &Machine<'_>) -> TokenStream {
-    let krate: Path = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::coact));
+pub(super) struct Cx<'m, 'a> {
+    pub(super) model: &'m Machine<'a>,
+    pub(super) mode: Mode,
+    pub(super) private: TokenStream,
+    pub(super) enum_ident: Ident,
+    /// The hidden module of markers and traits.
+    pub(super) hidden: Ident,
+    /// The visibility of items in the hidden module: `pub` when the enum is, so that they
+    /// are reachable exactly when it is.
+    pub(super) hidden_vis: TokenStream,
+    /// The `&mut Object` argument of the step, when a state or callback uses it.
+    pub(super) object: Ident,
+    /// The trait of the values a constructor may return, named after the enum so that
+    /// an error shows a name of the user's.
+    pub(super) transition: Ident,
+}
+
+pub fn expand(args: &NameArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
+    let krate: Path = krate(args.krate.as_ref());
     let enum_ident = args
         .name
         .clone()
         .unwrap_or_else(|| format_ident!("{}State", upper_camel(model.name)));
-    let names = Names {
+    let cx = Cx {
+        model,
+        mode,
+        private: quote!(#krate::__private),
         hidden: format_ident!("__coact_{}", snake(&enum_ident)),
-        hidden_vis: match model.vis {
-            Visibility::Public(_) => quote!(pub),
-            _ => quote!(pub(crate)),
+        hidden_vis: if matches!(model.vis, Visibility::Public(_)) {
+            quote!(pub)
+        } else {
+            quote!(pub(crate))
         },
-        krate,
+        transition: format_ident!("{}Transition", enum_ident),
         enum_ident,
+        object: Ident::new("__coact_object", Span::mixed_site()),
     };
-    let generated = generated(model, &names);
+    let mut generated = state_enum(&cx);
+    generated.extend(super::step::machine_impl(&cx));
+    if mode == Mode::Real {
+        // A method machine's constructors live in the hidden module, under the states'
+        // names (which errors then show), and are private to the impl block's module.
+        let constructors: TokenStream = match &model.form {
+            Form::Module(_) => TokenStream::new(),
+            Form::Impl(_) => {
+                let within: Visibility = syn::parse_quote!(pub(super));
+                model
+                    .states
+                    .iter()
+                    .map(|s| constructor(&cx, s, &s.ident, &within))
+                    .collect()
+            }
+        };
+        generated.extend(transition_checks(&cx, &constructors));
+    }
     match &model.form {
-        Form::Module(module) => {
-            let mut module = (*module).clone();
-            if let Some((_, content)) = &mut module.content {
-                let mut items = Vec::with_capacity(content.len() + model.states.len());
-                for item in content.drain(..) {
-                    match item {
-                        Item::Fn(mut f) if f.attrs.iter().any(is_state) => {
-                            let Some(state) = model.states.iter().find(|s| s.ident == f.sig.ident)
-                            else {
-                                continue;
-                            };
-                            items.push(Item::Verbatim(constructor(state, &state.ident, &names)));
-                            f.attrs.retain(|a| !is_state(a));
-                            f.vis = Visibility::Inherited;
-                            body_signature(&mut f.sig, state, &names);
-                            items.push(Item::Fn(f));
-                        }
-                        other => items.push(other),
-                    }
-                }
-                items.push(Item::Verbatim(generated));
-                *content = items;
-            }
-            quote!(#module)
-        }
-        Form::Impl(imp) => {
-            let mut imp = (*imp).clone();
-            let mut constructors = TokenStream::new();
-            for item in &mut imp.items {
-                let ImplItem::Fn(f) = item else { continue };
-                if !f.attrs.iter().any(is_state) {
-                    continue;
-                }
-                let Some(state) = model.states.iter().find(|s| s.ident == f.sig.ident) else {
-                    continue;
-                };
-                constructors.extend(constructor(state, &free_constructor(state, &names), &names));
-                f.attrs.retain(|a| !is_state(a));
-                f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
-                body_signature(&mut f.sig, state, &names);
-                // Inside a method, a state is entered by its bare name, as in a module.
-                for other in &model.states {
-                    let alias = &other.ident;
-                    let free = free_constructor(other, &names);
-                    f.block.stmts.insert(
-                        0,
-                        syn::parse_quote!(#[allow(unused_imports)] use #free as #alias;),
-                    );
-                }
-            }
-            quote!(#imp #constructors #generated)
+        Form::Module(module) => rewrite_module(&cx, module, generated),
+        Form::Impl(imp) => rewrite_impl(&cx, imp, &generated),
+    }
+}
+
+impl State {
+    /// The fields of the state's variant: its arguments, unless it is a generic stand-in.
+    pub(super) fn fields(&self) -> &[Arg] {
+        if self.generics.params.is_empty() {
+            &self.args
+        } else {
+            &[]
         }
     }
 }
 
+/// The module with each state split into its constructor and its renamed body, and the
+/// generated items at its end.
+fn rewrite_module(cx: &Cx<'_, '_>, module: &ItemMod, generated: TokenStream) -> TokenStream {
+    let mut module = module.clone();
+    if let Some((_, content)) = &mut module.content {
+        let mut items = Vec::with_capacity(content.len() + cx.model.states.len() + 1);
+        for item in content.drain(..) {
+            match item {
+                Item::Fn(mut f) if f.attrs.iter().any(is_state) => {
+                    let Some(state) = cx.model.states.iter().find(|s| s.ident == f.sig.ident)
+                    else {
+                        continue;
+                    };
+                    items.push(Item::Verbatim(constructor(
+                        cx,
+                        state,
+                        &state.ident,
+                        &state.vis,
+                    )));
+                    f.attrs.retain(|a| !is_state(a));
+                    f.vis = Visibility::Inherited;
+                    body_signature(cx, &mut f.sig, state);
+                    // A free function cannot take `self`: that mistake is reported, and the
+                    // stand-in body does without it.
+                    if cx.mode == Mode::StandIn {
+                        f.sig.inputs = std::mem::take(&mut f.sig.inputs)
+                            .into_iter()
+                            .filter(|input| matches!(input, FnArg::Typed(_)))
+                            .collect();
+                    }
+                    items.push(Item::Fn(f));
+                }
+                other => items.push(other),
+            }
+        }
+        items.push(Item::Verbatim(generated));
+        *content = items;
+    }
+    quote!(#module)
+}
+
+/// The impl block with each state's body renamed, hidden and private, starting with `use`
+/// items that name the constructors as the states; the constructors beside it.
+fn rewrite_impl(cx: &Cx<'_, '_>, imp: &ItemImpl, generated: &TokenStream) -> TokenStream {
+    let mut imp = imp.clone();
+    let mut constructors = TokenStream::new();
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        if !f.attrs.iter().any(is_state) {
+            continue;
+        }
+        let Some(state) = cx.model.states.iter().find(|s| s.ident == f.sig.ident) else {
+            continue;
+        };
+        if cx.mode == Mode::StandIn {
+            let free = free_constructor(cx, state);
+            constructors.extend(constructor(cx, state, &free, &Visibility::Inherited));
+        }
+        f.attrs.retain(|a| !is_state(a));
+        f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+        f.vis = Visibility::Inherited;
+        body_signature(cx, &mut f.sig, state);
+        // Inside a method, a state is entered by its bare name, as in a module.
+        for other in &cx.model.states {
+            let alias = &other.ident;
+            let hidden = &cx.hidden;
+            let free = match cx.mode {
+                Mode::Real => quote!(#hidden::#alias),
+                Mode::StandIn => free_constructor(cx, other).into_token_stream(),
+            };
+            f.block.stmts.insert(
+                0,
+                syn::parse_quote!(#[allow(unused_imports)] use #free as #alias;),
+            );
+        }
+    }
+    quote!(#imp #constructors #generated)
+}
+
 /// The renamed body: `fn __coact_state_x(..) -> Next<Enum, marker>` (terminal states
-/// keep their result type).
-fn body_signature(sig: &mut syn::Signature, state: &State, names: &Names) {
-    let Names {
-        krate,
+/// keep their result type; a stand-in returns the enum).
+fn body_signature(cx: &Cx<'_, '_>, sig: &mut syn::Signature, state: &State) {
+    let Cx {
+        private,
         enum_ident,
         hidden,
         ..
-    } = names;
+    } = cx;
     sig.ident = body_ident(&state.ident);
+    let is_infer = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Infer(_)));
     if state.targets.is_some() {
         let marker = &state.ident;
         let span = match &sig.output {
             ReturnType::Type(arrow, _) => arrow.spans[0],
             ReturnType::Default => state.ident.span(),
         };
-        let ty: Type = syn::parse_quote_spanned!(span=>
-            #krate::__private::Next<#enum_ident, #hidden::#marker>
-        );
+        let ty: Type = match cx.mode {
+            Mode::Real => {
+                syn::parse_quote_spanned!(span=> #private::Next<#enum_ident, #hidden::#marker>)
+            }
+            Mode::StandIn => syn::parse_quote_spanned!(span=> #enum_ident),
+        };
         sig.output = ReturnType::Type(syn::Token![->](span), Box::new(ty));
+    } else if is_infer {
+        // Only in a stand-in: a checked terminal state has its type written out.
+        sig.output = ReturnType::Default;
     }
 }
 
-fn body_ident(state: &Ident) -> Ident {
+pub(super) fn body_ident(state: &Ident) -> Ident {
     format_ident!("__coact_state_{}", state)
 }
 
-fn free_constructor(state: &State, names: &Names) -> Ident {
-    format_ident!("{}_{}", names.hidden, state.ident)
+fn free_constructor(cx: &Cx<'_, '_>, state: &State) -> Ident {
+    format_ident!("{}_{}", cx.hidden, state.ident)
 }
 
-/// `fn growing<N: Accepts<growing, Enum>>(args) -> N`, named `ident`.
-fn constructor(state: &State, ident: &Ident, names: &Names) -> TokenStream {
-    let Names {
+/// `fn growing<N: PlantStateTransition>(args) -> N where N::Source: transitions_to<growing>`,
+/// named
+/// `ident`; a stand-in takes any `N`.
+fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) -> TokenStream {
+    let Cx {
         enum_ident, hidden, ..
-    } = names;
+    } = cx;
     let span = state.ident.span();
     let marker = &state.ident;
     let docs = &state.docs;
-    let vis = &state.vis;
     let idents: Vec<_> = state.args.iter().map(|a| &a.ident).collect();
     let tys = state.args.iter().map(|a| &a.ty);
-    let value = variant_value(state, enum_ident);
     let n = Ident::new("__N", Span::mixed_site());
-    let bound = quote_spanned!(span=> #hidden::Accepts<#hidden::#marker, #enum_ident>);
+    // A free constructor of a method machine is only named through the `use` aliases.
+    let hidden_doc = (ident != &state.ident).then(|| quote!(#[doc(hidden)]));
     let summary = format!(
         "Enters the state [`{marker}`]({enum_ident}::{}): return this from a state that \
          declares it in `transitions_to`.",
         state.variant
     );
-    quote! {
+    let head = quote! {
         #[doc = #summary]
         #[doc = ""]
         #(#docs)*
+        #hidden_doc
         #[must_use = "a transition takes effect when the state returns it"]
         #[allow(dead_code)]
-        #vis fn #ident<#n: #bound>(#(#idents: #tys),*) -> #n {
-            <#n as #bound>::accept(#value)
+    };
+    match cx.mode {
+        Mode::Real => {
+            let value = variant_value(state, enum_ident);
+            // Inside the hidden module (a method machine's constructors), it is `self`.
+            let hidden = match cx.model.form {
+                Form::Impl(_) => quote!(self),
+                Form::Module(_) => quote!(#hidden),
+            };
+            let transition = &cx.transition;
+            let transition = quote_spanned!(span=> #hidden::#transition);
+            let declared = quote_spanned!(span=> #hidden::transitions_to<#hidden::#marker>);
+            quote! {
+                #head
+                #vis fn #ident<#n: #transition>(#(#idents: #tys),*) -> #n
+                where
+                    <#n as #transition>::Source: #declared,
+                {
+                    <#n as #transition>::accept(#value)
+                }
+            }
+        }
+        Mode::StandIn => {
+            let params = state.generics.params.iter();
+            let where_clause = &state.generics.where_clause;
+            quote! {
+                #head
+                #[allow(unused_variables)]
+                #vis fn #ident<#(#params,)* #n>(#(#idents: #tys),*) -> #n #where_clause {
+                    ::core::unimplemented!("the machine did not compile")
+                }
+            }
         }
     }
 }
@@ -174,195 +295,48 @@ fn constructor(state: &State, ident: &Ident, names: &Names) -> TokenStream {
 /// `Enum::Variant` or `Enum::Variant { a, b }`.
 fn variant_value(state: &State, enum_ident: &Ident) -> TokenStream {
     let variant = &state.variant;
-    let idents = state.args.iter().map(|a| &a.ident);
-    if state.args.is_empty() {
+    let idents = state.fields().iter().map(|a| &a.ident);
+    if state.fields().is_empty() {
         quote!(#enum_ident::#variant)
     } else {
         quote!(#enum_ident::#variant { #(#idents),* })
     }
 }
 
-/// The enum, its impls, and the hidden module of markers.
-fn generated(model: &Machine<'_>, names: &Names) -> TokenStream {
-    let Names {
-        krate,
-        enum_ident,
-        hidden,
-        hidden_vis,
-    } = names;
-    let private = quote!(#krate::__private);
-    let vis = &model.vis;
-    let machine_name = model.name.to_string();
-    let states = &model.states;
-    let markers: Vec<_> = states.iter().map(|s| &s.ident).collect();
-    let object = match &model.form {
-        Form::Module(_) => quote!(()),
-        Form::Impl(imp) => {
-            let ty = &imp.self_ty;
-            quote!(#ty)
-        }
-    };
-    let output = match &model.output {
-        Some(ty) => quote!(#ty),
-        None => quote!(::core::convert::Infallible),
-    };
-    let object_ident = Ident::new("__coact_object", Span::mixed_site());
+/// `Self::Variant` or `Self::Variant { .. }`, matching any value of the state.
+pub(super) fn variant_pattern(state: &State) -> TokenStream {
+    let variant = &state.variant;
+    let rest = (!state.fields().is_empty()).then(|| quote!({ .. }));
+    quote!(Self::#variant #rest)
+}
 
+/// The state enum, one variant per state holding its arguments, and its `Debug`.
+fn state_enum(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        private,
+        enum_ident,
+        ..
+    } = cx;
+    let vis = &cx.model.vis;
+    let machine_name = cx.model.name.to_string();
     let enum_doc = format!(
         "The states of machine `{machine_name}`: one variant per `#[state]`, holding its \
          arguments. A value names the state a machine starts in (see `coact::state::run` \
          and `coact::state::spawn`)."
     );
-    let variants = states.iter().map(|s| {
+    let variants = cx.model.states.iter().map(|s| {
         let variant = &s.variant;
         let docs = &s.docs;
         let head = format!("The state `{}`.", s.ident);
-        let fields = s.args.iter().map(|a| {
+        let fields = s.fields().iter().map(|a| {
             let ident = &a.ident;
             let ty = &a.ty;
             let doc = format!("Argument `{ident}` of `{}`.", s.ident);
             quote!(#[doc = #doc] #ident: #ty)
         });
-        let body = (!s.args.is_empty()).then(|| quote!({ #(#fields),* }));
+        let body = (!s.fields().is_empty()).then(|| quote!({ #(#fields),* }));
         quote!(#[doc = #head] #[doc = ""] #(#docs)* #variant #body)
     });
-
-    let infos = states.iter().map(|s| {
-        let name = s.ident.to_string();
-        let targets = s
-            .targets
-            .iter()
-            .flatten()
-            .map(|&t| states[t].ident.to_string());
-        let takes_arguments = !s.args.is_empty();
-        quote!(#private::StateInfo::__new(#name, &[#(#targets),*], #takes_arguments))
-    });
-    let index_arms = states.iter().enumerate().map(|(i, s)| {
-        let variant = &s.variant;
-        let rest = (!s.args.is_empty()).then(|| quote!({ .. }));
-        quote!(Self::#variant #rest => #i)
-    });
-    let without_arguments_arms = states
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.args.is_empty())
-        .map(|(i, s)| {
-            let variant = &s.variant;
-            quote!(#i => ::core::option::Option::Some(Self::#variant))
-        });
-
-    let on_starts = states.iter().filter_map(|s| {
-        let path = s.on_start.as_ref()?;
-        let span = callback_span(path);
-        let callback = callback_path(path, &model.form);
-        let variant = &s.variant;
-        let rest = (!s.args.is_empty()).then(|| quote!({ .. }));
-        let call = match &model.form {
-            Form::Module(_) => quote_spanned!(span=> #callback(&self)),
-            Form::Impl(_) => quote_spanned!(span=> #callback(#object_ident, &self)),
-        };
-        Some(quote!(if let Self::#variant #rest = &self { #call; }))
-    });
-    let on_starts = quote!(#(#on_starts)*);
-
-    let is_async = states.iter().any(|s| s.is_async);
-    let arms: Vec<_> = states
-        .iter()
-        .map(|s| step_arm(s, model, names, &object_ident, is_async))
-        .collect();
-    let uses_object = matches!(model.form, Form::Impl(_))
-        && states
-            .iter()
-            .any(|s| s.on_start.is_some() || s.receiver != Receiver::None);
-    let object_param = if uses_object {
-        quote!(#object_ident: &mut #object)
-    } else {
-        quote!(_: &mut #object)
-    };
-    let step = if is_async {
-        quote! {
-            #[inline]
-            fn __step(self, #object_param)
-                -> impl #private::Future<Output = #private::Step<Self>> + ::core::marker::Send + '_
-            {
-                async move {
-                    #on_starts
-                    match self { #(#arms)* }
-                }
-            }
-        }
-    } else {
-        quote! {
-            fn __step(self, #object_ident: &mut #object)
-                -> impl #private::Future<Output = #private::Step<Self>> + ::core::marker::Send + '_
-            {
-                ::core::future::ready(#private::SyncMachine::__step_sync(self, #object_ident))
-            }
-        }
-    };
-    let sync_impl = (!is_async).then(|| {
-        quote! {
-            impl #private::SyncMachine for #enum_ident {
-                fn __step_sync(self, #object_param) -> #private::Step<Self> {
-                    #on_starts
-                    match self { #(#arms)* }
-                }
-            }
-        }
-    });
-
-    let accepts_message =
-        format!("`{{Self}}` cannot hold a transition of machine `{machine_name}` to `{{T}}`");
-    let accepts_note = "a state enters another by returning its constructor's value \
-                        (`next(…)`) as its result; a terminal state cannot enter any";
-    let from_traits = states.iter().filter_map(|s| {
-        let targets = s.targets.as_ref()?;
-        let from = from_trait(&s.ident);
-        let message = format!("state `{}` cannot transition to `{{Self}}`", s.ident);
-        let label = format!("`{}` does not declare this transition", s.ident);
-        let allowed: Vec<_> = targets
-            .iter()
-            .map(|&t| format!("`{}`", states[t].ident))
-            .collect();
-        let note = format!("`{}` may transition to {}", s.ident, allowed.join(", "));
-        let fix = format!(
-            "to allow it, add the target to `transitions_to` in the `#[state(…)]` of `{}`",
-            s.ident
-        );
-        Some(quote! {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note, note = #fix)]
-            #hidden_vis trait #from {}
-        })
-    });
-    let from_impls = states.iter().flat_map(|s| {
-        let from = from_trait(&s.ident);
-        s.targets.iter().flatten().map(move |&t| {
-            let target = &states[t].ident;
-            quote!(impl #hidden::#from for #hidden::#target {})
-        })
-    });
-    let next_impls = states.iter().filter(|s| s.targets.is_some()).map(|s| {
-        let from = from_trait(&s.ident);
-        let marker = &s.ident;
-        quote! {
-            impl<__T: #hidden::#from> #hidden::Accepts<__T, #enum_ident>
-                for #private::Next<#enum_ident, #hidden::#marker>
-            {
-                fn accept(state: #enum_ident) -> Self {
-                    #private::Next::__new(state)
-                }
-            }
-        }
-    });
-    let marker_indices = (0..states.len()).map(|i| {
-        let marker = &states[i].ident;
-        quote! {
-            impl #private::StateMarker for #hidden::#marker {
-                const INDEX: usize = #i;
-            }
-        }
-    });
-
     quote! {
         #[doc = #enum_doc]
         #vis enum #enum_ident { #(#variants),* }
@@ -372,142 +346,94 @@ fn generated(model: &Machine<'_>, names: &Names) -> TokenStream {
                 f.write_str(#private::Machine::name(self))
             }
         }
+    }
+}
 
-        impl #private::Machine for #enum_ident {
-            type Object = #object;
-            type Output = #output;
-            const GRAPH: &'static #private::Graph =
-                &#private::Graph::__new(#machine_name, &[#(#infos),*]);
-
-            #[inline]
-            fn __index(&self) -> usize {
-                match self { #(#index_arms,)* }
-            }
-
-            fn __without_arguments(index: usize) -> ::core::option::Option<Self> {
-                match index {
-                    #(#without_arguments_arms,)*
-                    _ => ::core::option::Option::None,
+/// The hidden module of markers and the two traits of the compile-time check, worded
+/// in the user's terms: a constructor's return type must be an `<Enum>Transition` (the value a
+/// non-terminal state returns, or the enum, which may start anywhere), and that
+/// transition's source state must declare the target, `source: transitions_to<target>`,
+/// implemented for the edges of the `#[state(transitions_to = …)]`s alone.
+fn transition_checks(cx: &Cx<'_, '_>, constructors: &TokenStream) -> TokenStream {
+    let Cx {
+        private,
+        enum_ident,
+        hidden,
+        hidden_vis,
+        transition,
+        ..
+    } = cx;
+    let vis = &cx.model.vis;
+    let machine_name = cx.model.name.to_string();
+    let states = &cx.model.states;
+    let markers: Vec<_> = states.iter().map(|s| &s.ident).collect();
+    let transition_message =
+        format!("`{{Self}}` cannot hold a transition of machine `{machine_name}`");
+    let transition_note = "a state enters another by returning its constructor's value \
+                           (`next(…)`) as its result; a terminal state cannot enter any";
+    let edges = states.iter().flat_map(|s| {
+        let source = &s.ident;
+        s.targets.iter().flatten().map(move |&t| {
+            let target = &states[t].ident;
+            quote!(impl transitions_to<#target> for #source {})
+        })
+    });
+    let nexts = states.iter().filter(|s| s.targets.is_some()).map(|s| {
+        let marker = &s.ident;
+        quote! {
+            #[diagnostic::do_not_recommend]
+            impl #hidden::#transition for #private::Next<#enum_ident, #hidden::#marker> {
+                type Source = #hidden::#marker;
+                fn accept(state: #enum_ident) -> Self {
+                    #private::Next::__new(state)
                 }
             }
-
-            #step
         }
-
-        #sync_impl
-
+    });
+    let marker_indices = markers.iter().enumerate().map(|(i, marker)| {
+        quote! {
+            impl #private::StateMarker for #hidden::#marker {
+                const INDEX: usize = #i;
+            }
+        }
+    });
+    quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis mod #hidden {
-            #[diagnostic::on_unimplemented(message = #accepts_message, note = #accepts_note)]
-            #hidden_vis trait Accepts<T, M> {
-                fn accept(state: M) -> Self;
+            #[allow(unused_imports)]
+            use super::*;
+            #constructors
+            #[diagnostic::on_unimplemented(
+                message = #transition_message,
+                label = "a terminal state returns the machine's result, not a transition",
+                note = #transition_note
+            )]
+            #hidden_vis trait #transition {
+                type Source;
+                fn accept(state: #enum_ident) -> Self;
             }
-            #(#hidden_vis struct #markers;)*
-            #(#from_traits)*
+            #[diagnostic::on_unimplemented(
+                message = "state `{Self}` cannot transition to `{T}`",
+                label = "`{Self}` does not declare this transition",
+                note = "to allow it, add `{T}` to `transitions_to` in the `#[state(…)]` of `{Self}`"
+            )]
+            #hidden_vis trait transitions_to<T> {}
+            #(#hidden_vis struct #markers {})*
+            /// The source of the enum's values, which may start in any state.
+            #hidden_vis struct __AnyState {}
+            impl<T> transitions_to<T> for __AnyState {}
+            #(#edges)*
         }
 
-        impl<__T> #hidden::Accepts<__T, #enum_ident> for #enum_ident {
+        #[diagnostic::do_not_recommend]
+        impl #hidden::#transition for #enum_ident {
+            type Source = #hidden::__AnyState;
             fn accept(state: #enum_ident) -> Self {
                 state
             }
         }
-        #(#from_impls)*
-        #(#next_impls)*
+        #(#nexts)*
         #(#marker_indices)*
-    }
-}
-
-/// One arm of the step's `match`: run the state the value names.
-fn step_arm(
-    state: &State,
-    model: &Machine<'_>,
-    names: &Names,
-    object: &Ident,
-    machine_is_async: bool,
-) -> TokenStream {
-    let private = {
-        let krate = &names.krate;
-        quote!(#krate::__private)
-    };
-    let variant = &state.variant;
-    let idents: Vec<_> = state.args.iter().map(|a| &a.ident).collect();
-    let pattern = if state.args.is_empty() {
-        quote!(Self::#variant)
-    } else {
-        quote!(Self::#variant { #(#idents),* })
-    };
-    let body = body_ident(&state.ident);
-    let call = match (&model.form, state.receiver) {
-        (Form::Module(_), _) => quote!(#body(#(#idents),*)),
-        (Form::Impl(imp), Receiver::None) => {
-            let ty = &imp.self_ty;
-            quote!(<#ty>::#body(#(#idents),*))
-        }
-        (Form::Impl(imp), Receiver::Ref | Receiver::Mut) => {
-            let ty = &imp.self_ty;
-            quote!(<#ty>::#body(#object, #(#idents),*))
-        }
-    };
-    let call = if state.is_async && machine_is_async {
-        quote!(#call.await)
-    } else {
-        call
-    };
-    if state.targets.is_some() {
-        quote!(#pattern => #private::Step::Next(#private::Next::__into_state(#call)),)
-    } else {
-        quote!(#pattern => #private::Step::Done(#call),)
-    }
-}
-
-fn from_trait(state: &Ident) -> Ident {
-    let name = state.to_string();
-    format_ident!("from_{}", name.strip_prefix("r#").unwrap_or(&name))
-}
-
-/// The callback's path as seen from the enum's impl, where `Self` is the enum: a leading
-/// `Self` of a method machine means the impl block's type.
-fn callback_path(path: &Path, form: &Form<'_>) -> TokenStream {
-    match form {
-        Form::Impl(imp) if path.segments.len() > 1 && path.segments[0].ident == "Self" => {
-            let ty = &imp.self_ty;
-            let rest = path.segments.iter().skip(1);
-            quote!(<#ty>::#(#rest)::*)
-        }
-        _ => quote!(#path),
-    }
-}
-
-fn callback_span(path: &Path) -> Span {
-    path.segments
-        .last()
-        .map_or_else(Span::call_site, |s| s.ident.span())
-}
-
-/// `PlantState` -> `plant_state`.
-fn snake(ident: &Ident) -> String {
-    let mut out = String::new();
-    for (i, c) in ident.to_string().chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        let state: Ident = syn::parse_str("PlantState").unwrap();
-        assert_eq!(snake(&state), "plant_state");
     }
 }

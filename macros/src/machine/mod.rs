@@ -1,30 +1,47 @@
 //! `#[machine]`: parse the module or impl block and its `#[state]` functions into a
 //! checked model (`model`, with `attr` for the inner attributes), then generate the
-//! constructors, the state enum and its `Machine` impl (`expand`).
+//! constructors, the state enum and the transition checks (`expand`) and the `Machine`
+//! impl that runs it (`step`). On any error, the same names are generated as stand-ins
+//! (`Mode::StandIn`) next to the errors.
 
 mod attr;
 mod expand;
 mod model;
+mod step;
 
 use proc_macro2::{Span, TokenStream};
-use syn::visit_mut::VisitMut;
-use syn::{ReturnType, Type};
+use quote::ToTokens as _;
+use syn::{Item, ReturnType, Type};
 
-/// Entry point. On error the user's item is emitted without its `#[state]` markers (and
-/// without `-> _`, which only the macro can fill in), next to the errors, so that one
-/// mistake does not cascade.
+use crate::args::NameArgs;
+use crate::diag::Ctxt;
+use expand::Mode;
+use model::Machine;
+
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    crate::common::attribute(
-        args,
-        item,
-        |args: Option<&crate::args::Args>, item| {
-            let model = model::Machine::from_item(item)?;
-            Ok(args
-                .map(|args| expand::expand(args, &model))
-                .unwrap_or_default())
-        },
-        |item| Fallback.visit_item_mut(item),
-    )
+    let cx = Ctxt::new();
+    let args = NameArgs::parse(&cx, args);
+    let mut item: Item = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.syn_error(error);
+            return crate::diag::emit(cx, item);
+        }
+    };
+    let model = Machine::from_item(&cx, &item);
+    let checked = cx.check();
+    if let (Ok(()), Some(model)) = (&checked, &model) {
+        return expand::expand(&args, model, Mode::Real);
+    }
+    drop(model);
+    let mut out = if let Some(stand_in) = Machine::stand_in(&item) {
+        expand::expand(&args, &stand_in, Mode::StandIn)
+    } else {
+        strip_markers(&mut item);
+        item.into_token_stream()
+    };
+    out.extend(checked.err().map(syn::Error::into_compile_error));
+    out
 }
 
 /// `#[state]` outside a machine: explain where it belongs, and keep the item.
@@ -39,15 +56,26 @@ pub fn state_outside_machine(item: TokenStream) -> TokenStream {
     out
 }
 
-struct Fallback;
-
-impl VisitMut for Fallback {
-    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
-        strip(&mut f.attrs, &mut f.sig);
-    }
-
-    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        strip(&mut f.attrs, &mut f.sig);
+/// Without stand-ins, the item is emitted without its `#[state]` markers (which would
+/// each report being outside a machine) and without `-> _`, which only the macro can
+/// fill in.
+fn strip_markers(item: &mut Item) {
+    match item {
+        Item::Mod(module) => {
+            for item in module.content.iter_mut().flat_map(|(_, items)| items) {
+                if let Item::Fn(f) = item {
+                    strip(&mut f.attrs, &mut f.sig);
+                }
+            }
+        }
+        Item::Impl(imp) => {
+            for item in &mut imp.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    strip(&mut f.attrs, &mut f.sig);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -1,0 +1,224 @@
+//! The machine's run-time side of `#[machine]`'s output: `impl Machine for Enum`, whose
+//! step runs the state a value names (after its `on_start` callback), and `SyncMachine`
+//! when no state is `async`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Path;
+
+use super::expand::{body_ident, variant_pattern, Cx, Mode};
+use super::model::{Form, State};
+use crate::diag::sig::Receiver;
+
+/// `impl Machine for Enum`: the graph, and the step that runs the state a value names
+/// (and `SyncMachine` when no state is `async`).
+pub(super) fn machine_impl(cx: &Cx<'_, '_>) -> TokenStream {
+    let Cx {
+        private,
+        enum_ident,
+        ..
+    } = cx;
+    let model = cx.model;
+    let machine_name = model.name.to_string();
+    let states = &model.states;
+    let object_ty = match &model.form {
+        Form::Module(_) => quote!(()),
+        Form::Impl(imp) => {
+            let ty = &imp.self_ty;
+            quote!(#ty)
+        }
+    };
+    let output = model
+        .output
+        .as_ref()
+        .map_or_else(|| quote!(::core::convert::Infallible), |ty| quote!(#ty));
+    let infos = states.iter().map(|s| {
+        let name = s.ident.to_string();
+        let targets = s
+            .targets
+            .iter()
+            .flatten()
+            .map(|&t| states[t].ident.to_string());
+        let takes_arguments = !s.fields().is_empty();
+        quote!(#private::StateInfo::__new(#name, &[#(#targets),*], #takes_arguments))
+    });
+    let index_arms = states.iter().enumerate().map(|(i, s)| {
+        let pattern = variant_pattern(s);
+        quote!(#pattern => #i)
+    });
+    let without_arguments_arms = states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.fields().is_empty())
+        .map(|(i, s)| {
+            let variant = &s.variant;
+            quote!(#i => ::core::option::Option::Some(Self::#variant))
+        });
+
+    let (step, sync_impl) = step(cx, &object_ty);
+    quote! {
+        impl #private::Machine for #enum_ident {
+            type Object = #object_ty;
+            type Output = #output;
+            const GRAPH: &'static #private::Graph =
+                &#private::Graph::__new(#machine_name, &[#(#infos),*]);
+
+            #[inline]
+            fn __index(&self) -> usize {
+                match *self { #(#index_arms,)* }
+            }
+
+            fn __without_arguments(index: usize) -> ::core::option::Option<Self> {
+                match index {
+                    #(#without_arguments_arms,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            #step
+        }
+
+        #sync_impl
+    }
+}
+
+/// `Machine::__step`, and the `SyncMachine` impl that does the work when no state is
+/// `async`: run the `on_start` callbacks, then the state the value names.
+fn step(cx: &Cx<'_, '_>, object_ty: &TokenStream) -> (TokenStream, Option<TokenStream>) {
+    let Cx {
+        private,
+        enum_ident,
+        object,
+        ..
+    } = cx;
+    let model = cx.model;
+    let states = &model.states;
+    let is_async = states.iter().any(|s| s.is_async);
+    let uses_object = cx.mode == Mode::Real
+        && matches!(model.form, Form::Impl(_))
+        && states
+            .iter()
+            .any(|s| s.on_start.is_some() || s.receiver != Receiver::None);
+    let object_param = if uses_object {
+        quote!(#object: &mut #object_ty)
+    } else {
+        quote!(_: &mut #object_ty)
+    };
+    let run = match cx.mode {
+        Mode::Real => {
+            let on_starts = on_starts(cx);
+            let arms = states.iter().map(|s| step_arm(cx, s, is_async));
+            quote! {
+                #on_starts
+                match self { #(#arms)* }
+            }
+        }
+        Mode::StandIn => quote! {
+            let step: #private::Step<Self> = ::core::unimplemented!("the machine did not compile");
+            step
+        },
+    };
+    let allow = (cx.mode == Mode::StandIn).then(|| quote!(#[allow(unreachable_code)]));
+    let step = if is_async {
+        quote! {
+            #[inline]
+            #allow
+            fn __step(self, #object_param)
+                -> impl #private::Future<Output = #private::Step<Self>> + ::core::marker::Send + '_
+            {
+                async move { #run }
+            }
+        }
+    } else {
+        quote! {
+            fn __step(self, #object: &mut #object_ty)
+                -> impl #private::Future<Output = #private::Step<Self>> + ::core::marker::Send + '_
+            {
+                ::core::future::ready(#private::SyncMachine::__step_sync(self, #object))
+            }
+        }
+    };
+    let sync_impl = (!is_async).then(|| {
+        quote! {
+            impl #private::SyncMachine for #enum_ident {
+                #allow
+                fn __step_sync(self, #object_param) -> #private::Step<Self> {
+                    #run
+                }
+            }
+        }
+    });
+    (step, sync_impl)
+}
+
+/// The `on_start` callbacks, each called as its state starts.
+fn on_starts(cx: &Cx<'_, '_>) -> TokenStream {
+    let object = &cx.object;
+    let calls = cx.model.states.iter().filter_map(|s| {
+        let path = s.on_start.as_ref()?;
+        let span = callback_span(path);
+        let callback = callback_path(path, &cx.model.form);
+        let pattern = variant_pattern(s);
+        let call = match &cx.model.form {
+            Form::Module(_) => quote_spanned!(span=> #callback(&self)),
+            Form::Impl(_) => quote_spanned!(span=> #callback(#object, &self)),
+        };
+        Some(quote!(if let #pattern = &self { #call; }))
+    });
+    quote!(#(#calls)*)
+}
+
+/// One arm of the step's `match`: run the state the value names.
+fn step_arm(cx: &Cx<'_, '_>, state: &State, machine_is_async: bool) -> TokenStream {
+    let Cx {
+        private, object, ..
+    } = cx;
+    let variant = &state.variant;
+    let idents: Vec<_> = state.args.iter().map(|a| &a.ident).collect();
+    let pattern = if state.args.is_empty() {
+        quote!(Self::#variant)
+    } else {
+        quote!(Self::#variant { #(#idents),* })
+    };
+    let body = body_ident(&state.ident);
+    let call = match (&cx.model.form, state.receiver) {
+        (Form::Module(_), _) => quote!(#body(#(#idents),*)),
+        (Form::Impl(imp), Receiver::None) => {
+            let ty = &imp.self_ty;
+            quote!(<#ty>::#body(#(#idents),*))
+        }
+        (Form::Impl(imp), Receiver::Ref | Receiver::Mut) => {
+            let ty = &imp.self_ty;
+            quote!(<#ty>::#body(#object, #(#idents),*))
+        }
+    };
+    let call = if state.is_async && machine_is_async {
+        quote!(#call.await)
+    } else {
+        call
+    };
+    if state.targets.is_some() {
+        quote!(#pattern => #private::Step::Next(#private::Next::__into_state(#call)),)
+    } else {
+        quote!(#pattern => #private::Step::Done(#call),)
+    }
+}
+
+/// The callback's path as seen from the enum's impl, where `Self` is the enum: a leading
+/// `Self` of a method machine means the impl block's type.
+fn callback_path(path: &Path, form: &Form<'_>) -> TokenStream {
+    match form {
+        Form::Impl(imp) if path.segments.len() > 1 && path.segments[0].ident == "Self" => {
+            let ty = &imp.self_ty;
+            let rest = path.segments.iter().skip(1);
+            quote!(<#ty>::#(#rest)::*)
+        }
+        _ => quote!(#path),
+    }
+}
+
+fn callback_span(path: &Path) -> Span {
+    path.segments
+        .last()
+        .map_or_else(Span::call_site, |s| s.ident.span())
+}

@@ -1,0 +1,211 @@
+mod plant {
+    ///Enters the state [`sprouting`](PlantState::Sprouting): return this from a state that declares it in `transitions_to`.
+    ///
+    #[must_use = "a transition takes effect when the state returns it"]
+    #[allow(dead_code)]
+    pub fn sprouting<__N: __coact_plant_state::PlantStateTransition>() -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
+            __coact_plant_state::sprouting,
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Sprouting)
+    }
+    fn __coact_state_sprouting() -> ::coact::__private::Next<
+        PlantState,
+        __coact_plant_state::sprouting,
+    > {
+        growing(3)
+    }
+    ///Enters the state [`growing`](PlantState::Growing): return this from a state that declares it in `transitions_to`.
+    ///
+    #[must_use = "a transition takes effect when the state returns it"]
+    #[allow(dead_code)]
+    pub fn growing<__N: __coact_plant_state::PlantStateTransition>(days: u32) -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
+            __coact_plant_state::growing,
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Growing {
+            days,
+        })
+    }
+    fn __coact_state_growing(
+        days: u32,
+    ) -> ::coact::__private::Next<PlantState, __coact_plant_state::growing> {
+        if days > 2 { dead(false) } else { sprouting() }
+    }
+    ///Enters the state [`dead`](PlantState::Dead): return this from a state that declares it in `transitions_to`.
+    ///
+    /// The end.
+    #[must_use = "a transition takes effect when the state returns it"]
+    #[allow(dead_code)]
+    pub fn dead<__N: __coact_plant_state::PlantStateTransition>(eaten: bool) -> __N
+    where
+        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
+            __coact_plant_state::dead,
+        >,
+    {
+        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Dead {
+            eaten,
+        })
+    }
+    /// The end.
+    fn __coact_state_dead(eaten: bool) -> bool {
+        eaten
+    }
+    fn log(state: &PlantState) {
+        let _ = state;
+    }
+    ///The states of machine `plant`: one variant per `#[state]`, holding its arguments. A value names the state a machine starts in (see `coact::state::run` and `coact::state::spawn`).
+    pub enum PlantState {
+        ///The state `sprouting`.
+        ///
+        Sprouting,
+        ///The state `growing`.
+        ///
+        Growing {
+            ///Argument `days` of `growing`.
+            days: u32,
+        },
+        ///The state `dead`.
+        ///
+        /// The end.
+        Dead {
+            ///Argument `eaten` of `dead`.
+            eaten: bool,
+        },
+    }
+    impl ::core::fmt::Debug for PlantState {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            f.write_str(::coact::__private::Machine::name(self))
+        }
+    }
+    impl ::coact::__private::Machine for PlantState {
+        type Object = ();
+        type Output = bool;
+        const GRAPH: &'static ::coact::__private::Graph = &::coact::__private::Graph::__new(
+            "plant",
+            &[
+                ::coact::__private::StateInfo::__new("sprouting", &["growing"], false),
+                ::coact::__private::StateInfo::__new(
+                    "growing",
+                    &["dead", "sprouting"],
+                    true,
+                ),
+                ::coact::__private::StateInfo::__new("dead", &[], true),
+            ],
+        );
+        #[inline]
+        fn __index(&self) -> usize {
+            match *self {
+                Self::Sprouting => 0usize,
+                Self::Growing { .. } => 1usize,
+                Self::Dead { .. } => 2usize,
+            }
+        }
+        fn __without_arguments(index: usize) -> ::core::option::Option<Self> {
+            match index {
+                0usize => ::core::option::Option::Some(Self::Sprouting),
+                _ => ::core::option::Option::None,
+            }
+        }
+        fn __step(
+            self,
+            __coact_object: &mut (),
+        ) -> impl ::coact::__private::Future<
+            Output = ::coact::__private::Step<Self>,
+        > + ::core::marker::Send + '_ {
+            ::core::future::ready(
+                ::coact::__private::SyncMachine::__step_sync(self, __coact_object),
+            )
+        }
+    }
+    impl ::coact::__private::SyncMachine for PlantState {
+        fn __step_sync(self, _: &mut ()) -> ::coact::__private::Step<Self> {
+            if let Self::Growing { .. } = &self {
+                log(&self);
+            }
+            match self {
+                Self::Sprouting => {
+                    ::coact::__private::Step::Next(
+                        ::coact::__private::Next::__into_state(__coact_state_sprouting()),
+                    )
+                }
+                Self::Growing { days } => {
+                    ::coact::__private::Step::Next(
+                        ::coact::__private::Next::__into_state(
+                            __coact_state_growing(days),
+                        ),
+                    )
+                }
+                Self::Dead { eaten } => {
+                    ::coact::__private::Step::Done(__coact_state_dead(eaten))
+                }
+            }
+        }
+    }
+    #[doc(hidden)]
+    #[allow(non_camel_case_types)]
+    pub mod __coact_plant_state {
+        #[allow(unused_imports)]
+        use super::*;
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` cannot hold a transition of machine `plant`",
+            label = "a terminal state returns the machine's result, not a transition",
+            note = "a state enters another by returning its constructor's value (`next(…)`) as its result; a terminal state cannot enter any"
+        )]
+        pub trait PlantStateTransition {
+            type Source;
+            fn accept(state: PlantState) -> Self;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "state `{Self}` cannot transition to `{T}`",
+            label = "`{Self}` does not declare this transition",
+            note = "to allow it, add `{T}` to `transitions_to` in the `#[state(…)]` of `{Self}`"
+        )]
+        pub trait transitions_to<T> {}
+        pub struct sprouting {}
+        pub struct growing {}
+        pub struct dead {}
+        /// The source of the enum's values, which may start in any state.
+        pub struct __AnyState {}
+        impl<T> transitions_to<T> for __AnyState {}
+        impl transitions_to<growing> for sprouting {}
+        impl transitions_to<dead> for growing {}
+        impl transitions_to<sprouting> for growing {}
+    }
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition for PlantState {
+        type Source = __coact_plant_state::__AnyState;
+        fn accept(state: PlantState) -> Self {
+            state
+        }
+    }
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition
+    for ::coact::__private::Next<PlantState, __coact_plant_state::sprouting> {
+        type Source = __coact_plant_state::sprouting;
+        fn accept(state: PlantState) -> Self {
+            ::coact::__private::Next::__new(state)
+        }
+    }
+    #[diagnostic::do_not_recommend]
+    impl __coact_plant_state::PlantStateTransition
+    for ::coact::__private::Next<PlantState, __coact_plant_state::growing> {
+        type Source = __coact_plant_state::growing;
+        fn accept(state: PlantState) -> Self {
+            ::coact::__private::Next::__new(state)
+        }
+    }
+    impl ::coact::__private::StateMarker for __coact_plant_state::sprouting {
+        const INDEX: usize = 0usize;
+    }
+    impl ::coact::__private::StateMarker for __coact_plant_state::growing {
+        const INDEX: usize = 1usize;
+    }
+    impl ::coact::__private::StateMarker for __coact_plant_state::dead {
+        const INDEX: usize = 2usize;
+    }
+}
