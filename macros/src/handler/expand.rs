@@ -499,23 +499,24 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
     match proxy {
         Proxy::Sync => {
             let errors = format!(
-                "# Errors\n\nA `CallError` when the call could not complete: the owner is gone, \
-                 the time set with `timeout` ran out, `{name}` panicked, or the call was made \
-                 from inside this same handler."
+                "Queues the call when awaited and resolves to `{name}`'s value once the owner \
+                 has run it.\n\n# Errors\n\nA `CallError` when the call could not complete: \
+                 the owner is gone, the time set with `timeout` ran out, `{name}` panicked, or \
+                 the call was made from inside this same handler."
             );
             let body = match cx.mode {
                 Mode::Real => quote! {
                     self.0
                         .call(#name, |#reply| #call(#kind::#variant((#(#args,)*), #reply)))
-                        .await
                 },
                 Mode::StandIn => stand_in,
             };
+            // One named future for every method (not an `async fn` each): the compiler
+            // checks its state machine once, in the runtime, not once per method here.
+            let (lt, self_ty) = (&cx.lt, &cx.model.item.self_ty);
             quote! {
                 #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
-                #vis async fn #ident(self, #(#params),*)
-                    -> ::core::result::Result<#output, #private::CallError>
-                {
+                #vis fn #ident(self, #(#params),*) -> #private::SyncCall<#lt, #self_ty, #output> {
                     #body
                 }
             }

@@ -95,12 +95,14 @@ where
     }
     /// The resources, as they are now.
     ///
-    /**# Errors
+    /**Queues the call when awaited and resolves to `access_resources`'s value once the owner has run it.
+
+# Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `access_resources` panicked, or the call was made from inside this same handler.*/
-    pub async fn access_resources(
+    pub fn access_resources(
         self,
-    ) -> ::core::result::Result<Vec<u32>, ::coact::__private::CallError> {
+    ) -> ::coact::__private::SyncCall<'__coact, Manager, Vec<u32>> {
         self.0
             .call(
                 "access_resources",
@@ -108,16 +110,17 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
                     __ManagerCallKind::AccessResources((), __coact_reply),
                 ),
             )
-            .await
     }
-    /**# Errors
+    /**Queues the call when awaited and resolves to `update_resource`'s value once the owner has run it.
+
+# Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `update_resource` panicked, or the call was made from inside this same handler.*/
-    pub async fn update_resource(
+    pub fn update_resource(
         self,
         i: usize,
         v: u32,
-    ) -> ::core::result::Result<(), ::coact::__private::CallError> {
+    ) -> ::coact::__private::SyncCall<'__coact, Manager, ()> {
         self.0
             .call(
                 "update_resource",
@@ -125,20 +128,18 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
                     __ManagerCallKind::UpdateResource((i, v), __coact_reply),
                 ),
             )
-            .await
     }
-    /**# Errors
+    /**Queues the call when awaited and resolves to `slow`'s value once the owner has run it.
+
+# Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `slow` panicked, or the call was made from inside this same handler.*/
-    pub async fn slow(
-        self,
-    ) -> ::core::result::Result<u32, ::coact::__private::CallError> {
+    pub fn slow(self) -> ::coact::__private::SyncCall<'__coact, Manager, u32> {
         self.0
             .call(
                 "slow",
                 |__coact_reply| ManagerCall(__ManagerCallKind::Slow((), __coact_reply)),
             )
-            .await
     }
 }
 #[allow(dead_code)]
