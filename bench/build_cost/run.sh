@@ -10,7 +10,8 @@
 #    in a fresh target directory, offline, once `cargo fetch` has filled the registry cache.
 # 2. `cargo check` of a 100-method handler (two arguments per method) against the same
 #    impl block without the attribute: CPU seconds of rustc checking the final crate
-#    alone (its dependencies are checked first; cargo's own time is left out), best of 3. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
+#    alone (its dependencies are checked first; cargo's own time is left out), without
+#    incremental compilation (which would replay the type check from its cache), best of 3. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
 #    that time (`-Z time-passes`: expansion against type checking).
 #
 # The fixtures live in this folder and are copied to a scratch directory, outside any
@@ -99,7 +100,7 @@ for crate in big_plain big_coact; do
     best=
     for _ in 1 2 3; do
         touch "$scratch/$crate/src/main.rs"
-        (cd "$scratch/$crate" && RUSTC_WORKSPACE_WRAPPER="$scratch/time_rustc.sh" \
+        (cd "$scratch/$crate" && CARGO_INCREMENTAL=0 RUSTC_WORKSPACE_WRAPPER="$scratch/time_rustc.sh" \
             RUSTC_TIME="$scratch/rustc_time" RUSTC_STDERR="$scratch/rustc_stderr" \
             cargo check -q --offline)
         t=$(awk '{ printf "%.3f", $1 + $2 }' "$scratch/rustc_time")
@@ -113,6 +114,6 @@ awk -v c="${check[big_coact]}" -v p="${check[big_plain]}" \
 if [ "${RUSTC_BOOTSTRAP:-}" = 1 ]; then
     echo "rustc's split for the 100-method handler (-Z time-passes, top passes):"
     touch "$scratch/big_coact/src/main.rs"
-    (cd "$scratch/big_coact" && cargo rustc -q --offline --profile=check -- -Z time-passes 2>&1 |
+    (cd "$scratch/big_coact" && CARGO_INCREMENTAL=0 cargo rustc -q --offline --profile=check -- -Z time-passes 2>&1 |
         grep -E 'time: .*(expand_crate|macro_expand_crate|type_check_crate|MIR_borrow_checking|total)' || true)
 fi
