@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use pin_project_lite::pin_project;
 use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::OwnedPermit;
 use tokio::sync::oneshot;
@@ -39,39 +38,38 @@ enum Stage<C> {
     Done,
 }
 
-pin_project! {
-    /// A call made through a handle's sync proxy (`handle.sync().method(args)`): a future
-    /// resolving to the method's value once the owner has run it, or to a [`CallError`].
-    ///
-    /// Like any future it does nothing until polled: the call is queued when it is first
-    /// awaited. Dropping it before the owner starts the call withdraws the call, which
-    /// then never runs.
-    #[must_use = "a call is queued only when its future is awaited"]
-    pub struct SyncCall<'a, H, T>
-    where
-        H: Handler,
-    {
-        handle: &'a Handle<H>,
-        method: &'static str,
-        stage: Stage<H::Call>,
-        reply: oneshot::Receiver<Result<T, CallError>>,
-        // With a timeout: the claim the owner and this caller race for, and the limit.
-        claim: Option<Arc<AtomicU8>>,
-        limit: Option<Duration>,
-        #[pin]
-        deadline: Option<Sleep>,
-    }
+/// A call made through a handle's sync proxy (`handle.sync().method(args)`): a future
+/// resolving to the method's value once the owner has run it, or to a [`CallError`].
+///
+/// Like any future it does nothing until polled: the call is queued when it is first
+/// awaited. Dropping it before the owner starts the call withdraws the call, which then
+/// never runs.
+#[must_use = "a call is queued only when its future is awaited"]
+pub struct SyncCall<'a, H: Handler, T> {
+    handle: &'a Handle<H>,
+    method: &'static str,
+    stage: Stage<H::Call>,
+    reply: oneshot::Receiver<Result<T, CallError>>,
+    timer: Option<Timer>,
+}
 
-    impl<H, T> PinnedDrop for SyncCall<'_, H, T>
-    where
-        H: Handler,
-    {
-        fn drop(this: Pin<&mut Self>) {
-            // A caller that stops waiting withdraws its call, unless the owner has
-            // started it. (Without a timeout, the dropped reply receiver says the same.)
-            if let Some(claim) = this.project().claim.take() {
-                let _ = withdraw(&claim);
-            }
+/// A timed call's part: the claim the owner and the caller race for, the limit, and (once
+/// polled) the timer, boxed so that an untimed call carries no room for one.
+struct Timer {
+    claim: Arc<AtomicU8>,
+    limit: Duration,
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+// Nothing in a `SyncCall` is ever pinned (the timer is boxed), so it may move freely.
+impl<H: Handler, T> Unpin for SyncCall<'_, H, T> {}
+
+impl<H: Handler, T> Drop for SyncCall<'_, H, T> {
+    fn drop(&mut self) {
+        // A caller that stops waiting withdraws its call, unless the owner has started it.
+        // (Without a timeout, the dropped reply receiver says the same.)
+        if let Some(timer) = &self.timer {
+            let _ = withdraw(&timer.claim);
         }
     }
 }
@@ -91,16 +89,16 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         reply: oneshot::Receiver<Result<T, CallError>>,
         timeout: Option<(Duration, Arc<AtomicU8>)>,
     ) -> Self {
-        let (limit, claim) =
-            timeout.map_or((None, None), |(limit, claim)| (Some(limit), Some(claim)));
         Self {
             handle,
             method,
             stage: Stage::Unsent(call),
             reply,
-            claim,
-            limit,
-            deadline: None,
+            timer: timeout.map(|(limit, claim)| Timer {
+                claim,
+                limit,
+                deadline: None,
+            }),
         }
     }
 }
@@ -109,31 +107,31 @@ impl<H: Handler, T> Future for SyncCall<'_, H, T> {
     type Output = Result<T, CallError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
-        let method = *this.method;
-        if let Poll::Ready(result) = advance(this.handle, method, this.stage, this.reply, cx) {
-            *this.stage = Stage::Done;
-            // Settled either way: nothing left to withdraw.
-            this.claim.take();
+        let this = self.get_mut();
+        let method = this.method;
+        if let Poll::Ready(result) =
+            advance(this.handle, method, &mut this.stage, &mut this.reply, cx)
+        {
+            // Settled either way: nothing left to withdraw. (The stage is left as it is:
+            // like any future, this one is not to be polled again.)
+            this.timer = None;
             return Poll::Ready(result);
         }
-        let Some(limit) = *this.limit else {
+        let Some(timer) = &mut this.timer else {
             return Poll::Pending;
         };
         // The clock starts at the first poll, as it would for `tokio::time::timeout`
         // around the call.
-        if this.deadline.is_none() {
-            this.deadline.set(Some(tokio::time::sleep(limit)));
-        }
-        let expired = this
+        let limit = timer.limit;
+        let deadline = timer
             .deadline
-            .as_pin_mut()
-            .is_some_and(|deadline| deadline.poll(cx).is_ready());
-        if !expired {
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        if deadline.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let started = this.claim.take().is_some_and(|claim| withdraw(&claim));
-        *this.stage = Stage::Done;
+        let started = withdraw(&timer.claim);
+        this.timer = None;
+        this.stage = Stage::Done;
         Poll::Ready(Err(CallError::TimedOut {
             method,
             after: limit,
@@ -151,45 +149,50 @@ fn advance<H: Handler, T>(
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, CallError>> {
     loop {
-        match std::mem::replace(stage, Stage::Done) {
+        if let Stage::Sent = stage {
+            return Pin::new(&mut *reply)
+                .poll(cx)
+                .map(|result| result.unwrap_or(Err(CallError::Gone { method })));
+        }
+        // `Sent` stands in while the call is out: it is what the stage becomes on the
+        // common path, so nothing is written twice there.
+        match std::mem::replace(stage, Stage::Sent) {
             Stage::Unsent(call) => {
                 let id = handle.mailbox.id();
                 if SERVING.try_with(|serving| *serving == id).unwrap_or(false) {
+                    *stage = Stage::Done;
                     return Poll::Ready(Err(CallError::Reentrant { method }));
                 }
-                *stage = match &handle.tx {
-                    Tx::Unbounded(tx) => match tx.send(call) {
-                        Ok(()) => Stage::Sent,
-                        Err(_) => return Poll::Ready(Err(CallError::Gone { method })),
-                    },
+                let sent = match &handle.tx {
+                    Tx::Unbounded(tx) => tx.send(call).is_ok(),
                     Tx::Bounded(tx) => match tx.try_send(call) {
-                        Ok(()) => Stage::Sent,
+                        Ok(()) => true,
                         Err(TrySendError::Full(call)) => {
-                            Stage::Reserving(call, Box::pin(tx.clone().reserve_owned()))
+                            *stage = Stage::Reserving(call, Box::pin(tx.clone().reserve_owned()));
+                            continue;
                         }
-                        Err(TrySendError::Closed(_)) => {
-                            return Poll::Ready(Err(CallError::Gone { method }))
-                        }
+                        Err(TrySendError::Closed(_)) => false,
                     },
                 };
+                if !sent {
+                    *stage = Stage::Done;
+                    return Poll::Ready(Err(CallError::Gone { method }));
+                }
             }
             Stage::Reserving(call, mut reserve) => match reserve.as_mut().poll(cx) {
                 Poll::Ready(Ok(permit)) => {
                     permit.send(call);
-                    *stage = Stage::Sent;
                 }
-                Poll::Ready(Err(_)) => return Poll::Ready(Err(CallError::Gone { method })),
+                Poll::Ready(Err(_)) => {
+                    *stage = Stage::Done;
+                    return Poll::Ready(Err(CallError::Gone { method }));
+                }
                 Poll::Pending => {
                     *stage = Stage::Reserving(call, reserve);
                     return Poll::Pending;
                 }
             },
-            Stage::Sent => {
-                *stage = Stage::Sent;
-                return Pin::new(reply)
-                    .poll(cx)
-                    .map(|result| result.unwrap_or(Err(CallError::Gone { method })));
-            }
+            Stage::Sent => unreachable!("handled above"),
             Stage::Done => panic!("`SyncCall` polled after it completed"),
         }
     }
@@ -206,7 +209,7 @@ impl<H: Handler, T> fmt::Debug for SyncCall<'_, H, T> {
         f.debug_struct("SyncCall")
             .field("method", &self.method)
             .field("stage", &stage)
-            .field("timeout", &self.limit)
+            .field("timeout", &self.timer.as_ref().map(|timer| timer.limit))
             .finish_non_exhaustive()
     }
 }
