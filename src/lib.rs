@@ -94,8 +94,9 @@
 ///
 /// - `impl Handler for Manager`, so that [`Deferred<Manager>`](Deferred) and
 ///   [`Handle<Manager>`](Handle) work;
-/// - `ManagerSync<'_>`, returned by [`Handle::sync`]: one `async fn` per method, same name
-///   and arguments, returning `Result<Output, CallError>`, plus `timeout(d)`;
+/// - `ManagerSync<'_>`, returned by [`Handle::sync`]: one method per handler method, same
+///   name and arguments, returning a [`SyncCall`](handler::SyncCall), a future of
+///   `Result<Output, CallError>`, plus `timeout(d)`;
 /// - `ManagerOneway<'_>`, returned by [`Handle::oneway`]: one `fn` per method returning
 ///   `Result<(), CallError>` as soon as the call is queued;
 /// - `ManagerMethod`, one variant per method (`update_resource` → `UpdateResource`), for

@@ -15,8 +15,9 @@ pub struct Handle<H: Handler> {
 }
 
 impl<H: Handler> Handle<H> {
-    /// The sync proxy: one async method per handler method, resolving to the method's
-    /// value once the owner has run it. Chain `.timeout(d)` to bound the wait.
+    /// The sync proxy: one method per handler method, returning a
+    /// [`SyncCall`](super::SyncCall), a future of the method's value once the owner has
+    /// run it. Chain `.timeout(d)` to bound the wait.
     #[must_use]
     pub fn sync(&self) -> H::Sync<'_> {
         H::sync_proxy(SyncProxy {
