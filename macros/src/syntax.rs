@@ -86,6 +86,28 @@ pub fn replace_self(ty: &Type, self_ty: &Type) -> Type {
     ty
 }
 
+/// The typed arguments of a signature, each with the name generated code calls it by: its
+/// own identifier when the pattern is a plain one, `arg{i}` otherwise (the stand-ins of a
+/// signature whose patterns were refused).
+pub fn named_args<'a>(
+    inputs: impl IntoIterator<Item = &'a syn::FnArg>,
+) -> impl Iterator<Item = (Ident, &'a syn::PatType)> {
+    inputs
+        .into_iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => Some(typed),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .enumerate()
+        .map(|(i, typed)| {
+            let ident = match &*typed.pat {
+                syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+                _ => quote::format_ident!("arg{}", i),
+            };
+            (ident, typed)
+        })
+}
+
 /// `ty` with every lifetime `'static`, so that a stand-in signature needs none.
 pub fn make_static(mut ty: Type) -> Type {
     walk(&mut ty, &mut |node| {

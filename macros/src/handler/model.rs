@@ -5,17 +5,17 @@
 //! same model without judging, from whatever methods can be read, for the fallback.
 
 use proc_macro2::Span;
-use quote::format_ident;
 use syn::spanned::Spanned as _;
 use syn::{
-    Attribute, FnArg, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, Pat, ReturnType,
-    Type, Visibility,
+    Attribute, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, ReturnType, Type,
+    Visibility,
 };
 
 use crate::diag::sig::{self, Generics, Receivers, Rules};
 use crate::diag::Ctxt;
 use crate::syntax::{
-    borrowed_or_opaque, cfgs, item_span, make_static, replace_self, type_ident, upper_camel,
+    borrowed_or_opaque, cfgs, item_span, make_static, named_args, replace_self, type_ident,
+    upper_camel,
 };
 
 /// The whole impl block, checked.
@@ -229,24 +229,10 @@ impl<'a> Method<'a> {
     }
 
     fn stand_in(f: &'a ImplItemFn, self_ty: &Type) -> Self {
-        let args = f
-            .sig
-            .inputs
-            .iter()
-            .filter_map(|input| match input {
-                FnArg::Typed(typed) => Some(typed),
-                FnArg::Receiver(_) => None,
-            })
-            .enumerate()
-            .map(|(i, typed)| {
-                let ident = match &*typed.pat {
-                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
-                    _ => format_ident!("arg{}", i),
-                };
-                Arg {
-                    ident,
-                    ty: make_static(replace_self(&typed.ty, self_ty)),
-                }
+        let args = named_args(&f.sig.inputs)
+            .map(|(ident, typed)| Arg {
+                ident,
+                ty: make_static(replace_self(&typed.ty, self_ty)),
             })
             .collect();
         let output = match &f.sig.output {

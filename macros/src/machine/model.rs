@@ -4,18 +4,19 @@
 //! `Machine::from_item` checks and reports every mistake; `Machine::stand_in` reads the
 //! same model without judging, for the stand-ins emitted next to the errors.
 
-use quote::{format_ident, ToTokens as _};
+use quote::ToTokens as _;
 use syn::spanned::Spanned as _;
 use syn::{
-    Attribute, FnArg, GenericParam, Generics, Ident, ImplItem, Item, ItemImpl, ItemMod, Pat, Path,
-    ReturnType, Signature, Type, Visibility,
+    Attribute, GenericParam, Generics, Ident, ImplItem, Item, ItemImpl, ItemMod, Path, ReturnType,
+    Signature, Type, Visibility,
 };
 
 use super::attr::{is_state, StateArgs};
 use crate::diag::sig::{self, Receiver, Receivers, Rules};
 use crate::diag::Ctxt;
 use crate::syntax::{
-    borrowed_or_opaque, item_span, make_static, pretty, replace_self, type_ident, upper_camel,
+    borrowed_or_opaque, item_span, make_static, named_args, pretty, replace_self, type_ident,
+    upper_camel,
 };
 
 /// A whole machine.
@@ -315,19 +316,8 @@ impl Parsed {
             _ => Receiver::None,
         };
         let generic = !sig.generics.params.is_empty();
-        let args = sig
-            .inputs
-            .iter()
-            .filter_map(|input| match input {
-                FnArg::Typed(typed) => Some(typed),
-                FnArg::Receiver(_) => None,
-            })
-            .enumerate()
-            .map(|(i, typed)| {
-                let ident = match &*typed.pat {
-                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
-                    _ => format_ident!("arg{}", i),
-                };
+        let args = named_args(&sig.inputs)
+            .map(|(ident, typed)| {
                 let ty =
                     self_ty.map_or_else(|| (*typed.ty).clone(), |s| replace_self(&typed.ty, s));
                 Arg {
