@@ -25,7 +25,7 @@ pub mod __private {
         Started, SyncProxy,
     };
     pub use crate::handler::{CallError, Handle, Handler, SyncCall};
-    pub use crate::state::generated::{StateMarker, Step};
+    pub use crate::state::generated::{graph, next_state, state_info, state_of, StateMarker, Step};
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
@@ -59,14 +59,15 @@ mod private_paths {
     };
     #[allow(unused_imports)]
     use crate::__private::{
-        guard, guard_async, CallError, Duration, Future, Graph, Handle, Handler, Machine, Next,
-        OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther, Started, StateInfo,
-        StateMarker, Step, SyncCall, SyncMachine, SyncProxy,
+        graph, guard, guard_async, next_state, state_info, state_of, CallError, Duration, Future,
+        Graph, Handle, Handler, Machine, Next, OnewayProxy, Outcome, Reply, ReportDebug,
+        ReportDisplay, ReportOther, Started, StateInfo, StateMarker, Step, SyncCall, SyncMachine,
+        SyncProxy,
     };
 
     #[test]
     fn the_associated_items_the_macros_name_resolve() {
-        static GRAPH: Graph = Graph::__new("m", &[StateInfo::__new("s", &[], false)]);
+        static GRAPH: Graph = graph("m", &[state_info("s", &[], false)]);
         assert_eq!(GRAPH.states()[0].name(), "s");
         let _ = Reply::<()>::oneway();
         let _ = LocalSlot::<u8, ()>::new();

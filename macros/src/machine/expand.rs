@@ -385,7 +385,7 @@ fn transition_checks(cx: &Cx<'_, '_>, constructors: &TokenStream) -> TokenStream
             impl #hidden::#transition for #private::Next<#enum_ident, #hidden::#marker> {
                 type Source = #hidden::#marker;
                 fn accept(state: #enum_ident) -> Self {
-                    #private::Next::__new(state)
+                    #private::next_state(state)
                 }
             }
         }

@@ -40,7 +40,7 @@ pub(super) fn machine_impl(cx: &Cx<'_, '_>) -> TokenStream {
             .flatten()
             .map(|&t| states[t].ident.to_string());
         let takes_arguments = !s.fields().is_empty();
-        quote!(#private::StateInfo::__new(#name, &[#(#targets),*], #takes_arguments))
+        quote!(#private::state_info(#name, &[#(#targets),*], #takes_arguments))
     });
     let index_arms = states.iter().enumerate().map(|(i, s)| {
         let pattern = variant_pattern(s);
@@ -61,7 +61,7 @@ pub(super) fn machine_impl(cx: &Cx<'_, '_>) -> TokenStream {
             type Object = #object_ty;
             type Output = #output;
             const GRAPH: &'static #private::Graph =
-                &#private::Graph::__new(#machine_name, &[#(#infos),*]);
+                &#private::graph(#machine_name, &[#(#infos),*]);
 
             #[inline]
             fn __index(&self) -> usize {
@@ -198,7 +198,7 @@ fn step_arm(cx: &Cx<'_, '_>, state: &State, machine_is_async: bool) -> TokenStre
         call
     };
     if state.targets.is_some() {
-        quote!(#pattern => #private::Step::Next(#private::Next::__into_state(#call)),)
+        quote!(#pattern => #private::Step::Next(#private::state_of(#call)),)
     } else {
         quote!(#pattern => #private::Step::Done(#call),)
     }

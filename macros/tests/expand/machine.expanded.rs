@@ -85,16 +85,12 @@ mod plant {
     impl ::coact::__private::Machine for PlantState {
         type Object = ();
         type Output = bool;
-        const GRAPH: &'static ::coact::__private::Graph = &::coact::__private::Graph::__new(
+        const GRAPH: &'static ::coact::__private::Graph = &::coact::__private::graph(
             "plant",
             &[
-                ::coact::__private::StateInfo::__new("sprouting", &["growing"], false),
-                ::coact::__private::StateInfo::__new(
-                    "growing",
-                    &["dead", "sprouting"],
-                    true,
-                ),
-                ::coact::__private::StateInfo::__new("dead", &[], true),
+                ::coact::__private::state_info("sprouting", &["growing"], false),
+                ::coact::__private::state_info("growing", &["dead", "sprouting"], true),
+                ::coact::__private::state_info("dead", &[], true),
             ],
         );
         #[inline]
@@ -130,14 +126,12 @@ mod plant {
             match self {
                 Self::Sprouting => {
                     ::coact::__private::Step::Next(
-                        ::coact::__private::Next::__into_state(__coact_state_sprouting()),
+                        ::coact::__private::state_of(__coact_state_sprouting()),
                     )
                 }
                 Self::Growing { days } => {
                     ::coact::__private::Step::Next(
-                        ::coact::__private::Next::__into_state(
-                            __coact_state_growing(days),
-                        ),
+                        ::coact::__private::state_of(__coact_state_growing(days)),
                     )
                 }
                 Self::Dead { eaten } => {
@@ -188,7 +182,7 @@ mod plant {
     for ::coact::__private::Next<PlantState, __coact_plant_state::sprouting> {
         type Source = __coact_plant_state::sprouting;
         fn accept(state: PlantState) -> Self {
-            ::coact::__private::Next::__new(state)
+            ::coact::__private::next_state(state)
         }
     }
     #[diagnostic::do_not_recommend]
@@ -196,7 +190,7 @@ mod plant {
     for ::coact::__private::Next<PlantState, __coact_plant_state::growing> {
         type Source = __coact_plant_state::growing;
         fn accept(state: PlantState) -> Self {
-            ::coact::__private::Next::__new(state)
+            ::coact::__private::next_state(state)
         }
     }
     impl ::coact::__private::StateMarker for __coact_plant_state::sprouting {

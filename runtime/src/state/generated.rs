@@ -1,10 +1,8 @@
 //! Items only `#[machine]`'s output names, reached through `coact::__private`: what a
 //! state ended with ([`Step`]), the type-level marker of a state ([`StateMarker`]), and
-//! the constructors of the declared graph and of a [`Next`] state.
-//!
-//! The constructors are inherent (`Graph::__new` builds the machine's `GRAPH` constant,
-//! where only an inherent `const fn` can run), so they are hidden from the docs rather
-//! than unreachable.
+//! the constructors of the declared graph and of a [`Next`] state. The constructors are
+//! free functions (`const` where a machine's `GRAPH` constant calls them), so no public
+//! type carries a hidden method that users could call.
 
 use std::marker::PhantomData;
 
@@ -23,41 +21,39 @@ pub trait StateMarker {
     const INDEX: usize;
 }
 
-impl<M, S> Next<M, S> {
-    #[doc(hidden)]
-    pub fn __new(state: M) -> Self {
-        Self {
-            state,
-            source: PhantomData,
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn __into_state(self) -> M {
-        self.state
+/// The transition into `state`, as a state's constructor builds it.
+#[doc(hidden)]
+pub fn next_state<M, S>(state: M) -> Next<M, S> {
+    Next {
+        state,
+        source: PhantomData,
     }
 }
 
-impl StateInfo {
-    #[doc(hidden)]
-    #[must_use]
-    pub const fn __new(
-        name: &'static str,
-        transitions_to: &'static [&'static str],
-        takes_arguments: bool,
-    ) -> Self {
-        Self {
-            name,
-            transitions_to,
-            takes_arguments,
-        }
+/// The state a transition enters, for the machine's loop.
+#[doc(hidden)]
+pub fn state_of<M, S>(next: Next<M, S>) -> M {
+    next.state
+}
+
+/// One state of the declared graph.
+#[doc(hidden)]
+#[must_use]
+pub const fn state_info(
+    name: &'static str,
+    transitions_to: &'static [&'static str],
+    takes_arguments: bool,
+) -> StateInfo {
+    StateInfo {
+        name,
+        transitions_to,
+        takes_arguments,
     }
 }
 
-impl Graph {
-    #[doc(hidden)]
-    #[must_use]
-    pub const fn __new(machine: &'static str, states: &'static [StateInfo]) -> Self {
-        Self { machine, states }
-    }
+/// The declared graph, for a machine's `GRAPH` constant.
+#[doc(hidden)]
+#[must_use]
+pub const fn graph(machine: &'static str, states: &'static [StateInfo]) -> Graph {
+    Graph { machine, states }
 }

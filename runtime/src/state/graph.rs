@@ -153,12 +153,12 @@ impl Graph {
 mod tests {
     use super::*;
 
-    static LOOP: Graph = Graph::__new(
+    static LOOP: Graph = crate::state::generated::graph(
         "looping",
         &[
-            StateInfo::__new("spin", &["spin", "stop"], true),
-            StateInfo::__new("stop", &[], false),
-            StateInfo::__new("orphan", &["stop"], false),
+            crate::state::generated::state_info("spin", &["spin", "stop"], true),
+            crate::state::generated::state_info("stop", &[], false),
+            crate::state::generated::state_info("orphan", &["stop"], false),
         ],
     );
 

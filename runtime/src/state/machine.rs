@@ -95,7 +95,7 @@ impl<M: Machine, S> fmt::Debug for Next<M, S> {
 /// ```
 pub fn enter<M: Machine, S: StateMarker>(target: M) -> Result<Next<M, S>, ValidationError> {
     M::GRAPH.validate(S::INDEX, target.__index())?;
-    Ok(Next::__new(target))
+    Ok(super::generated::next_state(target))
 }
 
 /// Enters the state called `name` from the current state, checked against the declared
@@ -115,5 +115,5 @@ pub fn enter_by_name<M: Machine, S: StateMarker>(
         machine: M::GRAPH.machine,
         state: M::GRAPH.states[index].name,
     })?;
-    Ok(Next::__new(target))
+    Ok(super::generated::next_state(target))
 }
