@@ -835,3 +835,15 @@ async fn dropping_a_cooperator_stops_it() {
     drop(cooperator);
     assert_eq!(pending.await, Err(CooperativeError::Stopped));
 }
+
+#[test]
+fn an_inner_attribute_at_the_top_of_the_body_is_kept() {
+    #[coact::coroutine]
+    fn counted() -> Gen<u32> {
+        #![allow(unused_variables)]
+        let unused = 0;
+        yield_!(1);
+        yield_!(2);
+    }
+    assert_eq!(counted().collect::<Vec<_>>(), [1, 2]);
+}

@@ -804,3 +804,37 @@ async fn cfg_attr_on_a_method_is_a_cfg_only_through_its_cfgs() {
         "kept"
     );
 }
+
+// Legal method names that stop being identifiers once converted to a method id: `_0`
+// (a digit first) and `self_` (the keyword `Self`).
+struct OddNames {
+    calls: u32,
+}
+
+#[deferred_handler]
+impl OddNames {
+    fn _0(&mut self) -> u32 {
+        self.calls += 1;
+        self.calls
+    }
+
+    fn self_(&mut self) -> u32 {
+        self.calls += 10;
+        self.calls
+    }
+}
+
+#[tokio::test]
+async fn methods_with_odd_legal_names_work() {
+    let mut owner = Deferred::new(OddNames { calls: 0 });
+    let handle = owner.handle();
+    handle.oneway()._0().unwrap();
+    handle.oneway().self_().unwrap();
+    assert_eq!(
+        owner
+            .process_only(&[OddNamesMethod::_0, OddNamesMethod::Self_])
+            .await,
+        2
+    );
+    assert_eq!(owner.calls, 11);
+}

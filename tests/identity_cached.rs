@@ -217,3 +217,14 @@ async fn a_panic_of_a_plain_function_reaches_its_callers_then_it_runs_afresh() {
     );
     assert_eq!(*flaky().await, 7);
 }
+
+#[tokio::test]
+async fn an_inner_attribute_at_the_top_of_the_body_is_kept() {
+    #[identity_cached(memoize)]
+    async fn doubled(x: u32) -> u32 {
+        #![allow(unused_variables)]
+        let unused = 0;
+        x * 2
+    }
+    assert_eq!(*doubled(4).await, 8);
+}

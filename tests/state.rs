@@ -674,3 +674,24 @@ async fn cancel_stops_a_machine_whose_states_never_suspend() {
         })
     );
 }
+
+/// A raw identifier as the enum's name, and a module and a state named `_1`: legal names
+/// the macro must neither panic on nor refuse.
+#[coact::machine(name = r#Odd)]
+mod _1 {
+    #[state(transitions_to = self_)]
+    pub fn _1(n: u32) {
+        self_(n + 1)
+    }
+
+    #[state]
+    pub fn self_(n: u32) -> u32 {
+        n
+    }
+}
+
+#[test]
+fn machines_with_odd_legal_names_run() {
+    assert_eq!(state::run_sync(&mut (), _1::Odd::_1 { n: 1 }), Ok(2));
+    assert!(matches!(_1::Odd::Self_ { n: 0 }, _1::Odd::Self_ { .. }));
+}

@@ -237,6 +237,14 @@ pub fn upper_camel(ident: &Ident) -> Ident {
     if out.is_empty() {
         out.push_str("Underscore");
     }
+    // Legal names that would not be once converted: `_1` (a digit first) and `self_`
+    // (`Self`, a keyword no raw identifier can spell).
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if out == "Self" {
+        out.push('_');
+    }
     Ident::new(&out, ident.span())
 }
 
@@ -255,7 +263,11 @@ pub fn item_span(item: &Item) -> Span {
 /// `PlantState` -> `plant_state`.
 pub fn snake(ident: &Ident) -> String {
     let mut out = String::new();
-    for (i, c) in ident.to_string().chars().enumerate() {
+    for (i, c) in syn::ext::IdentExt::unraw(ident)
+        .to_string()
+        .chars()
+        .enumerate()
+    {
         if c.is_uppercase() {
             if i > 0 {
                 out.push('_');
@@ -340,6 +352,14 @@ pub fn pretty(ty: &Type) -> String {
         out = out.replace(from, to);
     }
     out
+}
+
+/// A function's attributes split by where they go: the outer ones before the signature,
+/// the inner ones (`#![allow(…)]` at the top of the body) first inside the body.
+pub fn outer_and_inner(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
+    attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, syn::AttrStyle::Outer))
 }
 
 #[cfg(test)]

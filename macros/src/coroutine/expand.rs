@@ -7,7 +7,7 @@ use syn::{parse_quote, PathArguments, Type};
 
 use super::attr::Args;
 use super::model::Coroutine;
-use crate::syntax::krate;
+use crate::syntax::{krate, outer_and_inner};
 
 pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     let krate = krate(args.krate.as_ref());
@@ -36,6 +36,63 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
         )
     };
 
+    let (local, channel) = slot(&private, model, yields, &returns, &resume);
+
+    let mut sig = item.sig.clone();
+    sig.asyncness = None;
+    let output = gen_type(types.path, yields, &returns, &resume, &body_type);
+    sig.output = parse_quote!(-> #output);
+    // `mut` moves into the body with the argument.
+    for input in &mut sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            if let syn::Pat::Ident(pat) = &mut *typed.pat {
+                if pat.by_ref.is_none() && pat.subpat.is_none() {
+                    pat.mutability = None;
+                }
+            }
+        }
+    }
+    let moved = model
+        .moved
+        .iter()
+        .map(|(name, mutability)| quote!(let #mutability #name = #name;));
+
+    let ((attrs, inner), vis) = (outer_and_inner(&item.attrs), &item.vis);
+    let co = &model.co;
+    let body = &model.body;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#inner)*
+            #local
+            let (#co, __coact_builder) = #channel;
+            __coact_builder.#build(async move {
+                let #co = #co;
+                #(#moved)*
+                // Fixes the block's output type before the body, so `?` and `return` in
+                // the body mean what they mean in a function returning it.
+                if let ::core::option::Option::Some(__coact_ret) =
+                    ::core::option::Option::None::<#returns>
+                {
+                    #[allow(unreachable_code)]
+                    return __coact_ret;
+                }
+                #body
+            })
+        }
+    }
+}
+
+/// The slot a generator exchanges values through, and the call that makes its two ends:
+/// the items to declare first (a per-thread slot's key), then the channel expression.
+fn slot(
+    private: &TokenStream,
+    model: &Coroutine<'_>,
+    yields: &Type,
+    returns: &Type,
+    resume: &Type,
+) -> (TokenStream, TokenStream) {
+    let types = &model.types;
     // Resumed with `()`, a generator needs no trip through its slot to resume.
     let unit = match types.resume {
         None => true,
@@ -46,7 +103,7 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     // through a per-thread slot of this function's own, reached through a marker type
     // declared here (no allocation, no atomics); otherwise through a slot of its own.
     let key = quote!(__CoactSlot);
-    let (local, channel) = match (model.local_slot, unit) {
+    match (model.local_slot, unit) {
         (true, unit) => {
             let channel = if unit {
                 quote!(#private::local_unit_channel::<#yields, #returns, #key>())
@@ -78,49 +135,6 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
             TokenStream::new(),
             quote!(#private::channel::<#yields, #returns, #resume>()),
         ),
-    };
-
-    let mut sig = item.sig.clone();
-    sig.asyncness = None;
-    let output = gen_type(types.path, yields, &returns, &resume, &body_type);
-    sig.output = parse_quote!(-> #output);
-    // `mut` moves into the body with the argument.
-    for input in &mut sig.inputs {
-        if let syn::FnArg::Typed(typed) = input {
-            if let syn::Pat::Ident(pat) = &mut *typed.pat {
-                if pat.by_ref.is_none() && pat.subpat.is_none() {
-                    pat.mutability = None;
-                }
-            }
-        }
-    }
-    let moved = model
-        .moved
-        .iter()
-        .map(|(name, mutability)| quote!(let #mutability #name = #name;));
-
-    let (attrs, vis) = (&item.attrs, &item.vis);
-    let co = &model.co;
-    let body = &model.body;
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #local
-            let (#co, __coact_builder) = #channel;
-            __coact_builder.#build(async move {
-                let #co = #co;
-                #(#moved)*
-                // Fixes the block's output type before the body, so `?` and `return` in
-                // the body mean what they mean in a function returning it.
-                if let ::core::option::Option::Some(__coact_ret) =
-                    ::core::option::Option::None::<#returns>
-                {
-                    #[allow(unreachable_code)]
-                    return __coact_ret;
-                }
-                #body
-            })
-        }
     }
 }
 

@@ -96,10 +96,25 @@ impl<'a> Handler<'a> {
             return None;
         };
 
-        let mut methods = Vec::new();
+        let mut methods: Vec<Method<'a>> = Vec::new();
         for impl_item in &item.items {
             match impl_item {
-                ImplItem::Fn(f) => methods.extend(Method::check(cx, f, &item.self_ty)),
+                ImplItem::Fn(f) => {
+                    let Some(method) = Method::check(cx, f, &item.self_ty) else {
+                        continue;
+                    };
+                    if let Some(earlier) = methods.iter().find(|m| m.variant == method.variant) {
+                        cx.error(
+                            method.ident.span(),
+                            format!(
+                                "methods `{}` and `{}` would share the method id `{}`: rename one",
+                                earlier.ident, method.ident, method.variant
+                            ),
+                        );
+                        continue;
+                    }
+                    methods.push(method);
+                }
                 ImplItem::Const(_) => {}
                 other => cx.error(
                     other.span(),
@@ -134,17 +149,20 @@ impl<'a> Handler<'a> {
             return None;
         }
         let type_ident = type_ident(&item.self_ty)?;
-        let methods = item
-            .items
-            .iter()
-            .filter_map(|impl_item| match impl_item {
-                // `timeout` is the sync proxy's own method (the error says so).
+        let mut methods: Vec<Method<'a>> = Vec::new();
+        for impl_item in &item.items {
+            match impl_item {
+                // `timeout` is the sync proxy's own method (the error says so); a method
+                // whose id another already has is reported, and left out here.
                 ImplItem::Fn(f) if f.sig.receiver().is_some() && f.sig.ident != "timeout" => {
-                    Some(Method::stand_in(f, &item.self_ty))
+                    let method = Method::stand_in(f, &item.self_ty);
+                    if methods.iter().all(|m| m.variant != method.variant) {
+                        methods.push(method);
+                    }
                 }
-                _ => None,
-            })
-            .collect();
+                _ => {}
+            }
+        }
         Some(Self {
             item,
             type_ident,

@@ -13,7 +13,7 @@ use syn::{parse_quote, Type};
 
 use super::attr::{Args, Ttl};
 use super::model::{Cached, KeyType, Shape};
-use crate::syntax::{krate, make_static};
+use crate::syntax::{krate, make_static, outer_and_inner};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -235,12 +235,13 @@ fn function(
         ..
     } = parts;
     let item = model.item;
-    let (attrs, vis) = (&item.attrs, &item.vis);
+    let ((attrs, inner), vis) = (outer_and_inner(&item.attrs), &item.vis);
     let output = model.output;
     let stmts = &item.block.stmts;
     quote! {
         #(#attrs)*
         #vis #sig {
+            #(#inner)*
             let __coact_key: #key_type = #key_value;
             #finish(#accessor()
                 .get_or_load(__coact_key, move || #private::#adapt(async move {
@@ -267,7 +268,7 @@ fn stand_ins(model: &Cached<'_>, parts: &Parts, mut sig: syn::Signature) -> Toke
         cache_doc,
         ..
     } = parts;
-    let (attrs, vis) = (&model.item.attrs, &model.item.vis);
+    let ((attrs, inner), vis) = (outer_and_inner(&model.item.attrs), &model.item.vis);
     // A `self` is reported; the stand-in, a free function, does without it.
     sig.inputs = std::mem::take(&mut sig.inputs)
         .into_iter()
@@ -292,6 +293,7 @@ fn stand_ins(model: &Cached<'_>, parts: &Parts, mut sig: syn::Signature) -> Toke
         #(#attrs)*
         #[allow(unused_variables)]
         #vis #sig {
+            #(#inner)*
             ::core::unimplemented!("the cached function did not compile")
         }
     }

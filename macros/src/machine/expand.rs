@@ -222,7 +222,14 @@ fn body_signature(cx: &Cx<'_, '_>, sig: &mut syn::Signature, state: &State) {
 }
 
 pub(super) fn body_ident(state: &Ident) -> Ident {
-    format_ident!("__coact_state_{}", state)
+    // Without the state's own leading underscores, so that `_1` gives a snake-case name
+    // (two states that differ only there already clash on their enum variant).
+    let name = syn::ext::IdentExt::unraw(state).to_string();
+    format_ident!(
+        "__coact_state_{}",
+        name.trim_start_matches('_'),
+        span = state.span()
+    )
 }
 
 fn free_constructor(cx: &Cx<'_, '_>, state: &State) -> Ident {
