@@ -408,3 +408,43 @@ async fn expired_entries_nobody_asks_for_are_freed_by_other_hits() {
         "the expired ten were freed"
     );
 }
+
+/// Hits that land between eviction's choice of victims and their removal refresh the
+/// victims' stamps; the map must still end within its capacity.
+#[test]
+fn capacity_holds_under_contention() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let keep = Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(2),
+    };
+    let mut over = 0;
+    for _ in 0..200 {
+        let cache: Arc<Cache<u8, Arc<u8>>> = Arc::new(Cache::new(keep));
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..64_u8)
+                .map(|task| {
+                    let cache = Arc::clone(&cache);
+                    tokio::spawn(async move {
+                        for i in 0..8_u8 {
+                            let key = (task + i) % 4;
+                            let load =
+                                move || async move { Ok::<_, std::convert::Infallible>(Some(key)) };
+                            cache.get_or_load(key, load).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        if cache.len() > 2 {
+            over += 1;
+        }
+    }
+    assert_eq!(over, 0, "trials that ended over capacity");
+}

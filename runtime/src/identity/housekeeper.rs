@@ -96,22 +96,36 @@ where
             .count()
     }
 
-    /// Evicts the `count` least recently used ready entries, in two scans of the map.
+    /// Evicts the `count` least recently used ready entries.
+    ///
+    /// A hit between the scan that picks the victims and the one that removes them
+    /// refreshes a victim's stamp and spares it, so the pass repeats for what is left; after
+    /// a few passes beaten by hits, the oldest-first order gives way and any ready entries
+    /// go, so the capacity always holds.
     pub(super) fn evict_least_recent(&self, count: usize) {
-        let mut used: Vec<u64> = self
-            .inner
-            .map
-            .iter()
-            .filter_map(|entry| match entry.value() {
-                Stored::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
-                _ => None,
-            })
-            .collect();
-        if used.is_empty() || count == 0 {
-            return;
+        let mut left = count;
+        for _ in 0..4 {
+            if left == 0 {
+                return;
+            }
+            left -= self.evict_pass(left, true);
         }
-        let nth = count.min(used.len()) - 1;
-        let (_, &mut threshold, _) = used.select_nth_unstable(nth);
+        if left > 0 {
+            self.evict_pass(left, false);
+        }
+    }
+
+    /// One pass of eviction: at most `count` ready entries, the least recently used when
+    /// `by_age`, any otherwise. Returns how many went.
+    fn evict_pass(&self, count: usize, by_age: bool) -> usize {
+        let threshold = if by_age {
+            match self.age_threshold(count) {
+                Some(threshold) => threshold,
+                None => return 0,
+            }
+        } else {
+            u64::MAX
+        };
         let mut left = count;
         let mut freed = Vec::new();
         self.inner.map.retain(|_, entry| match entry {
@@ -122,12 +136,34 @@ where
             }
             _ => true,
         });
+        let evicted = count - left;
         self.inner
             .counters
             .evictions
-            .fetch_add((count - left) as u64, Ordering::Relaxed);
+            .fetch_add(evicted as u64, Ordering::Relaxed);
         // Values are dropped here, outside the shards' locks.
         drop(freed);
+        evicted
+    }
+
+    /// The stamp at or below which the `count` least recently used ready entries are;
+    /// `None` when there are none.
+    fn age_threshold(&self, count: usize) -> Option<u64> {
+        let mut used: Vec<u64> = self
+            .inner
+            .map
+            .iter()
+            .filter_map(|entry| match entry.value() {
+                Stored::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
+                _ => None,
+            })
+            .collect();
+        if used.is_empty() || count == 0 {
+            return None;
+        }
+        let nth = count.min(used.len()) - 1;
+        let (_, &mut threshold, _) = used.select_nth_unstable(nth);
+        Some(threshold)
     }
 
     pub(super) fn sweep(&self) {
