@@ -508,6 +508,152 @@ async fn reentrant_sync_call_is_refused_not_deadlocked() {
     );
 }
 
+// Three handlers that call each other, for cycle detection. Their owners serve in their own
+// tasks; each holds handles to the others, set once all three exist.
+struct A {
+    b: Option<Handle<B>>,
+    hits: u32,
+}
+struct B {
+    a: Option<Handle<A>>,
+    c: Option<Handle<C>>,
+}
+struct C {
+    a: Option<Handle<A>>,
+}
+
+#[deferred_handler]
+impl A {
+    /// A → B → A.
+    async fn via_b(&mut self) -> Result<u32, CallError> {
+        self.b.as_ref().unwrap().sync().call_a().await?
+    }
+    /// A → B → C → A.
+    async fn via_b_and_c(&mut self) -> Result<u32, CallError> {
+        self.b.as_ref().unwrap().sync().call_c().await?
+    }
+    /// A → B, which answers through a oneway call to A: no cycle of waits.
+    async fn via_b_oneway(&mut self) -> Result<(), CallError> {
+        self.b.as_ref().unwrap().sync().call_a_oneway().await?
+    }
+    /// A → B → C, and C's work waits on nobody.
+    async fn via_b_to_c_work(&mut self) -> Result<u32, CallError> {
+        self.b.as_ref().unwrap().sync().call_c_work().await?
+    }
+    fn hit(&mut self) -> u32 {
+        self.hits += 1;
+        self.hits
+    }
+}
+
+#[deferred_handler]
+impl B {
+    async fn call_a(&mut self) -> Result<u32, CallError> {
+        // A timeout does not hide the cycle: the call is refused at once, not timed out.
+        self.a
+            .as_ref()
+            .unwrap()
+            .sync()
+            .timeout(Duration::from_secs(3600))
+            .hit()
+            .await
+    }
+    async fn call_c(&mut self) -> Result<u32, CallError> {
+        self.c.as_ref().unwrap().sync().call_a().await?
+    }
+    async fn call_a_oneway(&mut self) -> Result<(), CallError> {
+        self.a.as_ref().unwrap().oneway().hit()
+    }
+    async fn call_c_work(&mut self) -> Result<u32, CallError> {
+        self.c.as_ref().unwrap().sync().work().await
+    }
+}
+
+#[deferred_handler]
+impl C {
+    async fn call_a(&mut self) -> Result<u32, CallError> {
+        self.a.as_ref().unwrap().sync().hit().await
+    }
+    fn work(&mut self) -> u32 {
+        7
+    }
+}
+
+/// Starts the three owners serving, each in its own task, and returns a handle to each.
+fn serve_abc() -> (Handle<A>, Handle<B>, Handle<C>) {
+    let mut a = Deferred::new(A { b: None, hits: 0 });
+    let mut b = Deferred::new(B { a: None, c: None });
+    let mut c = Deferred::new(C { a: None });
+    a.b = Some(b.handle());
+    b.a = Some(a.handle());
+    b.c = Some(c.handle());
+    c.a = Some(a.handle());
+    let handles = (a.handle(), b.handle(), c.handle());
+    tokio::spawn(async move { a.process_forever().await });
+    tokio::spawn(async move { b.process_forever().await });
+    tokio::spawn(async move { c.process_forever().await });
+    handles
+}
+
+/// The handlers a `CallError::Cycle` names, without their module path.
+fn cycle_of(error: &CallError) -> Vec<&'static str> {
+    match error {
+        CallError::Cycle { handlers, .. } => handlers
+            .iter()
+            .map(|name| name.rsplit("::").next().unwrap())
+            .collect(),
+        other => panic!("expected a cycle, got {other:?}"),
+    }
+}
+
+/// Awaits `call`, failing the test if it never completes. Time is paused: when every task
+/// is stuck waiting, tokio jumps the clock ahead, so a deadlock fails at once.
+async fn no_deadlock<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), call)
+        .await
+        .expect("the handlers deadlocked")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_call_cycle_through_another_handler_is_refused_naming_both() {
+    let (a, _b, _c) = serve_abc();
+    let error = no_deadlock(a.sync().via_b()).await.unwrap().unwrap_err();
+    assert_eq!(error.method(), "hit");
+    assert_eq!(cycle_of(&error), ["A", "B", "A"]);
+    assert_eq!(
+        error.to_string(),
+        "sync call to `hit` would close a cycle of handlers waiting on each other \
+         (handler::A → handler::B → handler::A) and deadlock"
+    );
+    // Nothing is left stuck: A serves the next call.
+    assert_eq!(a.sync().hit().await, Ok(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_call_cycle_through_two_handlers_is_refused_naming_all_three() {
+    let (a, _b, _c) = serve_abc();
+    let error = no_deadlock(a.sync().via_b_and_c())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.method(), "hit");
+    assert_eq!(cycle_of(&error), ["A", "B", "C", "A"]);
+    assert_eq!(a.sync().hit().await, Ok(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn chains_of_sync_calls_without_a_cycle_run() {
+    let (a, b, c) = serve_abc();
+    // A → B → C: C's method waits on nobody.
+    assert_eq!(no_deadlock(a.sync().via_b_to_c_work()).await, Ok(Ok(7)));
+    // A → B, and B answers A through a oneway call, which nobody waits on.
+    assert_eq!(a.sync().via_b_oneway().await, Ok(Ok(())));
+    assert_eq!(a.sync().hit().await, Ok(2));
+    // From outside any handler, the same calls that closed cycles inside are plain calls.
+    assert_eq!(c.sync().call_a().await, Ok(Ok(3)));
+    assert_eq!(b.sync().call_c().await, Ok(Ok(4)));
+}
+
 #[tokio::test(start_paused = true)]
 async fn dropping_the_owner_fails_pending_callers_promptly() {
     let owner = Deferred::new(Lemming { jumps: 0 });

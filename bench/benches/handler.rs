@@ -10,6 +10,9 @@
 //!   by one sync call that waits until the actor has processed it.
 //! - `drain_1000`: one `owner.process().await` over 1,000 queued oneway calls, against a
 //!   `try_recv` loop over a tokio unbounded channel of 1,000 enum messages.
+//! - `nested_round_trip`: a sync call to a relay whose async method makes a sync call to
+//!   the counter and returns its value: the cost of a call made from inside a handler
+//!   method (where coact checks for call cycles), coact against the hand-written actors.
 //!
 //! Timing uses `iter_custom`: the actor is spawned once per sample, outside the timed
 //! section, and the caller runs as a spawned task whose loop is timed from the inside.
@@ -103,6 +106,36 @@ mod with_coact {
             start.elapsed()
         })
         .await;
+        assert_eq!(server.await.unwrap().n, iters);
+        elapsed
+    }
+
+    pub struct Relay {
+        pub to: Handle<Counter>,
+    }
+
+    #[deferred_handler]
+    impl Relay {
+        pub async fn relay(&mut self, by: u64) -> u64 {
+            self.to.sync().add(by).await.unwrap()
+        }
+    }
+
+    pub async fn nested_round_trip(iters: u64) -> Duration {
+        let (counter, server) = serve();
+        let mut relay = Deferred::new(Relay { to: counter });
+        let handle = relay.handle();
+        let relay = tokio::spawn(async move { relay.process_forever().await });
+        let elapsed = on_task(async move {
+            handle.sync().relay(0).await.unwrap();
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(handle.sync().relay(black_box(1)).await.unwrap());
+            }
+            start.elapsed()
+        })
+        .await;
+        relay.await.unwrap();
         assert_eq!(server.await.unwrap().n, iters);
         elapsed
     }
@@ -225,6 +258,34 @@ mod hand_written {
             start.elapsed()
         })
         .await;
+        assert_eq!(actor.await.unwrap(), iters);
+        elapsed
+    }
+
+    /// A relay actor whose handler awaits a request to the counter actor.
+    pub async fn nested_round_trip(iters: u64) -> Duration {
+        let (counter, actor) = spawn();
+        let (tx, mut rx) = mpsc::unbounded_channel::<(u64, oneshot::Sender<u64>)>();
+        let relay = tokio::spawn(async move {
+            while let Some((by, reply)) = rx.recv().await {
+                let _ = reply.send(counter.add(by).await.unwrap());
+            }
+        });
+        let elapsed = on_task(async move {
+            let call = |by| {
+                let (reply, rx) = oneshot::channel();
+                tx.send((by, reply)).unwrap();
+                rx
+            };
+            call(0).await.unwrap();
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(call(black_box(1)).await.unwrap());
+            }
+            start.elapsed()
+        })
+        .await;
+        relay.await.unwrap();
         assert_eq!(actor.await.unwrap(), iters);
         elapsed
     }
@@ -595,5 +656,24 @@ fn drain_1000(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sync_round_trip, oneway_send, drain_1000);
+fn nested_round_trip(c: &mut Criterion) {
+    let rt = Flavor::CurrentThread.tokio();
+    let mut g = c.benchmark_group("nested_round_trip/current_thread");
+    configure(&mut g);
+    g.bench_function("coact", |b| {
+        b.to_async(&rt).iter_custom(with_coact::nested_round_trip)
+    });
+    g.bench_function("tokio_hand_written", |b| {
+        b.to_async(&rt).iter_custom(hand_written::nested_round_trip)
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    sync_round_trip,
+    oneway_send,
+    drain_1000,
+    nested_round_trip
+);
 criterion_main!(benches);

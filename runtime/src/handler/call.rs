@@ -19,19 +19,20 @@ use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
 use super::generated::{PENDING, WITHDRAWN};
-use super::mailbox::{Tx, SERVING};
+use super::mailbox::{Queued, Tx, SERVING};
 use super::{CallError, Handle, Handler};
 
-/// Waiting for room in a full bounded mailbox: the one case that allocates.
+/// Waiting for room in a full bounded mailbox: the one case that allocates (boxed, so
+/// that the common case carries no room for it).
 type Reserve<C> =
-    Pin<Box<dyn Future<Output = Result<OwnedPermit<C>, SendError<()>>> + Send + 'static>>;
+    Pin<Box<dyn Future<Output = Result<OwnedPermit<Queued<C>>, SendError<()>>> + Send + 'static>>;
 
 /// Where a call is on its way to the owner.
 enum Stage<C> {
     /// Built, not queued yet: it is queued when the future is first polled.
     Unsent(C),
     /// The bounded mailbox was full: waiting for room, in line with other senders.
-    Reserving(C, Reserve<C>),
+    Reserving(Box<(Queued<C>, Reserve<C>)>),
     /// Queued: waiting for the owner's reply.
     Sent,
     /// The result was returned.
@@ -158,17 +159,28 @@ fn advance<H: Handler, T>(
         // common path, so nothing is written twice there.
         match std::mem::replace(stage, Stage::Sent) {
             Stage::Unsent(call) => {
-                let id = handle.mailbox.id();
-                if SERVING.try_with(|serving| *serving == id).unwrap_or(false) {
-                    *stage = Stage::Done;
-                    return Poll::Ready(Err(CallError::Reentrant { method }));
-                }
+                // Made from inside a handler method, a call may close a cycle of owners
+                // waiting on each other: refused. Made anywhere else, it cannot.
+                let waiting = match SERVING.try_with(Arc::clone) {
+                    Ok(chain) => match chain.call(&handle.mailbox, method) {
+                        Ok(waiting) => Some(waiting),
+                        Err(error) => {
+                            *stage = Stage::Done;
+                            return Poll::Ready(Err(error));
+                        }
+                    },
+                    Err(_outside) => None,
+                };
+                let call = Queued { call, waiting };
                 let sent = match &handle.tx {
                     Tx::Unbounded(tx) => tx.send(call).is_ok(),
                     Tx::Bounded(tx) => match tx.try_send(call) {
                         Ok(()) => true,
                         Err(TrySendError::Full(call)) => {
-                            *stage = Stage::Reserving(call, Box::pin(tx.clone().reserve_owned()));
+                            *stage = Stage::Reserving(Box::new((
+                                call,
+                                Box::pin(tx.clone().reserve_owned()),
+                            )));
                             continue;
                         }
                         Err(TrySendError::Closed(_)) => false,
@@ -179,16 +191,16 @@ fn advance<H: Handler, T>(
                     return Poll::Ready(Err(CallError::Gone { method }));
                 }
             }
-            Stage::Reserving(call, mut reserve) => match reserve.as_mut().poll(cx) {
+            Stage::Reserving(mut reserving) => match reserving.1.as_mut().poll(cx) {
                 Poll::Ready(Ok(permit)) => {
-                    permit.send(call);
+                    permit.send(reserving.0);
                 }
                 Poll::Ready(Err(_)) => {
                     *stage = Stage::Done;
                     return Poll::Ready(Err(CallError::Gone { method }));
                 }
                 Poll::Pending => {
-                    *stage = Stage::Reserving(call, reserve);
+                    *stage = Stage::Reserving(reserving);
                     return Poll::Pending;
                 }
             },

@@ -49,14 +49,71 @@ pub enum CallError {
     /// never complete (the owner is busy running the caller), so it is refused at once.
     /// Call the method directly on `self`, or use a oneway call.
     ///
-    /// Detection covers calls made by the running method itself (in its own task). A cycle
-    /// through other tasks or handlers (A waits on B, which waits on A), or an owner
-    /// awaiting a sync call to its own handler outside `process`, still deadlocks: bound
-    /// such calls with `sync().timeout(d)`.
+    /// Detection covers calls made by the running method itself (in its own task); see
+    /// [`CallError::Cycle`] for what it does not see.
     #[error("re-entrant sync call to `{method}` from inside its own handler would deadlock")]
     Reentrant {
         /// The handler method.
         method: &'static str,
+    },
+    /// A sync call from inside a handler method that would close a cycle of owners waiting
+    /// on each other: A's method waits on a call to B, whose method calls A (or through
+    /// more handlers, A → B → C → A). A's owner is busy until B answers, so the call could
+    /// never complete; it is refused at once instead. Break the cycle with a oneway call.
+    ///
+    /// Detection follows sync calls made by running handler methods in their own task. A
+    /// wait it cannot see still deadlocks: a method that hands the call to another task
+    /// (`tokio::spawn`) and awaits that task, or an owner awaiting a sync call to its own
+    /// handler outside `process`. Bound such calls with `sync().timeout(d)`.
+    ///
+    /// ```
+    /// use coact::{deferred_handler, CallError, Deferred, Handle};
+    ///
+    /// struct Ping { pong: Handle<Pong> }
+    /// struct Pong { ping: Option<Handle<Ping>> }
+    ///
+    /// #[deferred_handler]
+    /// impl Ping {
+    ///     async fn serve(&mut self) -> Result<(), CallError> { self.pong.sync().back().await? }
+    ///     fn hit(&mut self) {}
+    /// }
+    ///
+    /// #[deferred_handler]
+    /// impl Pong {
+    ///     async fn back(&mut self) -> Result<(), CallError> {
+    ///         // Ping's owner is waiting for this call to finish: it cannot run `hit`.
+    ///         self.ping.as_ref().unwrap().sync().hit().await
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut pong = Deferred::new(Pong { ping: None });
+    /// let mut ping = Deferred::new(Ping { pong: pong.handle() });
+    /// pong.ping = Some(ping.handle());
+    /// tokio::spawn(async move { pong.process_forever().await });
+    ///
+    /// let caller = ping.handle();
+    /// let call = tokio::spawn(async move { caller.sync().serve().await });
+    /// tokio::task::yield_now().await; // let the caller queue its call
+    /// ping.process().await;
+    /// let Ok(Err(CallError::Cycle { method, handlers })) = call.await.unwrap() else {
+    ///     panic!("the cycle was not refused");
+    /// };
+    /// assert_eq!(method, "hit");
+    /// assert!(handlers[0].ends_with("Ping") && handlers[1].ends_with("Pong"));
+    /// # }
+    /// ```
+    #[error(
+        "sync call to `{method}` would close a cycle of handlers waiting on each other ({}) \
+         and deadlock",
+        handlers.join(" → ")
+    )]
+    Cycle {
+        /// The handler method.
+        method: &'static str,
+        /// The handlers' type names in call order, from the one the refused call was for
+        /// back to it: `[A, B, A]` for A → B → A.
+        handlers: Vec<&'static str>,
     },
 }
 
@@ -77,7 +134,8 @@ impl CallError {
             | Self::Gone { method }
             | Self::MailboxFull { method }
             | Self::Panicked { method, .. }
-            | Self::Reentrant { method } => method,
+            | Self::Reentrant { method }
+            | Self::Cycle { method, .. } => method,
         }
     }
 }
@@ -98,5 +156,15 @@ mod tests {
             "call to `slow` timed out after 1s before it started; it was withdrawn and will not run"
         );
         assert_eq!(e.method(), "slow");
+        let e = CallError::Cycle {
+            method: "hit",
+            handlers: vec!["a::A", "b::B", "a::A"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "sync call to `hit` would close a cycle of handlers waiting on each other \
+             (a::A → b::B → a::A) and deadlock"
+        );
+        assert_eq!(e.method(), "hit");
     }
 }

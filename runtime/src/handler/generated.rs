@@ -18,7 +18,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use tokio::sync::{mpsc, oneshot};
 
-use super::mailbox::Tx;
+use super::mailbox::{Queued, Tx};
 use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
 
@@ -88,6 +88,11 @@ impl<H: Handler> OnewayProxy<'_, H> {
     ///
     /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
     pub fn send(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+        // Nobody waits on a oneway call, so it carries no chain of waiting owners.
+        let call = Queued {
+            call,
+            waiting: None,
+        };
         match &self.handle.tx {
             Tx::Bounded(tx) => tx.try_send(call).map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => CallError::MailboxFull { method },

@@ -2,25 +2,112 @@
 //! calls (bounded or not) and the little state they share besides it.
 //!
 //! A call is queued by a handle's proxy and run by the owner inside one of its `process`
-//! methods; `SERVING` marks the task that is running a call of a given mailbox, so that a
-//! sync call from inside that call to the same mailbox is refused instead of deadlocking.
+//! methods. While an owner runs an async method, `SERVING` says which handler it serves and
+//! which handlers are waiting on that call, so that a sync call that would close a cycle of
+//! owners waiting on each other (A → A, or A → B → A) is refused instead of deadlocking.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
 use tokio::sync::mpsc;
 
+use super::CallError;
+
+/// A queued call and, when a handler method made it with a sync call, the owners that are
+/// blocked until it completes.
+pub(super) struct Queued<C> {
+    pub(super) call: C,
+    pub(super) waiting: Option<Arc<Waiting>>,
+}
+
+/// A link in a chain of owners waiting on each other: this mailbox's owner, and (`on`) the
+/// owners blocked on the call it is running, and so on. A chain never holds one mailbox
+/// twice: the call that would close the loop is refused.
+pub(super) struct Waiting {
+    mailbox: u64,
+    handler: &'static str,
+    on: Option<Arc<Waiting>>,
+}
+
+impl Waiting {
+    /// The chain's first link for a mailbox whose owner runs a call nobody else waits on.
+    /// Each owner makes it once and shares it with every call it serves that way.
+    pub(super) fn first(mailbox: &MailboxState) -> Arc<Self> {
+        Arc::new(Self {
+            mailbox: mailbox.id,
+            handler: mailbox.handler,
+            on: None,
+        })
+    }
+
+    /// The chain of an owner serving `queued`: its first link when nobody waits on the
+    /// call, else a new link in front of the waiters.
+    pub(super) fn serving(first: &Arc<Self>, waiting: Option<Arc<Self>>) -> Arc<Self> {
+        match waiting {
+            None => Arc::clone(first),
+            on @ Some(_) => Arc::new(Self {
+                mailbox: first.mailbox,
+                handler: first.handler,
+                on,
+            }),
+        }
+    }
+
+    /// This link and the ones after it.
+    fn links(&self) -> impl Iterator<Item = &Self> {
+        std::iter::successors(Some(self), |link| link.on.as_deref())
+    }
+
+    /// Checks a sync call to `target` made by the owner at the head of this chain (from
+    /// inside the method it is running), and returns the chain that will wait on the call.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Reentrant`] for a call to the handler being served,
+    /// [`CallError::Cycle`] for one to a handler that waits on it.
+    #[inline]
+    pub(super) fn call(
+        self: Arc<Self>,
+        target: &MailboxState,
+        method: &'static str,
+    ) -> Result<Arc<Self>, CallError> {
+        if self.links().any(|link| link.mailbox == target.id) {
+            return Err(self.refuse(target, method));
+        }
+        Ok(self)
+    }
+
+    /// The error for a call to `target`, which is in this chain.
+    #[cold]
+    fn refuse(&self, target: &MailboxState, method: &'static str) -> CallError {
+        if target.id == self.mailbox {
+            return CallError::Reentrant { method };
+        }
+        // The handlers in call order, from the target back to it.
+        let mut handlers = vec![target.handler];
+        let mut back: Vec<_> = self.links().map(|link| link.handler).collect();
+        let depth = self
+            .links()
+            .position(|link| link.mailbox == target.id)
+            .unwrap_or(back.len());
+        back.truncate(depth);
+        handlers.extend(back.into_iter().rev());
+        handlers.push(target.handler);
+        CallError::Cycle { method, handlers }
+    }
+}
+
 /// How the owner's mailbox is bounded.
 pub(super) enum Tx<C> {
-    Bounded(mpsc::Sender<C>),
-    Unbounded(mpsc::UnboundedSender<C>),
+    Bounded(mpsc::Sender<Queued<C>>),
+    Unbounded(mpsc::UnboundedSender<Queued<C>>),
 }
 
 pub(super) enum Rx<C> {
-    Bounded(mpsc::Receiver<C>),
-    Unbounded(mpsc::UnboundedReceiver<C>),
+    Bounded(mpsc::Receiver<Queued<C>>),
+    Unbounded(mpsc::UnboundedReceiver<Queued<C>>),
 }
 
 impl<C> Clone for Tx<C> {
@@ -42,14 +129,14 @@ impl<C> Tx<C> {
 }
 
 impl<C> Rx<C> {
-    pub(super) fn try_recv(&mut self) -> Option<C> {
+    pub(super) fn try_recv(&mut self) -> Option<Queued<C>> {
         match self {
             Self::Bounded(rx) => rx.try_recv().ok(),
             Self::Unbounded(rx) => rx.try_recv().ok(),
         }
     }
 
-    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<C>> {
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Queued<C>>> {
         match self {
             Self::Bounded(rx) => rx.poll_recv(cx),
             Self::Unbounded(rx) => rx.poll_recv(cx),
@@ -73,14 +160,21 @@ pub(super) struct MailboxState {
     /// Wakes an idle `process_forever` for a stop request or the last handle's drop.
     /// Lock-free, unlike a `Notify`: the owner registers on every idle wait.
     pub(super) owner: AtomicWaker,
+    /// Tells mailboxes apart in a chain of waiting owners.
+    pub(super) id: u64,
+    /// The handler's type, to name it in a [`CallError::Cycle`].
+    pub(super) handler: &'static str,
 }
 
 impl MailboxState {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(handler: &'static str) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Self {
             stop: AtomicBool::new(false),
             handles: AtomicUsize::new(0),
             owner: AtomicWaker::new(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            handler,
         }
     }
 
@@ -89,14 +183,10 @@ impl MailboxState {
     pub(super) fn take_stop(&self) -> bool {
         self.stop.load(Ordering::Relaxed) && self.stop.swap(false, Ordering::AcqRel)
     }
-
-    /// Identifies the mailbox for re-entrancy detection.
-    pub(super) fn id(self: &Arc<Self>) -> usize {
-        Arc::as_ptr(self) as usize
-    }
 }
 
 tokio::task_local! {
-    /// The mailbox whose call the current task is running, if any.
-    pub(super) static SERVING: usize;
+    /// While the current task's owner runs a call to an async method: the chain of owners
+    /// that the sync calls this method makes keep waiting, with this owner first.
+    pub(super) static SERVING: Arc<Waiting>;
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::mailbox::{MailboxState, Rx, Tx};
+use super::mailbox::{MailboxState, Queued, Rx, Tx, Waiting};
 use super::{Handle, Handler};
 
 /// Why [`Deferred::process_forever`] returned.
@@ -48,8 +48,11 @@ pub struct Deferred<H: Handler> {
     pub(super) rx: Rx<H::Call>,
     /// Calls a whitelist skipped, in arrival order. All of them arrived before anything
     /// still in `rx`, so they always run first.
-    pub(super) held: VecDeque<H::Call>,
+    pub(super) held: VecDeque<Queued<H::Call>>,
     pub(super) mailbox: Arc<MailboxState>,
+    /// This owner as the first link of a chain of waiting owners, shared by every call it
+    /// serves that nobody else waits on.
+    pub(super) waiting: Arc<Waiting>,
 }
 
 impl<H: Handler> Deferred<H> {
@@ -79,12 +82,14 @@ impl<H: Handler> Deferred<H> {
     }
 
     fn with_channel(value: H, tx: Tx<H::Call>, rx: Rx<H::Call>) -> Self {
+        let mailbox = Arc::new(MailboxState::new(std::any::type_name::<H>()));
         Self {
             value,
             tx,
             rx,
             held: VecDeque::new(),
-            mailbox: Arc::new(MailboxState::new()),
+            waiting: Waiting::first(&mailbox),
+            mailbox,
         }
     }
 

@@ -1,13 +1,13 @@
 //! The engine of [`Deferred`]'s `process` methods: which queued call runs next, how a
 //! whitelist sets calls aside in order, and how a sync method runs with no future around
-//! it while an async one runs inside the scope that detects re-entrant calls.
+//! it while an async one runs inside the scope that detects call cycles.
 
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 
 use tracing::Instrument as _;
 
-use super::mailbox::SERVING;
+use super::mailbox::{Queued, Waiting, SERVING};
 use super::owner::{Served, StopReason};
 use super::{Deferred, Handler};
 
@@ -72,7 +72,7 @@ impl<H: Handler> Deferred<H> {
 
     /// Waits for the next call, or `None` when a stop was requested or the last handle
     /// went away.
-    async fn idle(&mut self) -> Option<H::Call> {
+    async fn idle(&mut self) -> Option<Queued<H::Call>> {
         let (mailbox, rx) = (&self.mailbox, &mut self.rx);
         std::future::poll_fn(|cx| {
             // Register before looking at the flags: a stop or drop after the look wakes us.
@@ -92,7 +92,7 @@ impl<H: Handler> Deferred<H> {
         let mut ran = 0;
         let mut i = 0;
         while i < self.held.len() {
-            if !allow(H::method(&self.held[i])) {
+            if !allow(H::method(&self.held[i].call)) {
                 i += 1;
                 continue;
             }
@@ -109,32 +109,35 @@ impl<H: Handler> Deferred<H> {
 
     /// Sets `call` aside if `allow` refuses it, or runs it now if its method is sync
     /// (returning how many ran: 0 or 1). A sync method runs with no future around it: it
-    /// cannot await, so it cannot make a re-entrant sync call. A call to an async method is
-    /// handed back, with its span, for [`run_later`](Self::run_later).
+    /// cannot await, so it cannot wait on a sync call. A call to an async method is handed
+    /// back, with its span, for [`run_later`](Self::run_later).
     fn run_now_or_hold(
         &mut self,
-        call: H::Call,
+        queued: Queued<H::Call>,
         allow: &impl Fn(H::Method) -> bool,
-    ) -> Result<usize, (H::Call, tracing::Span)> {
-        let method = H::method(&call);
+    ) -> Result<usize, (Queued<H::Call>, tracing::Span)> {
+        let method = H::method(&queued.call);
         if !allow(method) {
-            self.held.push_back(call);
+            self.held.push_back(queued);
             return Ok(0);
         }
+        let Queued { call, waiting } = queued;
         let span = tracing::debug_span!("coact::handler", method = H::method_name(method));
         let ran = if span.is_disabled() {
             self.value.dispatch_now(call)
         } else {
             span.in_scope(|| self.value.dispatch_now(call))
         };
-        ran.map(usize::from).map_err(|call| (call, span))
+        ran.map(usize::from)
+            .map_err(|call| (Queued { call, waiting }, span))
     }
 
-    /// Runs a call to an async method inside the `SERVING` scope that lets a re-entrant
-    /// sync call be detected.
-    async fn run_later(&mut self, call: H::Call, span: tracing::Span) -> usize {
+    /// Runs a call to an async method inside the `SERVING` scope, which lets the sync calls
+    /// it makes refuse to close a cycle of owners waiting on each other.
+    async fn run_later(&mut self, queued: Queued<H::Call>, span: tracing::Span) -> usize {
+        let serving = Waiting::serving(&self.waiting, queued.waiting);
         let ran = SERVING
-            .scope(self.mailbox.id(), self.value.dispatch(call))
+            .scope(serving, self.value.dispatch(queued.call))
             .instrument(span)
             .await;
         usize::from(ran)
