@@ -64,7 +64,10 @@ pub enum CallError {
     /// Detection follows sync calls made by running handler methods in their own task. A
     /// wait it cannot see still deadlocks: a method that hands the call to another task
     /// (`tokio::spawn`) and awaits that task, or an owner awaiting a sync call to its own
-    /// handler outside `process`. Bound such calls with `sync().timeout(d)`.
+    /// handler outside `process`. Bound such calls with `sync().timeout(d)`. The other way
+    /// round, the chain is taken when a call starts: if its caller stops waiting while it
+    /// runs (a timeout that expired after the start), a call back to that caller is still
+    /// refused.
     ///
     /// ```
     /// use coact::{deferred_handler, CallError, Deferred, Handle};
