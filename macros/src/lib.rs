@@ -13,6 +13,8 @@ use proc_macro::TokenStream;
 
 mod args;
 mod coroutine;
+#[cfg(test)]
+mod corpus;
 mod diag;
 mod handler;
 mod identity;

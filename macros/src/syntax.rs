@@ -237,15 +237,28 @@ pub fn upper_camel(ident: &Ident) -> Ident {
     if out.is_empty() {
         out.push_str("Underscore");
     }
-    // Legal names that would not be once converted: `_1` (a digit first) and `self_`
-    // (`Self`, a keyword no raw identifier can spell).
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
+    // Legal names that would not be once converted: `_1`, `_١` or `_·x` (a character
+    // that may only continue a name comes first: an underscore before it makes it legal
+    // again, as case conversion keeps every character one that may continue a name) and
+    // `self_` (`Self`, a keyword no raw identifier can spell).
+    if !is_ident(&out) {
         out.insert(0, '_');
     }
     if out == "Self" {
         out.push('_');
     }
     Ident::new(&out, ident.span())
+}
+
+/// Whether `name` is one identifier (keywords included), so that `Ident::new` takes it.
+/// Lexing is safe inside the compiler too: `proc_macro2` checks the text with its own lexer
+/// before handing it on.
+fn is_ident(name: &str) -> bool {
+    let mut tokens = name.parse::<TokenStream>().into_iter().flatten();
+    matches!(
+        (tokens.next(), tokens.next()),
+        (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == name
+    )
 }
 
 /// Where to report that the macro does not go on `item`: its name, when it has one.
@@ -373,6 +386,11 @@ mod tests {
             ("r#type", "Type"),
             ("slow", "Slow"),
             ("_private_x", "PrivateX"),
+            ("_1", "_1"),
+            ("_١", "_١"),
+            ("_·x", "_·x"),
+            ("x_·", "X·"),
+            ("self_", "Self_"),
         ];
         for (input, want) in cases {
             let ident: Ident = syn::parse_str(input).unwrap();
