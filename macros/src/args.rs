@@ -1,7 +1,9 @@
 //! The arguments `#[deferred_handler(...)]` and `#[machine(...)]` share: `name = Ident`
-//! and `crate = path`, read by the one argument parser of `diag`.
+//! and `crate = path`, read by the one argument parser of `diag`; each macro may read more
+//! keys of its own through `NameArgs::parse_with`.
 
 use proc_macro2::TokenStream;
+use syn::parse::ParseStream;
 use syn::{Ident, Path};
 
 use crate::diag::{crate_path, eq, parse_args, Attr, Ctxt};
@@ -15,9 +17,20 @@ pub struct NameArgs {
 
 impl NameArgs {
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        Self::parse_with(cx, tokens, &["name", "crate"], |_, _| Ok(false))
+    }
+
+    /// Also reads the keys `more` takes (returning `true` for a key it knows); `keys`
+    /// lists every key, for "expected one of …".
+    pub fn parse_with(
+        cx: &Ctxt,
+        tokens: TokenStream,
+        keys: &[&str],
+        mut more: impl FnMut(&Ident, ParseStream<'_>) -> syn::Result<bool>,
+    ) -> Self {
         let mut name = Attr::none("name");
         let mut krate = Attr::none("crate");
-        parse_args(cx, tokens, &["name", "crate"], |key, input| {
+        parse_args(cx, tokens, keys, |key, input| {
             if key == "name" {
                 let value = eq(input, key, "`name = Counter`").and_then(|()| {
                     input.parse::<Ident>().map_err(|e| {
@@ -28,7 +41,7 @@ impl NameArgs {
             } else if key == "crate" {
                 krate.set(cx, key, crate_path(input, key))?;
             } else {
-                return Ok(false);
+                return more(key, input);
             }
             Ok(true)
         });

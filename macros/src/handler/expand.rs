@@ -16,7 +16,7 @@ use syn::spanned::Spanned as _;
 use syn::{GenericParam, Ident, Lifetime};
 
 use super::model::{Handler, Method};
-use crate::args::NameArgs;
+use super::Args;
 use crate::syntax::krate;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,22 +45,25 @@ struct Cx<'m, 'a> {
     args_lt: TokenStream,
     type_args: Vec<&'a Ident>,
     self_name: String,
+    /// With `remote`: the wire version.
+    remote: Option<u32>,
 }
 
-pub fn expand(args: &NameArgs, model: &Handler<'_>, mode: Mode) -> TokenStream {
+pub fn expand(args: &Args, model: &Handler<'_>, mode: Mode) -> TokenStream {
     let cx = Cx::new(args, model, mode);
     let mut out = model.item.to_token_stream();
     out.extend(method_enum(&cx));
     out.extend(call_types(&cx));
     out.extend(proxies(&cx));
     out.extend(handler_impl(&cx));
+    out.extend(remote_impl(&cx));
     out
 }
 
 impl<'m, 'a> Cx<'m, 'a> {
-    fn new(args: &NameArgs, model: &'m Handler<'a>, mode: Mode) -> Self {
-        let krate = krate(args.krate.as_ref());
-        let prefix = args.name.as_ref().unwrap_or(model.type_ident);
+    fn new(args: &Args, model: &'m Handler<'a>, mode: Mode) -> Self {
+        let krate = krate(args.names.krate.as_ref());
+        let prefix = args.names.name.as_ref().unwrap_or(model.type_ident);
         let lt = Lifetime::new("'__coact", Span::call_site());
         let params = &model.item.generics.params;
         let params_lt = if params.is_empty() {
@@ -91,6 +94,7 @@ impl<'m, 'a> Cx<'m, 'a> {
             args_lt,
             type_args,
             self_name: model.type_ident.to_string(),
+            remote: args.remote,
         }
     }
 
@@ -182,6 +186,8 @@ fn proxies(cx: &Cx<'_, '_>) -> TokenStream {
     let self_ty = &cx.model.item.self_ty;
     let (_, ty_generics, where_clause) = cx.model.item.generics.split_for_impl();
     let where_preds = where_clause.map(|w| &w.predicates);
+    // A remote handler's proxies also reach owners over NATS, through its wire form.
+    let remote_bound = cx.remote.map(|_| quote!(#self_ty: #private::Remote,));
     let sync_doc = format!(
         "Sync proxy of [`{self_name}`], from `handle.sync()`: each method queues a call, waits \
          until the owner has run it and returns its value.\n\nChain \
@@ -241,6 +247,7 @@ fn proxies(cx: &Cx<'_, '_>) -> TokenStream {
         impl<#params_lt> #sync<#args_lt>
         where
             #self_ty: #private::Handler<Call = #call #ty_generics>,
+            #remote_bound
             #where_preds
         {
             /// Bounds how long each call made through this proxy waits for its result.
@@ -260,6 +267,7 @@ fn proxies(cx: &Cx<'_, '_>) -> TokenStream {
         impl<#params_lt> #oneway<#args_lt>
         where
             #self_ty: #private::Handler<Call = #call #ty_generics>,
+            #remote_bound
             #where_preds
         {
             #(#oneway_methods)*
@@ -504,10 +512,15 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
                  the owner is gone, the time set with `timeout` ran out, `{name}` panicked, or \
                  the call was made from inside this same handler."
             );
+            let call_fn = if cx.remote.is_some() {
+                quote!(call_wire)
+            } else {
+                quote!(call)
+            };
             let body = match cx.mode {
                 Mode::Real => quote! {
                     self.0
-                        .call(#name, |#reply| #call(#kind::#variant((#(#args,)*), #reply)))
+                        .#call_fn(#name, |#reply| #call(#kind::#variant((#(#args,)*), #reply)))
                 },
                 Mode::StandIn => stand_in,
             };
@@ -527,9 +540,14 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
                  A `CallError` when the call could not be queued: the owner is gone, or its \
                  bounded mailbox is full."
             );
+            let send_fn = if cx.remote.is_some() {
+                quote!(send_wire)
+            } else {
+                quote!(send)
+            };
             let body = match cx.mode {
                 Mode::Real => quote! {
-                    self.0.send(#name, #call(#kind::#variant((#(#args,)*), #private::Reply::oneway())))
+                    self.0.#send_fn(#name, #call(#kind::#variant((#(#args,)*), #private::Reply::oneway())))
                 },
                 Mode::StandIn => stand_in,
             };
@@ -543,4 +561,80 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
             }
         }
     }
+}
+
+/// With `remote`, `impl Remote for Manager`: the wire form of every call. Each argument
+/// and value type is bound to `Wire` in the impl's where clause, at the type's own span:
+/// a type that cannot cross the wire is one error at the user's type, and the bodies,
+/// which rely on the bounds, add none.
+fn remote_impl(cx: &Cx<'_, '_>) -> Option<TokenStream> {
+    let version = cx.remote?;
+    let Cx {
+        private,
+        call,
+        kind,
+        reply,
+        ..
+    } = cx;
+    let self_ty = &cx.model.item.self_ty;
+    let (impl_generics, _, where_clause) = cx.model.item.generics.split_for_impl();
+    let where_preds = where_clause.map(|w| &w.predicates);
+    let real = cx.mode == Mode::Real;
+    let methods = || cx.methods().iter().filter(|_| real);
+    let bounds = methods().flat_map(|m| {
+        let tys = m.args.iter().map(|a| &a.ty).chain([&m.output]);
+        tys.map(|ty| quote_spanned!(ty.span()=> #ty: #private::Wire,))
+            .collect::<Vec<_>>()
+    });
+    let encode_arms = methods().map(|m| {
+        let (cfgs, variant) = (&m.cfgs, &m.variant);
+        quote!(#(#cfgs)* #kind::#variant(args, _) => #private::wire_encode(args),)
+    });
+    let decode_arms = methods().map(|m| {
+        let (cfgs, variant, output) = (&m.cfgs, &m.variant, &m.output);
+        let name = m.ident.to_string();
+        quote! {
+            #(#cfgs)*
+            #name => {
+                let args = #private::wire_decode(payload)?;
+                let #reply = #reply.reply::<#output>();
+                ::core::result::Result::Ok(#call(#kind::#variant(args, #reply)))
+            }
+        }
+    });
+    let phantom = (!cx.type_args.is_empty())
+        .then(|| quote!(#kind::__CoactPhantom(never, _) => match *never {},));
+    let encode_body = if real || phantom.is_some() {
+        quote!(match &call.0 { #(#encode_arms)* #phantom })
+    } else {
+        quote!(match call.0 {})
+    };
+    Some(quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::Remote for #self_ty
+        where
+            #(#bounds)*
+            #where_preds
+        {
+            const VERSION: u32 = #version;
+
+            fn encode(
+                call: &Self::Call,
+            ) -> ::core::result::Result<::std::vec::Vec<u8>, #private::DecodeError> {
+                #encode_body
+            }
+
+            #[allow(unused_variables)]
+            fn decode(
+                method: &str,
+                payload: &[u8],
+                #reply: &mut #private::WireSlot,
+            ) -> ::core::result::Result<Self::Call, #private::DecodeError> {
+                match method {
+                    #(#decode_arms)*
+                    _ => ::core::result::Result::Err(#private::DecodeError::unknown_method(method)),
+                }
+            }
+        }
+    })
 }

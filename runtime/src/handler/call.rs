@@ -47,6 +47,25 @@ enum Stage<C> {
 /// never runs.
 #[must_use = "a call is queued only when its future is awaited"]
 pub struct SyncCall<'a, H: Handler, T> {
+    inner: Inner<'a, H, T>,
+}
+
+enum Inner<'a, H: Handler, T> {
+    /// To an owner in this process, through its mailbox.
+    Local(Local<'a, H, T>),
+    /// Over NATS: the request, then the decoding of the reply.
+    #[cfg(feature = "nats")]
+    Remote {
+        method: &'static str,
+        future: Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>,
+    },
+    /// Failed before it was sent (taken when polled).
+    #[cfg(feature = "nats")]
+    Failed(Option<CallError>),
+}
+
+/// A call to an owner in this process.
+struct Local<'a, H: Handler, T> {
     handle: &'a Handle<H>,
     method: &'static str,
     stage: Stage<H::Call>,
@@ -62,10 +81,10 @@ struct Timer {
     deadline: Option<Pin<Box<Sleep>>>,
 }
 
-// Nothing in a `SyncCall` is ever pinned (the timer is boxed), so it may move freely.
-impl<H: Handler, T> Unpin for SyncCall<'_, H, T> {}
+// Nothing in a local call is ever pinned (the timer is boxed), so it may move freely.
+impl<H: Handler, T> Unpin for Local<'_, H, T> {}
 
-impl<H: Handler, T> Drop for SyncCall<'_, H, T> {
+impl<H: Handler, T> Drop for Local<'_, H, T> {
     fn drop(&mut self) {
         // A caller that stops waiting withdraws its call, unless the owner has started it.
         // (Without a timeout, the dropped reply receiver says the same.)
@@ -90,7 +109,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         reply: oneshot::Receiver<Result<T, CallError>>,
         timeout: Option<(Duration, Arc<AtomicU8>)>,
     ) -> Self {
-        Self {
+        let local = Local {
             handle,
             method,
             stage: Stage::Unsent(call),
@@ -100,6 +119,26 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
                 limit,
                 deadline: None,
             }),
+        };
+        Self {
+            inner: Inner::Local(local),
+        }
+    }
+
+    #[cfg(feature = "nats")]
+    pub(super) fn remote(
+        method: &'static str,
+        future: Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>,
+    ) -> Self {
+        Self {
+            inner: Inner::Remote { method, future },
+        }
+    }
+
+    #[cfg(feature = "nats")]
+    pub(super) fn failed(error: CallError) -> Self {
+        Self {
+            inner: Inner::Failed(Some(error)),
         }
     }
 }
@@ -108,7 +147,21 @@ impl<H: Handler, T> Future for SyncCall<'_, H, T> {
     type Output = Result<T, CallError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        match &mut self.get_mut().inner {
+            Inner::Local(local) => local.poll(cx),
+            #[cfg(feature = "nats")]
+            Inner::Remote { future, .. } => future.as_mut().poll(cx),
+            #[cfg(feature = "nats")]
+            Inner::Failed(error) => Poll::Ready(Err(error
+                .take()
+                .expect("`SyncCall` polled after it completed"))),
+        }
+    }
+}
+
+impl<H: Handler, T> Local<'_, H, T> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
+        let this = self;
         let method = this.method;
         if let Poll::Ready(result) =
             advance(this.handle, method, &mut this.stage, &mut this.reply, cx)
@@ -211,6 +264,22 @@ fn advance<H: Handler, T>(
 }
 
 impl<H: Handler, T> fmt::Debug for SyncCall<'_, H, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Local(local) => local.fmt(f),
+            #[cfg(feature = "nats")]
+            Inner::Remote { method, .. } => f
+                .debug_struct("SyncCall")
+                .field("method", method)
+                .field("remote", &true)
+                .finish_non_exhaustive(),
+            #[cfg(feature = "nats")]
+            Inner::Failed(error) => f.debug_tuple("SyncCall").field(error).finish(),
+        }
+    }
+}
+
+impl<H: Handler, T> Local<'_, H, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stage = match self.stage {
             Stage::Unsent(_) => "unsent",

@@ -118,6 +118,57 @@ pub enum CallError {
         /// back to it: `[A, B, A]` for A → B → A.
         handlers: Vec<&'static str>,
     },
+    /// No owner serves the name this remote handle calls (NATS reported no responders).
+    /// Reported at once, not after the timeout.
+    #[cfg(feature = "nats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+    #[error("call to `{method}` failed: no owner is serving `{name}`")]
+    NoResponders {
+        /// The handler method.
+        method: &'static str,
+        /// The name the handle calls.
+        name: String,
+    },
+    /// The call or its reply could not travel over NATS (connection lost, server error).
+    /// The call may or may not have run.
+    #[cfg(feature = "nats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+    #[error("call to `{method}` failed in transport: {message}")]
+    Transport {
+        /// The handler method.
+        method: &'static str,
+        /// What the NATS client reported.
+        message: String,
+    },
+    /// The owner serves another version of the handler
+    /// (`#[deferred_handler(remote, version = N)]`): the call was refused and did not run.
+    #[cfg(feature = "nats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+    #[error(
+        "call to `{method}` was refused: the caller has version {caller} of the handler, \
+         the owner version {owner}"
+    )]
+    VersionMismatch {
+        /// The handler method.
+        method: &'static str,
+        /// The caller's version.
+        caller: u32,
+        /// The owner's version.
+        owner: u32,
+    },
+    /// The call or its reply could not be decoded: the two sides' types differ (builds
+    /// out of step without a version change), the owner has no such method, or the
+    /// payload was malformed or over the owner's size limit. A call the owner could not
+    /// decode did not run.
+    #[cfg(feature = "nats")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+    #[error("call to `{method}` could not be decoded: {reason}")]
+    Undecodable {
+        /// The handler method.
+        method: &'static str,
+        /// What did not decode, and why.
+        reason: String,
+    },
 }
 
 fn timed_out_note(started: bool) -> &'static str {
@@ -139,6 +190,11 @@ impl CallError {
             | Self::Panicked { method, .. }
             | Self::Reentrant { method }
             | Self::Cycle { method, .. } => method,
+            #[cfg(feature = "nats")]
+            Self::NoResponders { method, .. }
+            | Self::Transport { method, .. }
+            | Self::VersionMismatch { method, .. }
+            | Self::Undecodable { method, .. } => method,
         }
     }
 }

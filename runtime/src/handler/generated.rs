@@ -22,10 +22,25 @@ use super::mailbox::{Queued, Tx};
 use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
 
+/// Where a proxy's calls go: the owner's mailbox in this process, or (feature `nats`) an
+/// owner serving the handler under a name.
+pub(super) enum Target<'a, H: Handler> {
+    Local(&'a Handle<H>),
+    #[cfg(feature = "nats")]
+    Remote(&'a super::remote::RemoteHandle<H>),
+}
+
+impl<H: Handler> Clone for Target<'_, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<H: Handler> Copy for Target<'_, H> {}
+
 /// The engine behind a generated `<Type>Sync` proxy.
 #[doc(hidden)]
 pub struct SyncProxy<'a, H: Handler> {
-    pub(super) handle: &'a Handle<H>,
+    pub(super) target: Target<'a, H>,
     pub(super) timeout: Option<Duration>,
 }
 
@@ -54,24 +69,57 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
     ) -> SyncCall<'a, H, T> {
+        match self.target {
+            Target::Local(handle) => self.local(handle, method, make),
+            // A remote handle exists only for handlers with a wire form, whose proxies call
+            // `call_wire`: this is never reached.
+            #[cfg(feature = "nats")]
+            Target::Remote(_) => SyncCall::failed(super::remote::no_wire_form(method)),
+        }
+    }
+
+    fn local<T>(
+        self,
+        handle: &'a Handle<H>,
+        method: &'static str,
+        make: impl FnOnce(Reply<T>) -> H::Call,
+    ) -> SyncCall<'a, H, T> {
         let (tx, rx) = oneshot::channel();
         let Some(limit) = self.timeout else {
             let call = make(Reply(ReplyKind::Sync { tx, state: None }));
-            return SyncCall::new(self.handle, method, call, rx, None);
+            return SyncCall::new(handle, method, call, rx, None);
         };
         let claim = Arc::new(AtomicU8::new(PENDING));
         let call = make(Reply(ReplyKind::Sync {
             tx,
             state: Some(Arc::clone(&claim)),
         }));
-        SyncCall::new(self.handle, method, call, rx, Some((limit, claim)))
+        SyncCall::new(handle, method, call, rx, Some((limit, claim)))
+    }
+}
+
+#[cfg(feature = "nats")]
+impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
+    /// [`call`](Self::call) for a handler with a wire form: the call goes to whichever
+    /// owner the proxy's handle reaches, in this process or over NATS.
+    pub fn call_wire<T: super::remote::Wire + Send + 'static>(
+        self,
+        method: &'static str,
+        make: impl FnOnce(Reply<T>) -> H::Call,
+    ) -> SyncCall<'a, H, T> {
+        match self.target {
+            Target::Local(handle) => self.local(handle, method, make),
+            Target::Remote(remote) => {
+                SyncCall::remote(method, remote.request(method, &make(Reply::oneway()), self.timeout))
+            }
+        }
     }
 }
 
 /// The engine behind a generated `<Type>Oneway` proxy.
 #[doc(hidden)]
 pub struct OnewayProxy<'a, H: Handler> {
-    pub(super) handle: &'a Handle<H>,
+    pub(super) target: Target<'a, H>,
 }
 
 impl<H: Handler> Clone for OnewayProxy<'_, H> {
@@ -88,17 +136,42 @@ impl<H: Handler> OnewayProxy<'_, H> {
     ///
     /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
     pub fn send(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+        match self.target {
+            Target::Local(handle) => Self::local(handle, method, call),
+            // Never reached: see `SyncProxy::call`.
+            #[cfg(feature = "nats")]
+            Target::Remote(_) => Err(super::remote::no_wire_form(method)),
+        }
+    }
+
+    fn local(handle: &Handle<H>, method: &'static str, call: H::Call) -> Result<(), CallError> {
         // Nobody waits on a oneway call, so it carries no chain of waiting owners.
         let call = Queued {
             call,
             waiting: None,
         };
-        match &self.handle.tx {
+        match &handle.tx {
             Tx::Bounded(tx) => tx.try_send(call).map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => CallError::MailboxFull { method },
                 mpsc::error::TrySendError::Closed(_) => CallError::Gone { method },
             }),
             Tx::Unbounded(tx) => tx.send(call).map_err(|_| CallError::Gone { method }),
+        }
+    }
+}
+
+#[cfg(feature = "nats")]
+impl<H: super::remote::Remote> OnewayProxy<'_, H> {
+    /// [`send`](Self::send) for a handler with a wire form.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); over NATS, [`CallError::MailboxFull`] when the connection's
+    /// outgoing buffer is full and [`CallError::Transport`] when the call could not be sent.
+    pub fn send_wire(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+        match self.target {
+            Target::Local(handle) => Self::local(handle, method, call),
+            Target::Remote(remote) => remote.publish(method, &call),
         }
     }
 }
@@ -114,6 +187,9 @@ enum ReplyKind<T> {
         /// Present for calls with a timeout: the caller and the owner race to claim it.
         state: Option<Arc<AtomicU8>>,
     },
+    /// A sync call that came over NATS: the result goes back to the caller's inbox.
+    #[cfg(feature = "nats")]
+    Wire(super::remote::WireReply<T>),
 }
 
 impl<T> Reply<T> {
@@ -122,12 +198,17 @@ impl<T> Reply<T> {
         Self(ReplyKind::Oneway)
     }
 
+    #[cfg(feature = "nats")]
+    pub(super) fn wire(reply: super::remote::WireReply<T>) -> Self {
+        Self(ReplyKind::Wire(reply))
+    }
+
     /// Claims the call for running; `None` when the caller withdrew it (timed out, or
     /// dropped its future) before the owner reached it.
     #[must_use]
     pub fn start(self) -> Option<Started<T>> {
         match self.0 {
-            ReplyKind::Oneway => Some(Started(None)),
+            ReplyKind::Oneway => Some(Started(StartedKind::Oneway)),
             ReplyKind::Sync { tx, state } => {
                 let claimed = match state {
                     Some(state) => state
@@ -136,33 +217,47 @@ impl<T> Reply<T> {
                     None => !tx.is_closed(),
                 };
                 if claimed {
-                    Some(Started(Some(tx)))
+                    Some(Started(StartedKind::Sync(tx)))
                 } else {
                     tracing::debug!("call withdrawn by its caller before it started");
                     None
                 }
             }
+            #[cfg(feature = "nats")]
+            ReplyKind::Wire(reply) => reply.start().map(|reply| Started(StartedKind::Wire(reply))),
         }
     }
 }
 
 /// A call the owner has claimed and is running.
 #[doc(hidden)]
-pub struct Started<T>(Option<oneshot::Sender<Result<T, CallError>>>);
+pub struct Started<T>(StartedKind<T>);
+
+enum StartedKind<T> {
+    Oneway,
+    Sync(oneshot::Sender<Result<T, CallError>>),
+    #[cfg(feature = "nats")]
+    Wire(super::remote::WireReply<T>),
+}
 
 impl<T> Started<T> {
     /// Hands the outcome to a sync caller, or logs a oneway call's panic. Returns the
     /// value of a successful oneway call, so generated code can report a returned `Err`.
     pub fn finish(self, method: &'static str, outcome: Result<T, String>) -> Option<T> {
         match (self.0, outcome) {
-            (Some(tx), outcome) => {
+            (StartedKind::Sync(tx), outcome) => {
                 let outcome = outcome.map_err(|message| CallError::Panicked { method, message });
                 // The caller may have stopped waiting (timeout after start): nothing to do.
                 let _ = tx.send(outcome);
                 None
             }
-            (None, Ok(value)) => Some(value),
-            (None, Err(message)) => {
+            #[cfg(feature = "nats")]
+            (StartedKind::Wire(reply), outcome) => {
+                reply.finish(method, outcome);
+                None
+            }
+            (StartedKind::Oneway, Ok(value)) => Some(value),
+            (StartedKind::Oneway, Err(message)) => {
                 tracing::error!(method, panic = %message, "oneway call panicked");
                 None
             }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::generated::{OnewayProxy, SyncProxy};
+use super::generated::{OnewayProxy, SyncProxy, Target};
 use super::mailbox::{MailboxState, Tx};
 use super::Handler;
 
@@ -21,7 +21,7 @@ impl<H: Handler> Handle<H> {
     #[must_use]
     pub fn sync(&self) -> H::Sync<'_> {
         H::sync_proxy(SyncProxy {
-            handle: self,
+            target: Target::Local(self),
             timeout: None,
         })
     }
@@ -30,7 +30,9 @@ impl<H: Handler> Handle<H> {
     /// at once. A panic or returned `Err` of the method is logged through `tracing`.
     #[must_use]
     pub fn oneway(&self) -> H::Oneway<'_> {
-        H::oneway_proxy(OnewayProxy { handle: self })
+        H::oneway_proxy(OnewayProxy {
+            target: Target::Local(self),
+        })
     }
 
     /// Asks the owner's `process_forever` to return after the call in progress.

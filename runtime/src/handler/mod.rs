@@ -40,6 +40,9 @@ pub(crate) mod generated;
 mod handle;
 mod mailbox;
 mod owner;
+#[cfg(feature = "nats")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
+pub mod remote;
 mod serve;
 
 use std::fmt;

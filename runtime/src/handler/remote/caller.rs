@@ -1,0 +1,215 @@
+//! [`RemoteHandle`]: the callers' side of a handler served over NATS.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::client::RequestErrorKind;
+use async_nats::{Client, HeaderMap, Message, Request, Subject};
+use futures_util::FutureExt as _;
+
+use super::super::generated::{OnewayProxy, SyncProxy, Target};
+use super::wire::{self, failure, Wire};
+use super::{subject, Remote, RemoteError, DEFAULT_TIMEOUT};
+use crate::handler::{CallError, Handler};
+
+/// A handle to a deferred handler served over NATS under a name (see the
+/// [module docs](super)): the same `sync()` and `oneway()` proxies as a local
+/// [`Handle`](crate::handler::Handle), reaching whichever owner serves the name.
+///
+/// Cheap to clone; `Send + Sync`.
+pub struct RemoteHandle<H: Handler> {
+    client: Client,
+    subject: Subject,
+    name: Arc<str>,
+    timeout: Duration,
+    handler: PhantomData<fn() -> H>,
+}
+
+/// A remote sync call on its way: request, then the reply's decoding.
+pub(in crate::handler) type Pending<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>;
+
+impl<H: Remote> RemoteHandle<H> {
+    /// A handle calling the owners that serve `name` through `client`. Nothing is sent
+    /// until a call is made.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteError::InvalidName`] when `name` cannot be part of a NATS subject: it must
+    /// be one or more dot-separated parts of ASCII letters, digits, `_` and `-`.
+    pub fn new(client: &Client, name: &str) -> Result<Self, RemoteError> {
+        Ok(Self {
+            client: client.clone(),
+            subject: Subject::from(subject(name)?),
+            name: name.into(),
+            timeout: DEFAULT_TIMEOUT,
+            handler: PhantomData,
+        })
+    }
+
+    /// Sets how long sync calls wait for their result when they are not given a
+    /// `sync().timeout(d)` ([`DEFAULT_TIMEOUT`] otherwise).
+    #[must_use]
+    pub fn with_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = limit;
+        self
+    }
+
+    /// The name this handle calls.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The sync proxy, as [`Handle::sync`](crate::handler::Handle::sync): each method sends
+    /// the call and resolves to its value once an owner has run it.
+    #[must_use]
+    pub fn sync(&self) -> H::Sync<'_> {
+        H::sync_proxy(SyncProxy {
+            target: Target::Remote(self),
+            timeout: None,
+        })
+    }
+
+    /// The oneway proxy, as [`Handle::oneway`](crate::handler::Handle::oneway): each method
+    /// publishes the call once (at most once) and returns.
+    #[must_use]
+    pub fn oneway(&self) -> H::Oneway<'_> {
+        H::oneway_proxy(OnewayProxy {
+            target: Target::Remote(self),
+        })
+    }
+
+    fn headers(method: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(wire::METHOD, method);
+        headers.insert(wire::VERSION, H::VERSION.to_string().as_str());
+        headers
+    }
+
+    /// Sends `call` as a request and decodes its reply.
+    pub(in crate::handler) fn request<T: Wire + Send + 'static>(
+        &self,
+        method: &'static str,
+        call: &H::Call,
+        timeout: Option<Duration>,
+    ) -> Pending<'_, T> {
+        let limit = timeout.unwrap_or(self.timeout);
+        let encoded = H::encode(call);
+        Box::pin(async move {
+            let payload = encoded.map_err(|error| CallError::Undecodable {
+                method,
+                reason: format!("the call did not encode: {error}"),
+            })?;
+            let mut headers = Self::headers(method);
+            let millis = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+            headers.insert(wire::TIMEOUT, millis.to_string().as_str());
+            let request = Request::new()
+                .headers(headers)
+                .payload(payload.into())
+                .timeout(Some(limit));
+            match self.client.send_request(self.subject.clone(), request).await {
+                Ok(reply) => read_reply::<T>(method, H::VERSION, &reply),
+                Err(error) => Err(match error.kind() {
+                    RequestErrorKind::NoResponders => CallError::NoResponders {
+                        method,
+                        name: self.name.to_string(),
+                    },
+                    RequestErrorKind::TimedOut => CallError::TimedOut {
+                        method,
+                        after: limit,
+                        started: true,
+                    },
+                    _ => CallError::Transport {
+                        method,
+                        message: error.to_string(),
+                    },
+                }),
+            }
+        })
+    }
+
+    /// Publishes `call` once, without waiting for it.
+    pub(in crate::handler) fn publish(
+        &self,
+        method: &'static str,
+        call: &H::Call,
+    ) -> Result<(), CallError> {
+        let payload = H::encode(call).map_err(|error| CallError::Undecodable {
+            method,
+            reason: format!("the call did not encode: {error}"),
+        })?;
+        let send = self.client.publish_with_headers(
+            self.subject.clone(),
+            Self::headers(method),
+            payload.into(),
+        );
+        // Unconstrained: tokio's cooperative budget must not make a full-looking buffer of
+        // a caller that has merely been busy.
+        match tokio::task::unconstrained(send).now_or_never() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(error)) => Err(CallError::Transport {
+                method,
+                message: error.to_string(),
+            }),
+            // The client's outgoing buffer is full: the call was not sent.
+            None => Err(CallError::MailboxFull { method }),
+        }
+    }
+}
+
+/// The value or failure a reply carries.
+fn read_reply<T: Wire>(method: &'static str, version: u32, reply: &Message) -> Result<T, CallError> {
+    let failed = reply
+        .headers
+        .as_ref()
+        .and_then(|headers| Some((headers, headers.get(wire::ERROR)?)));
+    let Some((headers, kind)) = failed else {
+        return wire::decode(&reply.payload).map_err(|error| CallError::Undecodable {
+            method,
+            reason: format!("the reply did not decode: {error}"),
+        });
+    };
+    let message = String::from_utf8_lossy(&reply.payload).into_owned();
+    Err(match kind.as_str() {
+        failure::PANICKED => CallError::Panicked { method, message },
+        failure::GONE => CallError::Gone { method },
+        failure::VERSION => CallError::VersionMismatch {
+            method,
+            caller: version,
+            owner: headers
+                .get(wire::VERSION)
+                .and_then(|owner| owner.as_str().parse().ok())
+                .unwrap_or(0),
+        },
+        _ => CallError::Undecodable {
+            method,
+            reason: message,
+        },
+    })
+}
+
+impl<H: Handler> Clone for RemoteHandle<H> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            subject: self.subject.clone(),
+            name: Arc::clone(&self.name),
+            timeout: self.timeout,
+            handler: PhantomData,
+        }
+    }
+}
+
+impl<H: Handler> fmt::Debug for RemoteHandle<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteHandle")
+            .field("name", &self.name)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,201 @@
+//! The message format callers and owners share, and the reply an owner sends back.
+//!
+//! A call is a NATS message to `coact.<name>` whose headers name the method
+//! (`Coact-Method`), the handler's version (`Coact-Version`) and, for a sync call, how long
+//! the caller waits (`Coact-Timeout-Ms`); its payload is the JSON array of the arguments.
+//! A reply's payload is the JSON of the value, or, with a `Coact-Error` header naming the
+//! failure (`panicked`, `version`, `undecodable`, `gone`), its message in UTF-8.
+
+use std::fmt;
+
+use async_nats::{Client, HeaderMap, Subject};
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::super::generated::Reply;
+
+pub(super) const METHOD: &str = "Coact-Method";
+pub(super) const VERSION: &str = "Coact-Version";
+pub(super) const TIMEOUT: &str = "Coact-Timeout-Ms";
+pub(super) const ERROR: &str = "Coact-Error";
+
+/// The failures a reply can carry, as `Coact-Error` names them.
+pub(super) mod failure {
+    pub const PANICKED: &str = "panicked";
+    pub const VERSION: &str = "version";
+    pub const UNDECODABLE: &str = "undecodable";
+    pub const GONE: &str = "gone";
+}
+
+/// A type that can cross the wire as an argument or value of a remote handler:
+/// `Serialize + DeserializeOwned`, implemented for every such type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot cross the wire: the arguments and values of a \
+               `#[deferred_handler(remote)]` must be `Serialize + DeserializeOwned`",
+    label = "not `Serialize + DeserializeOwned`"
+)]
+pub trait Wire: Serialize + DeserializeOwned {}
+
+impl<T: Serialize + DeserializeOwned> Wire for T {}
+
+/// Why a call or a reply did not decode (or encode).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct DecodeError(pub(super) String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl DecodeError {
+    /// No method of this name.
+    #[must_use]
+    pub fn unknown_method(method: &str) -> Self {
+        Self(format!("the owner's handler has no method `{method}`"))
+    }
+}
+
+/// Encodes a call's arguments or a value.
+#[doc(hidden)]
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DecodeError> {
+    serde_json::to_vec(value).map_err(|error| DecodeError(error.to_string()))
+}
+
+/// Decodes a call's arguments or a value.
+#[doc(hidden)]
+pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(payload).map_err(|error| DecodeError(error.to_string()))
+}
+
+/// Where a reply goes: the caller's inbox, and until when the caller waits.
+pub(super) struct Route {
+    pub(super) client: Client,
+    pub(super) to: Subject,
+    pub(super) deadline: Option<Instant>,
+}
+
+impl Route {
+    /// Sends a value.
+    fn value(self, payload: Vec<u8>) {
+        publish(&self.client, self.to, HeaderMap::new(), payload.into());
+    }
+
+    /// Sends a failure.
+    pub(super) fn failure(self, kind: &'static str, message: &str, headers: HeaderMap) {
+        let mut headers = headers;
+        headers.insert(ERROR, kind);
+        publish(
+            &self.client,
+            self.to,
+            headers,
+            Bytes::copy_from_slice(message.as_bytes()),
+        );
+    }
+}
+
+/// Publishes without waiting: at once when the client has room (the common case), else
+/// from a task.
+fn publish(client: &Client, to: Subject, headers: HeaderMap, payload: Bytes) {
+    let client = client.clone();
+    // Unconstrained: tokio's cooperative budget must not send a ready reply to a task.
+    let mut send = Box::pin(tokio::task::unconstrained(async move {
+        client.publish_with_headers(to, headers, payload).await
+    }));
+    let sent = match send.as_mut().now_or_never() {
+        Some(sent) => sent,
+        None => match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = send.await {
+                        tracing::warn!(%error, "coact: a remote call's reply was not sent");
+                    }
+                });
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
+                return;
+            }
+        },
+    };
+    if let Err(error) = sent {
+        tracing::warn!(%error, "coact: a remote call's reply was not sent");
+    }
+}
+
+/// The reply slot of a call that came over NATS, before its method's value type is known.
+/// The generated `decode` turns it into a typed [`Reply`] with [`WireSlot::reply`].
+#[doc(hidden)]
+pub struct WireSlot(pub(super) Option<Route>);
+
+impl WireSlot {
+    /// The reply of a call whose value is `T`: back to the caller for a sync call, the
+    /// oneway reply (which logs failures) for a oneway call.
+    #[must_use]
+    pub fn reply<T: Wire>(&mut self) -> Reply<T> {
+        match self.0.take() {
+            Some(route) => Reply::wire(WireReply {
+                route: Some(route),
+                encode: encode::<T>,
+            }),
+            None => Reply::oneway(),
+        }
+    }
+}
+
+/// The reply of a sync call that came over NATS. If it is dropped unsent (the owner went
+/// away with the call queued), the caller is told the owner is gone.
+pub struct WireReply<T> {
+    route: Option<Route>,
+    encode: fn(&T) -> Result<Vec<u8>, DecodeError>,
+}
+
+impl<T> WireReply<T> {
+    /// Claims the call for running: `None` when its caller has stopped waiting.
+    pub(in crate::handler) fn start(mut self) -> Option<Self> {
+        let late = self
+            .route
+            .as_ref()
+            .and_then(|route| route.deadline)
+            .is_some_and(|deadline| Instant::now() >= deadline);
+        if late {
+            // Nobody waits for an answer: none is sent.
+            self.route = None;
+            tracing::debug!("remote call dropped: its caller stopped waiting before it started");
+            return None;
+        }
+        Some(self)
+    }
+
+    /// Sends the method's value, or its panic, back to the caller.
+    pub(in crate::handler) fn finish(mut self, method: &'static str, outcome: Result<T, String>) {
+        let Some(route) = self.route.take() else {
+            return;
+        };
+        match outcome.map(|value| (self.encode)(&value)) {
+            Ok(Ok(payload)) => route.value(payload),
+            Ok(Err(error)) => {
+                tracing::warn!(method, %error, "coact: a remote call's value did not encode");
+                route.failure(
+                    failure::UNDECODABLE,
+                    &format!("the value of `{method}` did not encode: {error}"),
+                    HeaderMap::new(),
+                );
+            }
+            Err(message) => route.failure(failure::PANICKED, &message, HeaderMap::new()),
+        }
+    }
+}
+
+impl<T> Drop for WireReply<T> {
+    fn drop(&mut self) {
+        if let Some(route) = self.route.take() {
+            route.failure(failure::GONE, "the handler's owner is gone", HeaderMap::new());
+        }
+    }
+}
