@@ -166,3 +166,491 @@ async fn manager_over_nats_never_shows_a_half_managed_state_and_loses_no_update(
     let first = owner.resources[0];
     assert!(owner.resources.iter().all(|r| *r == first));
 }
+
+// ---------------------------------------------------------------------------------------
+// The Lemming over the wire: a panic reaches the sync caller with its message, a oneway
+// failure is logged by the owner, and the owner keeps serving.
+
+struct Lemming {
+    jumps: u32,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Refusal(String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[deferred_handler(remote)]
+impl Lemming {
+    fn kaboom(&mut self) -> u32 {
+        panic!("#high pitched# oh no!")
+    }
+
+    fn refuse(&mut self) -> Result<(), Refusal> {
+        Err(Refusal("not today".to_owned()))
+    }
+
+    fn jump(&mut self) -> u32 {
+        self.jumps += 1;
+        self.jumps
+    }
+}
+
+/// Serves `value` under a fresh name in its own task, processing forever.
+async fn serve<H: coact::handler::remote::Remote>(
+    client: &async_nats::Client,
+    test: &str,
+    value: H,
+) -> (RemoteHandle<H>, coact::handler::remote::RemoteServer) {
+    let name = name(test);
+    let mut owner = Deferred::new(value);
+    let serving = owner.serve_remote(client, &name).await.unwrap();
+    tokio::spawn(async move { owner.process_forever().await });
+    (RemoteHandle::new(client, &name).unwrap(), serving)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn lemming_panics_reach_the_sync_caller_and_oneway_failures_are_logged_by_the_owner() {
+    let (logs, _guard) = Logs::capture();
+    let client = client().await;
+    let (lemming, _serving) = serve(&client, "lemming", Lemming { jumps: 0 }).await;
+
+    assert_eq!(
+        lemming.sync().kaboom().await,
+        Err(CallError::Panicked {
+            method: "kaboom",
+            message: "#high pitched# oh no!".to_owned()
+        })
+    );
+    assert_eq!(
+        lemming.sync().refuse().await,
+        Ok(Err(Refusal("not today".to_owned())))
+    );
+    lemming.oneway().kaboom().unwrap();
+    lemming.oneway().refuse().unwrap();
+    assert_eq!(
+        lemming.sync().jump().await,
+        Ok(1),
+        "the owner keeps serving"
+    );
+
+    let text = logs.text();
+    assert!(text.contains("oneway call panicked"), "{text}");
+    assert!(text.contains("#high pitched# oh no!"), "{text}");
+    assert!(text.contains("oneway call returned an error"), "{text}");
+    assert!(text.contains("not today"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// ABitSlow: a bounded wait. The method blocks until the test lets it go, which it does
+// only after the caller has given up: no race with the clock.
+
+struct ABitSlow {
+    release: Option<oneshot::Receiver<()>>,
+    done: u32,
+}
+
+#[deferred_handler(remote)]
+impl ABitSlow {
+    async fn taking_my_time(&mut self) -> u32 {
+        if let Some(release) = self.release.take() {
+            let _ = release.await;
+        }
+        self.done += 1;
+        self.done
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_slow_remote_call_times_out_within_its_bound() {
+    let client = client().await;
+    let (release, released) = oneshot::channel();
+    let (slow, _serving) = serve(
+        &client,
+        "slow",
+        ABitSlow {
+            release: Some(released),
+            done: 0,
+        },
+    )
+    .await;
+    let limit = Duration::from_millis(200);
+    let result = slow.sync().timeout(limit).taking_my_time().await;
+    assert_eq!(
+        result,
+        Err(CallError::TimedOut {
+            method: "taking_my_time",
+            after: limit,
+            started: true
+        })
+    );
+    release.send(()).unwrap();
+    // The first call ran to its end; the next one is served.
+    assert_eq!(slow.sync().taking_my_time().await, Ok(2));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_to_a_name_nobody_serves_fails_at_once_with_no_responders() {
+    let client = client().await;
+    let name = name("nobody");
+    let nobody = RemoteHandle::<Lemming>::new(&client, &name)
+        .unwrap()
+        .with_timeout(Duration::from_secs(3600));
+    // Within the hour-long bound only because NATS answers "no responders" at once.
+    assert_eq!(
+        nobody.sync().jump().await,
+        Err(CallError::NoResponders {
+            method: "jump",
+            name: name.clone()
+        })
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Two owners serving one name share its calls: each call runs on exactly one of them.
+
+struct Ledger {
+    owner: u8,
+    seen: Vec<u64>,
+}
+
+#[deferred_handler(remote)]
+impl Ledger {
+    fn record(&mut self, id: u64) -> u8 {
+        self.seen.push(id);
+        self.owner
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_in_a_queue_group_run_each_call_exactly_once_and_share_the_load() {
+    const TASKS: u64 = 16;
+    const CALLS: u64 = 625; // 10^4 in all
+    let client = client().await;
+    let name = name("ledger");
+    let mut servers = Vec::new();
+    let mut owners = Vec::new();
+    for owner in [1, 2] {
+        // Each owner on its own connection, as in its own process.
+        let connection = self::client().await;
+        let mut ledger = Deferred::new(Ledger {
+            owner,
+            seen: Vec::new(),
+        });
+        servers.push(ledger.serve_remote(&connection, &name).await.unwrap());
+        let stop = ledger.handle();
+        owners.push((
+            stop,
+            tokio::spawn(async move {
+                ledger.process_forever().await;
+                ledger.into_inner()
+            }),
+        ));
+    }
+    let remote = RemoteHandle::<Ledger>::new(&client, &name).unwrap();
+    let callers: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let remote = remote.clone();
+            tokio::spawn(async move {
+                let mut by = [0_u64; 3];
+                for i in 0..CALLS {
+                    let owner = remote.sync().record(task * CALLS + i).await.unwrap();
+                    by[usize::from(owner)] += 1;
+                }
+                by
+            })
+        })
+        .collect();
+    let mut by_owner = [0_u64; 3];
+    for caller in callers {
+        let by = caller.await.unwrap();
+        for (total, n) in by_owner.iter_mut().zip(by) {
+            *total += n;
+        }
+    }
+    drop(servers);
+    let mut seen = Vec::new();
+    for (stop, owner) in owners {
+        stop.stop_processing();
+        drop(stop);
+        let ledger = owner.await.unwrap();
+        assert_eq!(
+            ledger.seen.len() as u64,
+            by_owner[usize::from(ledger.owner)],
+            "owner {} ran what its callers were told",
+            ledger.owner
+        );
+        seen.extend(ledger.seen);
+    }
+    assert!(
+        by_owner[1] > 0 && by_owner[2] > 0,
+        "both owners served: {by_owner:?}"
+    );
+    let unique: HashSet<_> = seen.iter().copied().collect();
+    assert_eq!(seen.len() as u64, TASKS * CALLS, "each call ran once");
+    assert_eq!(unique.len() as u64, TASKS * CALLS, "no call ran twice");
+}
+
+// ---------------------------------------------------------------------------------------
+// Remote calls enter the same mailbox: whitelists, stop and bounded mailboxes apply.
+
+struct Recorder {
+    log: Vec<String>,
+}
+
+#[deferred_handler(remote)]
+impl Recorder {
+    fn note(&mut self, what: String) {
+        self.log.push(what);
+    }
+
+    fn read(&self) -> Vec<String> {
+        self.log.clone()
+    }
+}
+
+/// Waits until the owner has `n` calls queued: explicit synchronisation with the
+/// subscription's task, no sleeping.
+async fn until_pending<H: coact::handler::Handler>(owner: &Deferred<H>, n: usize) {
+    while owner.pending() < n {
+        yield_now().await;
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn remote_calls_wait_for_the_owner_and_obey_its_whitelist() {
+    let client = client().await;
+    let name = name("recorder");
+    let mut owner = Deferred::new(Recorder { log: Vec::new() });
+    let _serving = owner.serve_remote(&client, &name).await.unwrap();
+    let remote = RemoteHandle::<Recorder>::new(&client, &name).unwrap();
+
+    remote.oneway().note("first".to_owned()).unwrap();
+    let reader = {
+        let remote = remote.clone();
+        tokio::spawn(async move { remote.sync().read().await })
+    };
+    remote.oneway().note("second".to_owned()).unwrap();
+    until_pending(&owner, 3).await;
+    assert!(owner.log.is_empty(), "nothing runs behind the owner's back");
+
+    // Only `note` calls run; the `read` stays queued, in order.
+    assert_eq!(owner.process_only(&[RecorderMethod::Note]).await, 2);
+    assert_eq!(owner.log, ["first", "second"]);
+    assert!(!reader.is_finished());
+    assert_eq!(owner.process().await, 1);
+    assert_eq!(
+        reader.await.unwrap(),
+        Ok(vec!["first".to_owned(), "second".to_owned()])
+    );
+
+    // A stop requested by a handle ends `process_forever` with remote calls still queued;
+    // they run at the next `process`.
+    owner.handle().stop_processing();
+    remote.oneway().note("third".to_owned()).unwrap();
+    until_pending(&owner, 1).await;
+    let served = owner.process_forever().await;
+    assert_eq!(
+        (served.calls, served.reason),
+        (0, StopReason::StopRequested)
+    );
+    assert_eq!(owner.process().await, 1);
+    assert_eq!(owner.log, ["first", "second", "third"]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_bounded_mailbox_holds_remote_calls_back_without_losing_them() {
+    let client = client().await;
+    let name = name("bounded");
+    let mut owner = Deferred::bounded(Recorder { log: Vec::new() }, NonZeroUsize::new(2).unwrap());
+    let _serving = owner.serve_remote(&client, &name).await.unwrap();
+    let remote = RemoteHandle::<Recorder>::new(&client, &name).unwrap();
+    for i in 0..10 {
+        remote.oneway().note(i.to_string()).unwrap();
+    }
+    until_pending(&owner, 2).await;
+    let mut ran = 0;
+    while ran < 10 {
+        ran += owner.process().await;
+        assert!(owner.pending() <= 2, "the mailbox holds at most 2 calls");
+        yield_now().await;
+    }
+    let expected: Vec<_> = (0..10).map(|i| i.to_string()).collect();
+    assert_eq!(owner.log, expected, "all ran, in order");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_queued_when_the_owner_is_dropped_fails_with_gone() {
+    let client = client().await;
+    let name = name("gone");
+    let owner = Deferred::new(Recorder { log: Vec::new() });
+    let serving = owner.serve_remote(&client, &name).await.unwrap();
+    let remote = RemoteHandle::<Recorder>::new(&client, &name).unwrap();
+    let reader = tokio::spawn(async move { remote.sync().read().await });
+    until_pending(&owner, 1).await;
+    drop(owner);
+    assert_eq!(
+        reader.await.unwrap(),
+        Err(CallError::Gone { method: "read" })
+    );
+    drop(serving);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input: whatever a raw client sends, the owner answers with an error, logs a
+// warning, never panics and serves on.
+
+/// Sends a raw request to the name's subject and returns the reply's `Coact-Error` and text.
+async fn raw(
+    client: &async_nats::Client,
+    name: &str,
+    headers: &[(&str, &str)],
+    payload: Vec<u8>,
+) -> (Option<String>, String) {
+    let mut map = HeaderMap::new();
+    for (key, value) in headers {
+        map.insert(*key, *value);
+    }
+    let reply = client
+        .request_with_headers(format!("coact.{name}"), map, payload.into())
+        .await
+        .unwrap();
+    let error = reply
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Coact-Error"))
+        .map(|v| v.as_str().to_owned());
+    (error, String::from_utf8_lossy(&reply.payload).into_owned())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn malformed_calls_get_an_error_reply_and_the_owner_serves_on() {
+    let (logs, _guard) = Logs::capture();
+    let client = client().await;
+    let name = name("hostile");
+    let mut owner = Deferred::new(Lemming { jumps: 0 });
+    let _serving = owner
+        .serve_remote_with(&client, &name, ServeOptions::default().max_payload(64))
+        .await
+        .unwrap();
+    tokio::spawn(async move { owner.process_forever().await });
+    let jump = [("Coact-Method", "jump"), ("Coact-Version", "1")];
+
+    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, &str)> = vec![
+        ("no headers", vec![], b"[]".to_vec(), "names no method"),
+        (
+            "no version",
+            vec![("Coact-Method", "jump")],
+            b"[]".to_vec(),
+            "version (none)",
+        ),
+        (
+            "unknown method",
+            vec![("Coact-Method", "fly"), ("Coact-Version", "1")],
+            b"[]".to_vec(),
+            "no method `fly`",
+        ),
+        (
+            "truncated",
+            jump.to_vec(),
+            b"[".to_vec(),
+            "could not decode",
+        ),
+        (
+            "wrong types",
+            vec![("Coact-Method", "jump"), ("Coact-Version", "1")],
+            b"[1, \"x\"]".to_vec(),
+            "could not decode",
+        ),
+        (
+            "random bytes",
+            jump.to_vec(),
+            vec![0xff, 0x00, 0x13, 0x37, 0xfe],
+            "could not decode",
+        ),
+        (
+            "oversized",
+            jump.to_vec(),
+            vec![b' '; 65],
+            "over the owner's limit of 64 bytes",
+        ),
+        ("empty", jump.to_vec(), Vec::new(), "could not decode"),
+    ];
+    for (case, headers, payload, says) in cases {
+        let (error, text) = raw(&client, &name, &headers, payload).await;
+        let expected = if case == "no version" {
+            "version"
+        } else {
+            "undecodable"
+        };
+        assert_eq!(error.as_deref(), Some(expected), "{case}: {text}");
+        assert!(text.contains(says), "{case}: {text}");
+    }
+    // A oneway (no reply subject) that does not decode is logged, and dropped.
+    let mut headers = HeaderMap::new();
+    headers.insert("Coact-Method", "jump");
+    headers.insert("Coact-Version", "1");
+    client
+        .publish_with_headers(format!("coact.{name}"), headers, "nonsense".into())
+        .await
+        .unwrap();
+
+    // A method without arguments takes `null`, the JSON of `()`.
+    let (error, text) = raw(&client, &name, &jump, b"null".to_vec()).await;
+    assert_eq!((error, text.as_str()), (None, "1"), "the owner serves on");
+    let logs = logs.text();
+    assert!(logs.contains("a remote call was refused"), "{logs}");
+    assert!(
+        !logs.contains("nonsense"),
+        "payloads are never logged: {logs}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Versions: an old caller talking to a new owner gets a typed error, never a wrong value.
+
+mod v1 {
+    #[derive(Default)]
+    pub struct Prices;
+
+    #[coact::deferred_handler(remote)]
+    impl Prices {
+        /// Version 1: the price in euros.
+        pub fn price(&self, item: u32) -> u32 {
+            item * 100
+        }
+    }
+}
+
+mod v2 {
+    #[derive(Default)]
+    pub struct Prices;
+
+    #[coact::deferred_handler(remote, version = 2)]
+    impl Prices {
+        /// Version 2: the price in cents, same signature.
+        pub fn price(&self, item: u32) -> u32 {
+            item * 10_000
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_caller_of_another_version_gets_a_typed_error() {
+    let client = client().await;
+    let (new, _serving) = serve(&client, "prices", v2::Prices).await;
+    let old = RemoteHandle::<v1::Prices>::new(&client, new.name()).unwrap();
+    assert_eq!(
+        old.sync().price(3).await,
+        Err(CallError::VersionMismatch {
+            method: "price",
+            caller: 1,
+            owner: 2
+        })
+    );
+    assert_eq!(new.sync().price(3).await, Ok(30_000));
+}

@@ -24,11 +24,11 @@ pub mod __private {
         guard, guard_async, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther,
         Started, SyncProxy,
     };
-    pub use crate::handler::{CallError, Handle, Handler, SyncCall};
     #[cfg(feature = "nats")]
     pub use crate::handler::remote::{
         wire_decode, wire_encode, DecodeError, Remote, Wire, WireSlot,
     };
+    pub use crate::handler::{CallError, Handle, Handler, SyncCall};
     pub use crate::state::generated::{graph, next_state, state_info, state_of, StateMarker, Step};
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;

@@ -109,9 +109,10 @@ impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
     ) -> SyncCall<'a, H, T> {
         match self.target {
             Target::Local(handle) => self.local(handle, method, make),
-            Target::Remote(remote) => {
-                SyncCall::remote(method, remote.request(method, &make(Reply::oneway()), self.timeout))
-            }
+            Target::Remote(remote) => SyncCall::remote(
+                method,
+                remote.request(method, &make(Reply::oneway()), self.timeout),
+            ),
         }
     }
 }

@@ -112,7 +112,11 @@ impl<H: Remote> RemoteHandle<H> {
                 .headers(headers)
                 .payload(payload.into())
                 .timeout(Some(limit));
-            match self.client.send_request(self.subject.clone(), request).await {
+            match self
+                .client
+                .send_request(self.subject.clone(), request)
+                .await
+            {
                 Ok(reply) => read_reply::<T>(method, H::VERSION, &reply),
                 Err(error) => Err(match error.kind() {
                     RequestErrorKind::NoResponders => CallError::NoResponders {
@@ -163,7 +167,11 @@ impl<H: Remote> RemoteHandle<H> {
 }
 
 /// The value or failure a reply carries.
-fn read_reply<T: Wire>(method: &'static str, version: u32, reply: &Message) -> Result<T, CallError> {
+fn read_reply<T: Wire>(
+    method: &'static str,
+    version: u32,
+    reply: &Message,
+) -> Result<T, CallError> {
     let failed = reply
         .headers
         .as_ref()

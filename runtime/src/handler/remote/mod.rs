@@ -103,7 +103,11 @@ pub trait Remote: Handler {
     fn encode(call: &Self::Call) -> Result<Vec<u8>, DecodeError>;
     /// The call `payload` encodes, replying through `reply`.
     #[doc(hidden)]
-    fn decode(method: &str, payload: &[u8], reply: &mut WireSlot) -> Result<Self::Call, DecodeError>;
+    fn decode(
+        method: &str,
+        payload: &[u8],
+        reply: &mut WireSlot,
+    ) -> Result<Self::Call, DecodeError>;
 }
 
 /// Why a handler could not be served or called remotely.
@@ -176,7 +180,9 @@ mod tests {
         for bad in ["", "a..b", ".a", "a.", "a b", "a*", "a>", "é"] {
             let error = subject(bad).unwrap_err();
             assert!(
-                error.to_string().starts_with(&format!("`{bad}` cannot name")),
+                error
+                    .to_string()
+                    .starts_with(&format!("`{bad}` cannot name")),
                 "{error}"
             );
         }

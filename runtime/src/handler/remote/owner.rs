@@ -186,14 +186,26 @@ async fn accept<H: Remote>(
             message.payload.len(),
             options.max_payload
         );
-        return refuse(route, failure::UNDECODABLE, &reason, method, HeaderMap::new());
+        return refuse(
+            route,
+            failure::UNDECODABLE,
+            &reason,
+            method,
+            HeaderMap::new(),
+        );
     }
     let mut slot = WireSlot(route);
     match H::decode(method, &message.payload, &mut slot) {
         Ok(call) => queue(handle, call).await,
         Err(error) => {
             let reason = format!("the owner could not decode the call: {error}");
-            refuse(slot.0.take(), failure::UNDECODABLE, &reason, method, HeaderMap::new());
+            refuse(
+                slot.0.take(),
+                failure::UNDECODABLE,
+                &reason,
+                method,
+                HeaderMap::new(),
+            );
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! A call is a NATS message to `coact.<name>` whose headers name the method
 //! (`Coact-Method`), the handler's version (`Coact-Version`) and, for a sync call, how long
-//! the caller waits (`Coact-Timeout-Ms`); its payload is the JSON array of the arguments.
+//! the caller waits (`Coact-Timeout-Ms`); its payload is the JSON array of the arguments
+//! (`null` for a method without any: the JSON of `()`).
 //! A reply's payload is the JSON of the value, or, with a `Coact-Error` header naming the
 //! failure (`panicked`, `version`, `undecodable`, `gone`), its message in UTF-8.
 
@@ -195,7 +196,11 @@ impl<T> WireReply<T> {
 impl<T> Drop for WireReply<T> {
     fn drop(&mut self) {
         if let Some(route) = self.route.take() {
-            route.failure(failure::GONE, "the handler's owner is gone", HeaderMap::new());
+            route.failure(
+                failure::GONE,
+                "the handler's owner is gone",
+                HeaderMap::new(),
+            );
         }
     }
 }
