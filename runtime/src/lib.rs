@@ -26,7 +26,7 @@ pub mod __private {
     };
     #[cfg(feature = "nats")]
     pub use crate::handler::remote::{
-        wire_decode, wire_encode, DecodeError, Remote, Wire, WireSlot,
+        assert_wire, DecodeError, Probe, Remote, ViaNothing, ViaSerde, WireSlot,
     };
     pub use crate::handler::{CallError, Handle, Handler, SyncCall};
     pub use crate::state::generated::{graph, next_state, state_info, state_of, StateMarker, Step};

@@ -517,10 +517,24 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
             } else {
                 quote!(call)
             };
+            // A remote handler's proxy also takes the value's decoder, picked by autoref:
+            // a type that cannot cross the wire is reported once, by the `Remote` impl.
+            let decoder = cx.remote.map(|_| {
+                quote! {
+                    , {
+                        #[allow(unused_imports)]
+                        use #private::{ViaNothing as _, ViaSerde as _};
+                        (&&#private::Probe::<#output>::NEW).decoder()
+                    }
+                }
+            });
             let body = match cx.mode {
                 Mode::Real => quote! {
-                    self.0
-                        .#call_fn(#name, |#reply| #call(#kind::#variant((#(#args,)*), #reply)))
+                    self.0.#call_fn(
+                        #name,
+                        |#reply| #call(#kind::#variant((#(#args,)*), #reply))
+                        #decoder
+                    )
                 },
                 Mode::StandIn => stand_in,
             };
@@ -564,9 +578,10 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
 }
 
 /// With `remote`, `impl Remote for Manager`: the wire form of every call. Each argument
-/// and value type is bound to `Wire` in the impl's where clause, at the type's own span:
-/// a type that cannot cross the wire is one error at the user's type, and the bodies,
-/// which rely on the bounds, add none.
+/// and value type is checked once, at its own span (`assert_wire`), so a type that cannot
+/// cross the wire is one error at the user's type; the encoders and decoders are picked by
+/// autoref (`Probe`), which falls back to failing ones for such a type instead of adding
+/// errors of its own.
 fn remote_impl(cx: &Cx<'_, '_>) -> Option<TokenStream> {
     let version = cx.remote?;
     let Cx {
@@ -578,26 +593,31 @@ fn remote_impl(cx: &Cx<'_, '_>) -> Option<TokenStream> {
     } = cx;
     let self_ty = &cx.model.item.self_ty;
     let (impl_generics, _, where_clause) = cx.model.item.generics.split_for_impl();
-    let where_preds = where_clause.map(|w| &w.predicates);
     let real = cx.mode == Mode::Real;
     let methods = || cx.methods().iter().filter(|_| real);
-    let bounds = methods().flat_map(|m| {
+    let checks = methods().map(|m| {
+        let cfgs = &m.cfgs;
         let tys = m.args.iter().map(|a| &a.ty).chain([&m.output]);
-        tys.map(|ty| quote_spanned!(ty.span()=> #ty: #private::Wire,))
-            .collect::<Vec<_>>()
+        let asserts = tys.map(|ty| quote_spanned!(ty.span()=> #private::assert_wire::<#ty>();));
+        quote!(#(#cfgs)* { #(#asserts)* })
     });
     let encode_arms = methods().map(|m| {
         let (cfgs, variant) = (&m.cfgs, &m.variant);
-        quote!(#(#cfgs)* #kind::#variant(args, _) => #private::wire_encode(args),)
+        let tys = m.args.iter().map(|a| &a.ty);
+        quote! {
+            #(#cfgs)*
+            #kind::#variant(args, _) => (&&#private::Probe::<(#(#tys,)*)>::NEW).encoder()(args),
+        }
     });
     let decode_arms = methods().map(|m| {
         let (cfgs, variant, output) = (&m.cfgs, &m.variant, &m.output);
+        let tys = m.args.iter().map(|a| &a.ty);
         let name = m.ident.to_string();
         quote! {
             #(#cfgs)*
             #name => {
-                let args = #private::wire_decode(payload)?;
-                let #reply = #reply.reply::<#output>();
+                let args = (&&#private::Probe::<(#(#tys,)*)>::NEW).decoder()(payload)?;
+                let #reply = #reply.reply((&&#private::Probe::<#output>::NEW).encoder());
                 ::core::result::Result::Ok(#call(#kind::#variant(args, #reply)))
             }
         }
@@ -611,16 +631,15 @@ fn remote_impl(cx: &Cx<'_, '_>) -> Option<TokenStream> {
     };
     Some(quote! {
         #[automatically_derived]
-        impl #impl_generics #private::Remote for #self_ty
-        where
-            #(#bounds)*
-            #where_preds
-        {
+        impl #impl_generics #private::Remote for #self_ty #where_clause {
             const VERSION: u32 = #version;
 
             fn encode(
                 call: &Self::Call,
             ) -> ::core::result::Result<::std::vec::Vec<u8>, #private::DecodeError> {
+                #(#checks)*
+                #[allow(unused_imports)]
+                use #private::{ViaNothing as _, ViaSerde as _};
                 #encode_body
             }
 
@@ -630,6 +649,8 @@ fn remote_impl(cx: &Cx<'_, '_>) -> Option<TokenStream> {
                 payload: &[u8],
                 #reply: &mut #private::WireSlot,
             ) -> ::core::result::Result<Self::Call, #private::DecodeError> {
+                #[allow(unused_imports)]
+                use #private::{ViaNothing as _, ViaSerde as _};
                 match method {
                     #(#decode_arms)*
                     _ => ::core::result::Result::Err(#private::DecodeError::unknown_method(method)),

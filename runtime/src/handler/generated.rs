@@ -102,17 +102,18 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
 impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
     /// [`call`](Self::call) for a handler with a wire form: the call goes to whichever
     /// owner the proxy's handle reaches, in this process or over NATS.
-    pub fn call_wire<T: super::remote::Wire + Send + 'static>(
+    pub fn call_wire<T: Send + 'static>(
         self,
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
+        decode: super::remote::Decoder<T>,
     ) -> SyncCall<'a, H, T> {
         match self.target {
             Target::Local(handle) => self.local(handle, method, make),
-            Target::Remote(remote) => SyncCall::remote(
-                method,
-                remote.request(method, &make(Reply::oneway()), self.timeout),
-            ),
+            Target::Remote(remote) => {
+                let call = make(Reply::oneway());
+                SyncCall::remote(method, remote.request(method, &call, self.timeout, decode))
+            }
         }
     }
 }

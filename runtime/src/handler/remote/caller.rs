@@ -12,7 +12,7 @@ use async_nats::{Client, HeaderMap, Message, Request, Subject};
 use futures_util::FutureExt as _;
 
 use super::super::generated::{OnewayProxy, SyncProxy, Target};
-use super::wire::{self, failure, Wire};
+use super::wire::{self, failure, Decoder};
 use super::{subject, Remote, RemoteError, DEFAULT_TIMEOUT};
 use crate::handler::{CallError, Handler};
 
@@ -92,11 +92,12 @@ impl<H: Remote> RemoteHandle<H> {
     }
 
     /// Sends `call` as a request and decodes its reply.
-    pub(in crate::handler) fn request<T: Wire + Send + 'static>(
+    pub(in crate::handler) fn request<T: Send + 'static>(
         &self,
         method: &'static str,
         call: &H::Call,
         timeout: Option<Duration>,
+        decode: Decoder<T>,
     ) -> Pending<'_, T> {
         let limit = timeout.unwrap_or(self.timeout);
         let encoded = H::encode(call);
@@ -117,7 +118,7 @@ impl<H: Remote> RemoteHandle<H> {
                 .send_request(self.subject.clone(), request)
                 .await
             {
-                Ok(reply) => read_reply::<T>(method, H::VERSION, &reply),
+                Ok(reply) => read_reply(method, H::VERSION, &reply, decode),
                 Err(error) => Err(match error.kind() {
                     RequestErrorKind::NoResponders => CallError::NoResponders {
                         method,
@@ -167,17 +168,18 @@ impl<H: Remote> RemoteHandle<H> {
 }
 
 /// The value or failure a reply carries.
-fn read_reply<T: Wire>(
+fn read_reply<T>(
     method: &'static str,
     version: u32,
     reply: &Message,
+    decode: Decoder<T>,
 ) -> Result<T, CallError> {
     let failed = reply
         .headers
         .as_ref()
         .and_then(|headers| Some((headers, headers.get(wire::ERROR)?)));
     let Some((headers, kind)) = failed else {
-        return wire::decode(&reply.payload).map_err(|error| CallError::Undecodable {
+        return decode(&reply.payload).map_err(|error| CallError::Undecodable {
             method,
             reason: format!("the reply did not decode: {error}"),
         });

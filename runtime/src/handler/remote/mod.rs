@@ -83,7 +83,9 @@ pub use async_nats;
 pub use self::caller::RemoteHandle;
 pub use self::owner::{RemoteServer, ServeOptions};
 pub(super) use self::wire::WireReply;
-pub use self::wire::{decode as wire_decode, encode as wire_encode, DecodeError, Wire, WireSlot};
+pub use self::wire::{
+    assert_wire, DecodeError, Decoder, Encoder, Probe, ViaNothing, ViaSerde, Wire, WireSlot,
+};
 
 use super::{CallError, Handler};
 

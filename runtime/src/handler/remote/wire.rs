@@ -42,6 +42,57 @@ pub trait Wire: Serialize + DeserializeOwned {}
 
 impl<T: Serialize + DeserializeOwned> Wire for T {}
 
+/// Checks, at a type's span in generated code, that the type can cross the wire: the one
+/// place a remote handler's types are held to `Wire`, so that a type that cannot is
+/// reported there and nowhere else.
+#[doc(hidden)]
+pub const fn assert_wire<T: Wire>() {}
+
+/// Picks a type's encoder and decoder in generated code, by autoref: serde's when the type
+/// is `Serialize + DeserializeOwned` (`(&&Probe::<T>::NEW).decoder()` finds [`ViaSerde`]),
+/// else one that fails ([`ViaNothing`]), for a type [`assert_wire`] has already reported.
+#[doc(hidden)]
+pub struct Probe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    pub const NEW: Self = Self(std::marker::PhantomData);
+}
+
+/// A value's encoder.
+pub type Encoder<T> = fn(&T) -> Result<Vec<u8>, DecodeError>;
+/// A value's decoder.
+pub type Decoder<T> = fn(&[u8]) -> Result<T, DecodeError>;
+
+#[doc(hidden)]
+pub trait ViaSerde<T> {
+    fn encoder(&self) -> Encoder<T>;
+    fn decoder(&self) -> Decoder<T>;
+}
+
+impl<T: Serialize + DeserializeOwned> ViaSerde<T> for &Probe<T> {
+    fn encoder(&self) -> Encoder<T> {
+        encode::<T>
+    }
+    fn decoder(&self) -> Decoder<T> {
+        decode::<T>
+    }
+}
+
+#[doc(hidden)]
+pub trait ViaNothing<T> {
+    fn encoder(&self) -> Encoder<T>;
+    fn decoder(&self) -> Decoder<T>;
+}
+
+impl<T> ViaNothing<T> for Probe<T> {
+    fn encoder(&self) -> Encoder<T> {
+        |_| Err(DecodeError("the type cannot cross the wire".to_owned()))
+    }
+    fn decoder(&self) -> Decoder<T> {
+        |_| Err(DecodeError("the type cannot cross the wire".to_owned()))
+    }
+}
+
 /// Why a call or a reply did not decode (or encode).
 #[doc(hidden)]
 #[derive(Debug)]
@@ -135,14 +186,14 @@ fn publish(client: &Client, to: Subject, headers: HeaderMap, payload: Bytes) {
 pub struct WireSlot(pub(super) Option<Route>);
 
 impl WireSlot {
-    /// The reply of a call whose value is `T`: back to the caller for a sync call, the
-    /// oneway reply (which logs failures) for a oneway call.
+    /// The reply of a call whose value `encode` encodes: back to the caller for a sync
+    /// call, the oneway reply (which logs failures) for a oneway call.
     #[must_use]
-    pub fn reply<T: Wire>(&mut self) -> Reply<T> {
+    pub fn reply<T>(&mut self, encode: Encoder<T>) -> Reply<T> {
         match self.0.take() {
             Some(route) => Reply::wire(WireReply {
                 route: Some(route),
-                encode: encode::<T>,
+                encode,
             }),
             None => Reply::oneway(),
         }
@@ -153,7 +204,7 @@ impl WireSlot {
 /// away with the call queued), the caller is told the owner is gone.
 pub struct WireReply<T> {
     route: Option<Route>,
-    encode: fn(&T) -> Result<Vec<u8>, DecodeError>,
+    encode: Encoder<T>,
 }
 
 impl<T> WireReply<T> {
