@@ -654,3 +654,131 @@ async fn a_caller_of_another_version_gets_a_typed_error() {
     );
     assert_eq!(new.sync().price(3).await, Ok(30_000));
 }
+
+// ---------------------------------------------------------------------------------------
+// A server restart: clients reconnect by themselves, subscriptions come back, and later
+// calls succeed; a call made during the outage fails with a typed error within its bound.
+
+/// A `nats-server` of this test's own, so that stopping it disturbs no other test.
+struct Server {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Server {
+    async fn start(port: u16) -> Self {
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server is on the PATH (apt-get install nats-server)");
+        let server = Self { port, child };
+        // Ready when it accepts connections: a bounded wait for the process to come up.
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("nats-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A client, and the connection events it reports.
+async fn watched(
+    url: &str,
+) -> (
+    async_nats::Client,
+    tokio::sync::mpsc::UnboundedReceiver<async_nats::Event>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = async_nats::ConnectOptions::new()
+        .event_callback(move |event| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(event);
+            }
+        })
+        .connect(url)
+        .await
+        .unwrap();
+    let mut rx = rx;
+    // The first connection's own event, so that the next one is a reconnection.
+    reconnected(&mut rx).await;
+    (client, rx)
+}
+
+/// Waits for the client's next `Connected` event.
+async fn reconnected(events: &mut tokio::sync::mpsc::UnboundedReceiver<async_nats::Event>) {
+    while let Some(event) = events.recv().await {
+        if matches!(event, async_nats::Event::Connected) {
+            return;
+        }
+    }
+    panic!("the client stopped reporting events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_server_restart_clients_reconnect_and_later_calls_succeed() {
+    let port = free_port();
+    let server = Server::start(port).await;
+    let url = server.url();
+    let (owner_client, mut owner_events) = watched(&url).await;
+    let (caller_client, mut caller_events) = watched(&url).await;
+    let (lemming, _serving) = serve(&owner_client, "restart", Lemming { jumps: 0 }).await;
+    let lemming = RemoteHandle::<Lemming>::new(&caller_client, lemming.name()).unwrap();
+    assert_eq!(lemming.sync().jump().await, Ok(1));
+
+    server.stop();
+    let during = lemming
+        .sync()
+        .timeout(Duration::from_millis(500))
+        .jump()
+        .await;
+    assert!(
+        matches!(
+            during,
+            Ok(_)
+                | Err(CallError::TimedOut { .. }
+                    | CallError::Transport { .. }
+                    | CallError::NoResponders { .. })
+        ),
+        "a call during the outage ends within its bound: {during:?}"
+    );
+
+    let _server = Server::start(port).await;
+    reconnected(&mut owner_events).await;
+    reconnected(&mut caller_events).await;
+    // The owner's subscription is back on the server once its client has flushed.
+    owner_client.flush().await.unwrap();
+    let after = lemming.sync().jump().await.unwrap();
+    assert!(after >= 2, "served after the restart: {after}");
+}
