@@ -119,13 +119,26 @@ impl<H: Remote> Deferred<H> {
             .queue_subscribe(subject.clone(), subject)
             .await
             .map_err(|error| failed(error.into()))?;
-        // Once this returns, the server knows the subscription: a call made next finds it.
-        client.flush().await.map_err(|error| failed(error.into()))?;
+        registered(client).await.map_err(failed)?;
         let task = tokio::spawn(serve(self.handle(), client.clone(), calls, options));
         Ok(RemoteServer {
             name: name.into(),
             task,
         })
+    }
+}
+
+/// Returns once the server has handled everything the client sent before, the
+/// subscription included, so that a call made next, from any connection, finds it. (A
+/// `flush` only writes the client's buffer out.) The server handles a connection's
+/// messages in order: a message to a subject of our own, sent now, comes back after.
+async fn registered(client: &Client) -> Result<(), async_nats::Error> {
+    let probe = client.new_inbox();
+    let mut echo = client.subscribe(probe.clone()).await?;
+    client.publish(probe, bytes::Bytes::new()).await?;
+    match echo.next().await {
+        Some(_) => Ok(()),
+        None => Err("the connection closed before the subscription was confirmed".into()),
     }
 }
 
