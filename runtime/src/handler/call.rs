@@ -8,19 +8,17 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::OwnedPermit;
-use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use super::generated::{PENDING, WITHDRAWN};
+use super::handoff::Claim;
 use super::mailbox::{Tx, SERVING};
 use super::{CallError, Handle, Handler};
+use crate::sync::oneshot;
 
 /// Waiting for room in a full bounded mailbox: the one case that allocates.
 type Reserve<C> =
@@ -56,7 +54,7 @@ pub struct SyncCall<'a, H: Handler, T> {
 /// A timed call's part: the claim the owner and the caller race for, the limit, and (once
 /// polled) the timer, boxed so that an untimed call carries no room for one.
 struct Timer {
-    claim: Arc<AtomicU8>,
+    claim: Claim,
     limit: Duration,
     deadline: Option<Pin<Box<Sleep>>>,
 }
@@ -69,16 +67,9 @@ impl<H: Handler, T> Drop for SyncCall<'_, H, T> {
         // A caller that stops waiting withdraws its call, unless the owner has started it.
         // (Without a timeout, the dropped reply receiver says the same.)
         if let Some(timer) = &self.timer {
-            let _ = withdraw(&timer.claim);
+            let _ = timer.claim.withdraw();
         }
     }
-}
-
-/// Withdraws a call unless the owner has already claimed it; `true` if it had started.
-fn withdraw(claim: &AtomicU8) -> bool {
-    claim
-        .compare_exchange(PENDING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
 }
 
 impl<'a, H: Handler, T> SyncCall<'a, H, T> {
@@ -87,7 +78,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         method: &'static str,
         call: H::Call,
         reply: oneshot::Receiver<Result<T, CallError>>,
-        timeout: Option<(Duration, Arc<AtomicU8>)>,
+        timeout: Option<(Duration, Claim)>,
     ) -> Self {
         Self {
             handle,
@@ -129,7 +120,7 @@ impl<H: Handler, T> Future for SyncCall<'_, H, T> {
         if deadline.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let started = withdraw(&timer.claim);
+        let started = timer.claim.withdraw();
         this.timer = None;
         this.stage = Stage::Done;
         Poll::Ready(Err(CallError::TimedOut {
