@@ -15,7 +15,8 @@
 //! the channel's steps against the claim's. tokio's channel itself, whose atomics loom
 //! cannot see, is tokio's to check (its own loom suite does). So these models check
 //! coact's part: the claim's race, in every interleaving and memory ordering loom explores,
-//! and the order of coact's steps around the channel.
+//! and the order of coact's steps around the channel. The models are small enough for
+//! loom to try every interleaving, with no preemption bound.
 
 use std::sync::atomic::Ordering::{Acquire, Release};
 
@@ -25,7 +26,6 @@ use loom::thread;
 
 use super::generated::Reply;
 use super::CallError;
-use crate::sync::model;
 
 const VALUE: u32 = 7;
 
@@ -45,7 +45,7 @@ fn dispatch(reply: Reply<u32>) -> bool {
 /// of them claims it: the call runs iff the owner won.
 #[test]
 fn timed_call_dropped_while_the_owner_starts_it() {
-    model(|| {
+    loom::model(|| {
         let (reply, rx, claim) = Reply::<u32>::sync(true);
         let claim = claim.expect("a timed call has a claim");
         let owner = thread::spawn(move || dispatch(reply));
@@ -62,7 +62,7 @@ fn timed_call_dropped_while_the_owner_starts_it() {
 /// ran; a call withdrawn before it started never runs.
 #[test]
 fn timed_call_times_out_while_the_owner_starts_it() {
-    model(|| {
+    loom::model(|| {
         let (reply, mut rx, claim) = Reply::<u32>::sync(true);
         let claim = claim.expect("a timed call has a claim");
         let owner = thread::spawn(move || dispatch(reply));
@@ -89,7 +89,7 @@ fn timed_call_times_out_while_the_owner_starts_it() {
 /// gets its value (the wake-up through the channel is not lost).
 #[test]
 fn untimed_call_runs_for_a_waiting_caller() {
-    model(|| {
+    loom::model(|| {
         let (reply, rx, claim) = Reply::<u32>::sync(false);
         assert!(claim.is_none(), "an untimed call carries no claim");
         let owner = thread::spawn(move || dispatch(reply));
@@ -105,7 +105,7 @@ fn untimed_call_runs_for_a_waiting_caller() {
 /// outcome is discarded without harm.
 #[test]
 fn untimed_call_dropped_while_the_owner_starts_it() {
-    model(|| {
+    loom::model(|| {
         let (reply, rx, _) = Reply::<u32>::sync(false);
         let dropped = Arc::new(AtomicBool::new(false));
         let owner = thread::spawn({
