@@ -16,15 +16,20 @@ const STARTED: u8 = 1;
 const WITHDRAWN: u8 = 2;
 
 /// A timed call's claim, shared by its caller and the `Reply` that travels with the call.
+///
+/// Its methods are `#[inline]`: they are called from generic code that is compiled in the
+/// user's crate, where the compare-exchange used to be written out in place.
 #[derive(Clone)]
 pub(super) struct Claim(Arc<AtomicU8>);
 
 impl Claim {
+    #[inline]
     pub(super) fn new() -> Self {
         Self(Arc::new(AtomicU8::new(PENDING)))
     }
 
     /// The owner claims the call for running; `false` if its caller withdrew it first.
+    #[inline]
     pub(super) fn start(&self) -> bool {
         self.0
             .compare_exchange(PENDING, STARTED, Ordering::AcqRel, Ordering::Acquire)
@@ -33,6 +38,7 @@ impl Claim {
 
     /// The caller withdraws the call unless the owner has claimed it; `true` if it had
     /// started (and so runs, or ran, to its end).
+    #[inline]
     pub(super) fn withdraw(&self) -> bool {
         self.0
             .compare_exchange(PENDING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
