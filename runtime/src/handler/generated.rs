@@ -4,23 +4,23 @@
 //! reporting of what a oneway call returned.
 //!
 //! The reply protocol: a sync call carries a oneshot sender for its result and, when it
-//! has a timeout, an atomic claim (`PENDING`, then `STARTED` by the owner or `WITHDRAWN`
-//! by the caller, whichever comes first), so a call that timed out before it started
-//! never runs, and the caller can tell whether it had started.
+//! has a timeout, the claim the owner and the caller race for (`handoff.rs`), so a call
+//! that timed out before it started never runs, and the caller can tell whether it had
+//! started.
 
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
+use super::handoff::Claim;
 use super::mailbox::{Queued, Tx};
 use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
+use crate::sync::oneshot;
 
 /// The engine behind a generated `<Type>Sync` proxy.
 #[doc(hidden)]
@@ -36,10 +36,6 @@ impl<H: Handler> Clone for SyncProxy<'_, H> {
 }
 impl<H: Handler> Copy for SyncProxy<'_, H> {}
 
-pub(super) const PENDING: u8 = 0;
-const STARTED: u8 = 1;
-pub(super) const WITHDRAWN: u8 = 2;
-
 impl<'a, H: Handler> SyncProxy<'a, H> {
     #[must_use]
     pub fn with_timeout(mut self, limit: Duration) -> Self {
@@ -54,17 +50,9 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
     ) -> SyncCall<'a, H, T> {
-        let (tx, rx) = oneshot::channel();
-        let Some(limit) = self.timeout else {
-            let call = make(Reply(ReplyKind::Sync { tx, state: None }));
-            return SyncCall::new(self.handle, method, call, rx, None);
-        };
-        let claim = Arc::new(AtomicU8::new(PENDING));
-        let call = make(Reply(ReplyKind::Sync {
-            tx,
-            state: Some(Arc::clone(&claim)),
-        }));
-        SyncCall::new(self.handle, method, call, rx, Some((limit, claim)))
+        let (reply, rx, claim) = Reply::sync(self.timeout.is_some());
+        let call = make(reply);
+        SyncCall::new(self.handle, method, call, rx, self.timeout.zip(claim))
     }
 }
 
@@ -112,7 +100,7 @@ enum ReplyKind<T> {
     Sync {
         tx: oneshot::Sender<Result<T, CallError>>,
         /// Present for calls with a timeout: the caller and the owner race to claim it.
-        state: Option<Arc<AtomicU8>>,
+        state: Option<Claim>,
     },
 }
 
@@ -120,6 +108,17 @@ impl<T> Reply<T> {
     #[must_use]
     pub fn oneway() -> Self {
         Self(ReplyKind::Oneway)
+    }
+
+    /// A sync call's reply, the receiver its caller waits on and, for a call with a
+    /// timeout, the caller's side of the claim.
+    pub(super) fn sync(
+        timed: bool,
+    ) -> (Self, oneshot::Receiver<Result<T, CallError>>, Option<Claim>) {
+        let (tx, rx) = oneshot::channel();
+        let claim = timed.then(Claim::new);
+        let state = claim.clone();
+        (Self(ReplyKind::Sync { tx, state }), rx, claim)
     }
 
     /// Claims the call for running; `None` when the caller withdrew it (timed out, or
@@ -130,9 +129,8 @@ impl<T> Reply<T> {
             ReplyKind::Oneway => Some(Started(None)),
             ReplyKind::Sync { tx, state } => {
                 let claimed = match state {
-                    Some(state) => state
-                        .compare_exchange(PENDING, STARTED, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok(),
+                    Some(claim) => claim.start(),
+                    // Untimed: the caller withdraws by dropping its receiver.
                     None => !tx.is_closed(),
                 };
                 if claimed {
