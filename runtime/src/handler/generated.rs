@@ -50,9 +50,14 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
     ) -> SyncCall<'a, H, T> {
-        let (reply, rx, claim) = Reply::sync(self.timeout.is_some());
-        let call = make(reply);
-        SyncCall::new(self.handle, method, call, rx, self.timeout.zip(claim))
+        // Two paths, so that the untimed one (the common case) carries no claim at all.
+        let Some(limit) = self.timeout else {
+            let (reply, rx, _) = Reply::sync(false);
+            return SyncCall::new(self.handle, method, make(reply), rx, None);
+        };
+        let (reply, rx, claim) = Reply::sync(true);
+        let timer = claim.map(|claim| (limit, claim));
+        SyncCall::new(self.handle, method, make(reply), rx, timer)
     }
 }
 
@@ -111,7 +116,9 @@ impl<T> Reply<T> {
     }
 
     /// A sync call's reply, the receiver its caller waits on and, for a call with a
-    /// timeout, the caller's side of the claim.
+    /// timeout, the caller's side of the claim. Inlined: called once per sync call, it
+    /// costs a few dozen instructions as a call (callgrind, BENCHMARKS.md).
+    #[inline]
     pub(super) fn sync(
         timed: bool,
     ) -> (Self, oneshot::Receiver<Result<T, CallError>>, Option<Claim>) {
