@@ -1,11 +1,12 @@
 //! coact's standing stress suite: many tasks on a multi-thread runtime drive deferred
-//! handlers while faults are injected (panics, timeouts, cancelled callers, dropped
-//! owners), then every call is checked against an exact invariant of the contract. It
-//! prints what it did and every violation it found, and exits non-zero if it found any.
+//! handlers and identity maps while faults are injected (panics, timeouts, cancelled
+//! callers, dropped owners, failing loaders), then every call and load is checked against
+//! an exact invariant of the contract. It prints what it did and every violation it
+//! found, and exits non-zero if it found any.
 //!
 //! ```text
 //! cargo run --release -p coact-stress                     # the bounded default CI runs
-//! cargo run --release -p coact-stress -- --seed 0x2a --scale 4 --only handler
+//! cargo run --release -p coact-stress -- --seed 0x2a --scale 4 --only identity
 //! ```
 //!
 //! The checks hold under any scheduling: no check waits for time to pass, and sleeps are
@@ -15,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 mod handler;
+mod identity;
 mod report;
 mod rng;
 
@@ -22,7 +24,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "\
-usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler]
+usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler|identity]
 
   --seed N     decides every injected fault (decimal or 0x-hex); default: from the clock
   --scale N    multiplies the work of every scenario (default 1: under half a minute in
@@ -30,7 +32,7 @@ usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler]
   --workers N  tokio worker threads (default 4)
   --only NAME  runs one scenario; repeat for several";
 
-const SCENARIOS: [&str; 1] = ["handler"];
+const SCENARIOS: [&str; 2] = ["handler", "identity"];
 
 /// How long a scenario may take per unit of scale before it counts as hung: many times
 /// what it takes on a loaded two-core machine.
@@ -116,7 +118,12 @@ fn main() -> ExitCode {
         if !only.is_empty() && !only.iter().any(|o| o == name) {
             continue;
         }
-        let scenario = handler::run(*seed, *scale);
+        let scenario = async {
+            match name {
+                "handler" => handler::run(*seed, *scale).await,
+                _ => identity::run(*seed, *scale).await,
+            }
+        };
         let deadline = HANG * u32::try_from(*scale).unwrap_or(u32::MAX);
         // Inside the runtime: the timer is made there.
         let bounded = async { tokio::time::timeout(deadline, scenario).await };
@@ -154,11 +161,11 @@ mod tests {
 
     #[test]
     fn flags_parse_and_mistakes_are_refused() {
-        let options = parse(&["--seed", "0x2a", "--scale", "3", "--only", "handler"])
+        let options = parse(&["--seed", "0x2a", "--scale", "3", "--only", "identity"])
             .unwrap()
             .unwrap();
         assert_eq!((options.seed, options.scale), (42, 3));
-        assert_eq!(options.only, ["handler"]);
+        assert_eq!(options.only, ["identity"]);
         assert!(parse(&["--help"]).unwrap().is_none());
         assert!(parse(&["--seed"]).is_err());
         assert!(parse(&["--scale", "x"]).is_err());
