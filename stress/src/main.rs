@@ -1,8 +1,8 @@
 //! coact's standing stress suite: many tasks on a multi-thread runtime drive deferred
-//! handlers and identity maps while faults are injected (panics, timeouts, cancelled
-//! callers, dropped owners, failing loaders), then every call and load is checked against
-//! an exact invariant of the contract. It prints what it did and every violation it
-//! found, and exits non-zero if it found any.
+//! handlers, identity maps and access collections while faults are injected (panics,
+//! timeouts, cancelled callers, dropped owners, failing loaders), then every call, load
+//! and entry is checked against an exact invariant of the contract. It prints what it did
+//! and every violation it found, and exits non-zero if it found any.
 //!
 //! ```text
 //! cargo run --release -p coact-stress                     # the bounded default CI runs
@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod access;
 mod handler;
 mod identity;
 mod report;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "\
-usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler|identity]
+usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler|identity|access]
 
   --seed N     decides every injected fault (decimal or 0x-hex); default: from the clock
   --scale N    multiplies the work of every scenario (default 1: under half a minute in
@@ -32,7 +33,7 @@ usage: coact-stress [--seed N] [--scale N] [--workers N] [--only handler|identit
   --workers N  tokio worker threads (default 4)
   --only NAME  runs one scenario; repeat for several";
 
-const SCENARIOS: [&str; 2] = ["handler", "identity"];
+const SCENARIOS: [&str; 3] = ["handler", "identity", "access"];
 
 /// How long a scenario may take per unit of scale before it counts as hung: many times
 /// what it takes on a loaded two-core machine.
@@ -121,7 +122,8 @@ fn main() -> ExitCode {
         let scenario = async {
             match name {
                 "handler" => handler::run(*seed, *scale).await,
-                _ => identity::run(*seed, *scale).await,
+                "identity" => identity::run(*seed, *scale).await,
+                _ => access::run(*seed, *scale).await,
             }
         };
         let deadline = HANG * u32::try_from(*scale).unwrap_or(u32::MAX);

@@ -67,6 +67,16 @@ impl Report {
         &self.violations
     }
 
+    /// Adds another report's counts and violations to this one's.
+    pub fn merge(&mut self, other: Self) {
+        for (group, counts) in other.groups {
+            for (label, n) in counts {
+                self.count(group, label, n);
+            }
+        }
+        self.violations.extend(other.violations);
+    }
+
     pub fn finish(mut self) -> Self {
         self.elapsed = self.started.elapsed();
         self
