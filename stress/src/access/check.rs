@@ -53,17 +53,14 @@ pub struct Slots {
     entries: Vec<Slot>,
     active: AtomicUsize,
     max: AtomicUsize,
-    /// Whether blocking closures count against the limit (not once one may time out).
-    counts_blocking: bool,
 }
 
 impl Slots {
-    pub fn new(entries: usize, counts_blocking: bool) -> Self {
+    pub fn new(entries: usize) -> Self {
         Self {
             entries: (0..entries).map(|_| Slot::default()).collect(),
             active: AtomicUsize::new(0),
             max: AtomicUsize::new(0),
-            counts_blocking,
         }
     }
 
@@ -76,17 +73,11 @@ impl Slots {
     }
 
     /// The work at `pos` starts; it counts as running until the guard is dropped.
-    pub fn start(&self, pos: usize, blocking: bool) -> Running<'_> {
+    pub fn start(&self, pos: usize) -> Running<'_> {
         self.slot(pos).started.fetch_add(1, Ordering::SeqCst);
-        let counted = !blocking || self.counts_blocking;
-        if counted {
-            let now = self.active.fetch_add(1, Ordering::SeqCst) + 1;
-            self.max.fetch_max(now, Ordering::SeqCst);
-        }
-        Running {
-            slots: self,
-            counted,
-        }
+        let now = self.active.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max.fetch_max(now, Ordering::SeqCst);
+        Running { slots: self }
     }
 
     /// The work at `pos` is about to return (or panic) as planned.
@@ -106,14 +97,11 @@ impl Slots {
 
 pub struct Running<'a> {
     slots: &'a Slots,
-    counted: bool,
 }
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        if self.counted {
-            self.slots.active.fetch_sub(1, Ordering::SeqCst);
-        }
+        self.slots.active.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -222,7 +210,7 @@ mod tests {
 
     #[test]
     fn entries_that_match_their_work_pass_and_others_do_not() {
-        let slots = Slots::new(4, true);
+        let slots = Slots::new(4);
         let ms = Some(Duration::from_millis(1));
         let (ok, err, panics, hangs) = (
             plan(Kind::Ok),
@@ -234,7 +222,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            drop(slots.start(pos, false));
+            drop(slots.start(pos));
             slots.finish(pos, kind);
         }
         let mut found = Vec::new();

@@ -152,17 +152,7 @@ async fn rounds(count: u64, mut rng: Rng, alive: Arc<Alive>) -> Report {
     let mut report = Report::new("access");
     for _ in 0..count {
         let round = Round::pick(&mut rng);
-        // The limit holds for blocking closures too, except once the collection gives
-        // up on one that is running (it timed out, or the collection was dropped or its
-        // first reply taken): it finishes on the blocking pool, unread, while its place
-        // goes to another entry.
-        let reads_all = match round.read {
-            Read::Whole => true,
-            Read::Part => round.shape == Shape::Kv,
-            Read::FirstOk | Read::Dropped(_) => false,
-        };
-        let counts_blocking = round.timeout.is_none() && reads_all;
-        let slots = Arc::new(Slots::new(round.plans.len() + 1, counts_blocking));
+        let slots = Arc::new(Slots::new(round.plans.len() + 1));
         let mut found = Vec::new();
         match round.shape {
             Shape::Kv => kv(&round, &slots, &alive, &mut rng, &mut found).await,

@@ -70,7 +70,7 @@ pub fn work(
     let (slots, token) = (Arc::clone(slots), Token::new(alive));
     Box::pin(async move {
         let _token = token;
-        let _running = slots.start(pos, false);
+        let _running = slots.start(pos);
         plan.latency.wait().await;
         slots.finish(pos, plan.kind);
         match plan.kind {
@@ -92,7 +92,7 @@ pub fn blocking(
     let (slots, token) = (Arc::clone(slots), Token::new(alive));
     move || {
         let _token = token;
-        let _running = slots.start(pos, true);
+        let _running = slots.start(pos);
         if let Latency::Sleep(_) | Latency::Yields(_) = plan.latency {
             std::thread::sleep(Duration::from_micros(200));
         }
