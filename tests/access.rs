@@ -380,3 +380,38 @@ async fn first_after_some_replies_were_read_and_empty_collections() {
     assert!(empty.is_empty());
     assert!(empty.finish().await.into_map().unwrap().is_empty());
 }
+
+/// A blocking closure that timed out still runs (it cannot be stopped), so it keeps its
+/// place under the limit until it returns: the next entry waits for it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_timed_out_blocking_entry_keeps_its_place_under_the_limit() {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let second_started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut ordered = Ordered::new()
+        .with_limit(NonZeroUsize::new(1).unwrap())
+        .with_timeout(Duration::from_millis(10));
+    ordered.push_blocking(move || released.recv().is_ok());
+    let started = Arc::clone(&second_started);
+    ordered.push(async move {
+        started.store(true, Ordering::SeqCst);
+        true
+    });
+    assert_eq!(
+        ordered.next().await,
+        Some(Err(EntryError::TimedOut {
+            after: Duration::from_millis(10)
+        }))
+    );
+    // Every task that is ready gets its turn on this thread; the second entry would start
+    // now if the first had given its place up.
+    for _ in 0..16 {
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        !second_started.load(Ordering::SeqCst),
+        "the second entry started while the first was still running"
+    );
+    release.send(()).unwrap();
+    assert_eq!(ordered.next().await, Some(Ok(true)));
+    assert!(second_started.load(Ordering::SeqCst));
+}

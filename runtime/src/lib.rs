@@ -15,6 +15,7 @@ pub mod identity;
 pub mod state;
 
 mod panic;
+mod sync;
 
 /// Items used by macro-generated code, and only by it: each pattern's `generated`
 /// module, plus the few public items its output also names. Not a public API.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::{Entry, EntryError};
@@ -48,32 +48,50 @@ impl<T: Send + 'static> Tasks<T> {
     }
 
     pub(super) fn spawn(&mut self, work: impl Future<Output = T> + Send + 'static) -> usize {
-        // A panic is caught by the task itself; `poll_done` reports it for this entry.
-        self.spawn_entry(async move { Ok(work.await) })
+        // A panic is caught by the task itself; `poll_done` reports it for this entry. The
+        // slot is held while the work runs: dropped (timed out), it stops.
+        self.spawn_entry(|slot| async move {
+            let _slot = slot;
+            Ok(work.await)
+        })
     }
 
     pub(super) fn spawn_blocking(&mut self, work: impl FnOnce() -> T + Send + 'static) -> usize {
-        self.spawn_entry(async move {
-            let task = AbortOnDrop(tokio::task::spawn_blocking(work));
+        // The slot goes with the closure: one that timed out runs on to its end on the
+        // blocking pool, and keeps its slot until then, so the limit holds.
+        self.spawn_entry(|slot| async move {
+            let task = AbortOnDrop(tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                work()
+            }));
             AbortOnDrop::join(task).await
         })
     }
 
-    /// Spawns `entry` behind the limit and the timeout; returns its position.
-    fn spawn_entry(&mut self, entry: impl Future<Output = Entry<T>> + Send + 'static) -> usize {
+    /// Spawns the entry `make` makes behind the limit and the timeout, handing it its slot
+    /// under the limit; returns its position.
+    fn spawn_entry<F>(
+        &mut self,
+        make: impl FnOnce(Option<OwnedSemaphorePermit>) -> F + Send + 'static,
+    ) -> usize
+    where
+        F: Future<Output = Entry<T>> + Send + 'static,
+    {
         let index = self.ids.len();
         let handle = if self.limit.is_none() && self.timeout.is_none() {
             // The common case, as small a task as a bare `spawn`.
+            let entry = make(None);
             tokio::spawn(async move { (index, entry.await) })
         } else {
             let limit = self.limit.clone();
             let timeout = self.timeout;
             tokio::spawn(async move {
                 // The semaphore is never closed, so `acquire` only fails if it were.
-                let _permit = match limit {
+                let slot = match limit {
                     Some(limit) => limit.acquire_owned().await.ok(),
                     None => None,
                 };
+                let entry = make(slot);
                 let result = match timeout {
                     Some(after) => tokio::time::timeout(after, entry)
                         .await
@@ -200,6 +218,10 @@ macro_rules! options {
         /// Gives each entry at most `timeout` to finish, from when it starts, after which
         /// it reports [`EntryError::TimedOut`](crate::access::EntryError::TimedOut).
         /// Applies to entries added after it; needs a runtime with its time driver enabled.
+        ///
+        /// A future that times out is dropped. A blocking closure cannot be stopped: it
+        /// runs on to its end on the blocking pool, unread, and keeps its place under
+        /// [`with_limit`](Self::with_limit) until then.
         #[must_use]
         pub fn with_timeout(mut self, timeout: Duration) -> Self {
             self.tasks.timeout = Some(timeout);

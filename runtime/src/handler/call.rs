@@ -8,19 +8,17 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::mpsc::error::{SendError, TrySendError};
 use tokio::sync::mpsc::OwnedPermit;
-use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use super::generated::{PENDING, WITHDRAWN};
+use super::handoff::Claim;
 use super::mailbox::{Queued, Tx, SERVING};
 use super::{CallError, Handle, Handler};
+use crate::sync::oneshot;
 
 /// Waiting for room in a full bounded mailbox: the one case that allocates (boxed, so
 /// that the common case carries no room for it).
@@ -76,7 +74,7 @@ struct Local<'a, H: Handler, T> {
 /// A timed call's part: the claim the owner and the caller race for, the limit, and (once
 /// polled) the timer, boxed so that an untimed call carries no room for one.
 struct Timer {
-    claim: Arc<AtomicU8>,
+    claim: Claim,
     limit: Duration,
     deadline: Option<Pin<Box<Sleep>>>,
 }
@@ -89,16 +87,9 @@ impl<H: Handler, T> Drop for Local<'_, H, T> {
         // A caller that stops waiting withdraws its call, unless the owner has started it.
         // (Without a timeout, the dropped reply receiver says the same.)
         if let Some(timer) = &self.timer {
-            let _ = withdraw(&timer.claim);
+            let _ = timer.claim.withdraw();
         }
     }
-}
-
-/// Withdraws a call unless the owner has already claimed it; `true` if it had started.
-fn withdraw(claim: &AtomicU8) -> bool {
-    claim
-        .compare_exchange(PENDING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
 }
 
 impl<'a, H: Handler, T> SyncCall<'a, H, T> {
@@ -107,7 +98,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         method: &'static str,
         call: H::Call,
         reply: oneshot::Receiver<Result<T, CallError>>,
-        timeout: Option<(Duration, Arc<AtomicU8>)>,
+        timeout: Option<(Duration, Claim)>,
     ) -> Self {
         let local = Local {
             handle,
@@ -183,7 +174,7 @@ impl<H: Handler, T> Local<'_, H, T> {
         if deadline.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let started = withdraw(&timer.claim);
+        let started = timer.claim.withdraw();
         this.timer = None;
         this.stage = Stage::Done;
         Poll::Ready(Err(CallError::TimedOut {
@@ -214,7 +205,7 @@ fn advance<H: Handler, T>(
             Stage::Unsent(call) => {
                 // Made from inside a handler method, a call may close a cycle of owners
                 // waiting on each other: refused. Made anywhere else, it cannot.
-                let waiting = match SERVING.try_with(Arc::clone) {
+                let waiting = match SERVING.try_with(std::sync::Arc::clone) {
                     Ok(chain) => match chain.call(&handle.mailbox, method) {
                         Ok(waiting) => Some(waiting),
                         Err(error) => {

@@ -4,23 +4,23 @@
 //! reporting of what a oneway call returned.
 //!
 //! The reply protocol: a sync call carries a oneshot sender for its result and, when it
-//! has a timeout, an atomic claim (`PENDING`, then `STARTED` by the owner or `WITHDRAWN`
-//! by the caller, whichever comes first), so a call that timed out before it started
-//! never runs, and the caller can tell whether it had started.
+//! has a timeout, the claim the owner and the caller race for (`handoff.rs`), so a call
+//! that timed out before it started never runs, and the caller can tell whether it had
+//! started.
 
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
+use super::handoff::Claim;
 use super::mailbox::{Queued, Tx};
 use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
+use crate::sync::oneshot;
 
 /// Where a proxy's calls go: the owner's mailbox in this process, or (feature `nats`) an
 /// owner serving the handler under a name.
@@ -51,10 +51,6 @@ impl<H: Handler> Clone for SyncProxy<'_, H> {
 }
 impl<H: Handler> Copy for SyncProxy<'_, H> {}
 
-pub(super) const PENDING: u8 = 0;
-const STARTED: u8 = 1;
-pub(super) const WITHDRAWN: u8 = 2;
-
 impl<'a, H: Handler> SyncProxy<'a, H> {
     #[must_use]
     pub fn with_timeout(mut self, limit: Duration) -> Self {
@@ -84,17 +80,14 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         method: &'static str,
         make: impl FnOnce(Reply<T>) -> H::Call,
     ) -> SyncCall<'a, H, T> {
-        let (tx, rx) = oneshot::channel();
+        // Two paths, so that the untimed one (the common case) carries no claim at all.
         let Some(limit) = self.timeout else {
-            let call = make(Reply(ReplyKind::Sync { tx, state: None }));
-            return SyncCall::new(handle, method, call, rx, None);
+            let (reply, rx, _) = Reply::sync(false);
+            return SyncCall::new(handle, method, make(reply), rx, None);
         };
-        let claim = Arc::new(AtomicU8::new(PENDING));
-        let call = make(Reply(ReplyKind::Sync {
-            tx,
-            state: Some(Arc::clone(&claim)),
-        }));
-        SyncCall::new(handle, method, call, rx, Some((limit, claim)))
+        let (reply, rx, claim) = Reply::sync(true);
+        let timer = claim.map(|claim| (limit, claim));
+        SyncCall::new(handle, method, make(reply), rx, timer)
     }
 }
 
@@ -187,7 +180,7 @@ enum ReplyKind<T> {
     Sync {
         tx: oneshot::Sender<Result<T, CallError>>,
         /// Present for calls with a timeout: the caller and the owner race to claim it.
-        state: Option<Arc<AtomicU8>>,
+        state: Option<Claim>,
     },
     /// A sync call that came over NATS: the result goes back to the caller's inbox.
     #[cfg(feature = "nats")]
@@ -205,6 +198,19 @@ impl<T> Reply<T> {
         Self(ReplyKind::Wire(reply))
     }
 
+    /// A sync call's reply, the receiver its caller waits on and, for a call with a
+    /// timeout, the caller's side of the claim. Inlined: called once per sync call, it
+    /// costs a few dozen instructions as a call (callgrind, BENCHMARKS.md).
+    #[inline]
+    pub(super) fn sync(
+        timed: bool,
+    ) -> (Self, oneshot::Receiver<Result<T, CallError>>, Option<Claim>) {
+        let (tx, rx) = oneshot::channel();
+        let claim = timed.then(Claim::new);
+        let state = claim.clone();
+        (Self(ReplyKind::Sync { tx, state }), rx, claim)
+    }
+
     /// Claims the call for running; `None` when the caller withdrew it (timed out, or
     /// dropped its future) before the owner reached it.
     #[must_use]
@@ -213,9 +219,8 @@ impl<T> Reply<T> {
             ReplyKind::Oneway => Some(Started(StartedKind::Oneway)),
             ReplyKind::Sync { tx, state } => {
                 let claimed = match state {
-                    Some(state) => state
-                        .compare_exchange(PENDING, STARTED, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok(),
+                    Some(claim) => claim.start(),
+                    // Untimed: the caller withdraws by dropping its receiver.
                     None => !tx.is_closed(),
                 };
                 if claimed {

@@ -33,11 +33,16 @@
 // `process` methods run, `mailbox.rs` the queue and state the owner shares with its
 // handles, `handle.rs` the callers' side, `call.rs` the future a sync call is, `error.rs` `CallError`, and `generated.rs` the
 // items only `#[deferred_handler]`'s output names (proxies, reply protocol, guards).
+// `handoff.rs` is the claim a timed call's caller and owner race for; `loom.rs` models
+// the hand-off under loom (`--cfg loom`).
 
 mod call;
 mod error;
 pub(crate) mod generated;
 mod handle;
+mod handoff;
+#[cfg(all(test, loom))]
+mod loom;
 mod mailbox;
 mod owner;
 #[cfg(feature = "nats")]

@@ -10,13 +10,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dashmap::DashMap;
 use tokio::time::Instant;
 
 use super::flight::{wait, Claim, Flight};
 use super::housekeeper::SWEEP_CHECK_HITS;
 use super::stats::Counters;
 use super::{Cached, LoadError, Stats};
+// The map, and the recency stamps that hits write and eviction reads, go through these so
+// that the loom models in `loom.rs` check how they interleave.
+use crate::sync::{AtomicU64 as Stamp, DashMap};
 
 /// How long a cache keeps what it loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +67,7 @@ pub(super) struct Inner<K, H: Cached, E> {
     pub(super) map: DashMap<K, Stored<H, E>>,
     pub(super) retention: Retention,
     /// Recency clock for the capacity's LRU order.
-    pub(super) tick: AtomicU64,
+    pub(super) tick: Stamp,
     pub(super) flights: AtomicU64,
     /// Inserts since the last sweep of dead and expired entries.
     pub(super) since_sweep: AtomicUsize,
@@ -88,7 +90,7 @@ pub(super) enum Stored<H: Cached, E> {
 pub(super) struct Ready<H: Cached> {
     pub(super) value: Held<H>,
     pub(super) expires: Option<Instant>,
-    pub(super) used: AtomicU64,
+    pub(super) used: Stamp,
 }
 
 pub(super) enum Held<H: Cached> {
@@ -123,7 +125,7 @@ where
             inner: Arc::new(Inner {
                 map: DashMap::new(),
                 retention,
-                tick: AtomicU64::new(0),
+                tick: Stamp::new(0),
                 flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
                 created: Instant::now(),

@@ -4,12 +4,10 @@
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use dashmap::mapref::entry::Entry as MapEntry;
 use futures_util::FutureExt as _;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::cache::Stored;
@@ -17,11 +15,14 @@ use super::cache::Stored;
 use super::Retention;
 use super::{Cache, Cached, LoadError};
 use crate::panic::panic_message;
+// The handshake between a finishing load and its waiters goes through these, so that the
+// loom models in `loom.rs` check it.
+use crate::sync::{AtomicBool, MapEntry, Mutex, MutexGuard, Notify};
 
 /// A load in flight, which the callers that missed the same key meanwhile wait for.
 pub(super) struct Flight<H, E> {
     pub(super) id: u64,
-    pub(super) state: std::sync::Mutex<FlightState<H, E>>,
+    pub(super) state: Mutex<FlightState<H, E>>,
     /// Whether anyone waits: most loads have no waiter, and then finishing one wakes
     /// nobody.
     pub(super) waited: AtomicBool,
@@ -38,7 +39,7 @@ impl<H, E> Flight<H, E> {
         }
     }
 
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, FlightState<H, E>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, FlightState<H, E>> {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -142,7 +143,7 @@ where
     pub(super) fn new_flight(&self) -> Arc<Flight<H, E>> {
         Arc::new(Flight {
             id: self.inner.flights.fetch_add(1, Ordering::Relaxed),
-            state: std::sync::Mutex::new(FlightState::Loading),
+            state: Mutex::new(FlightState::Loading),
             waited: AtomicBool::new(false),
             done: Notify::new(),
         })

@@ -4,12 +4,13 @@
 //! entries are evicted a batch at a time.
 
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use tokio::time::Instant;
 
 use super::cache::{Held, Ready, Stored};
 use super::{Cache, Cached, Retention};
+use crate::sync::AtomicU64 as Stamp;
 
 /// Hits (per thread) between two checks whether a sweep of expired entries is due.
 pub(super) const SWEEP_CHECK_HITS: u64 = 1024;
@@ -57,7 +58,7 @@ where
         Ready {
             value: held,
             expires,
-            used: AtomicU64::new(self.inner.tick.fetch_add(1, Ordering::Relaxed)),
+            used: Stamp::new(self.inner.tick.fetch_add(1, Ordering::Relaxed)),
         }
     }
 

@@ -34,12 +34,15 @@
 // single-flight loading, `housekeeper.rs` expiry and eviction, `stats.rs` the counters,
 // `shared.rs` what a cache hands out, `error.rs` `LoadError`, `redis/` the shared tier
 // (feature `redis`), and `generated.rs` the items only `#[identity_cached]`'s output names.
+// `loom.rs` models single-flight and eviction under loom (`--cfg loom`).
 
 mod cache;
 mod error;
 mod flight;
 pub(crate) mod generated;
 mod housekeeper;
+#[cfg(all(test, loom))]
+mod loom;
 #[cfg(feature = "redis")]
 mod redis;
 mod shared;

@@ -1,0 +1,127 @@
+//! Loom models of a sync call's hand-off between its caller and the owner (run with
+//! `RUSTFLAGS="--cfg loom" cargo test -p coact-runtime --release --lib loom`).
+//!
+//! What runs is production code: `Reply::sync` (what `SyncProxy::call` builds a call
+//! with), `Reply::start` and `Started::finish` (what every `#[deferred_handler]` dispatch
+//! arm calls, mirrored in `dispatch` below) and `Claim` (`handoff.rs`), on loom's atomics.
+//! The caller's side is `SyncCall`'s two lines for it, mirrored in each model: when its
+//! timeout fires it polls the reply once more, then withdraws and drops the receiver; when
+//! it is dropped, its `Drop` withdraws and then its fields (the receiver) drop. `SyncCall`
+//! itself cannot run here: its timer needs tokio's time driver.
+//!
+//! The reply channel is, under loom, the double in `sync/oneshot.rs`: tokio's documented
+//! contract (`send` fails once the receiver is gone, `is_closed` from its drop on, the
+//! receiver is woken for the value) behind a loom mutex, so that loom tries every order of
+//! the channel's steps against the claim's. tokio's channel itself, whose atomics loom
+//! cannot see, is tokio's to check (its own loom suite does). So these models check
+//! coact's part: the claim's race, in every interleaving and memory ordering loom explores,
+//! and the order of coact's steps around the channel. The models are small enough for
+//! loom to try every interleaving, with no preemption bound.
+
+use std::sync::atomic::Ordering::{Acquire, Release};
+
+use loom::sync::atomic::AtomicBool;
+use loom::sync::Arc;
+use loom::thread;
+
+use super::generated::Reply;
+use super::CallError;
+
+const VALUE: u32 = 7;
+
+/// What a generated dispatch arm does with a queued call: start it, run it, hand over the
+/// outcome. Returns whether the method ran (each model's `ran`).
+fn dispatch(reply: Reply<u32>) -> bool {
+    match reply.start() {
+        None => false,
+        Some(started) => {
+            started.finish("m", Ok(VALUE));
+            true
+        }
+    }
+}
+
+/// Timed: the caller drops its `SyncCall` while the owner reaches the call. Exactly one
+/// of them claims it: the call runs iff the owner won.
+#[test]
+fn timed_call_dropped_while_the_owner_starts_it() {
+    loom::model(|| {
+        let (reply, rx, claim) = Reply::<u32>::sync(true);
+        let claim = claim.expect("a timed call has a claim");
+        let owner = thread::spawn(move || dispatch(reply));
+        // `SyncCall::drop`, then its fields.
+        let started = claim.withdraw();
+        drop(rx);
+        let ran = owner.join().unwrap();
+        assert_eq!(ran, started, "the call ran iff the owner claimed it first");
+    });
+}
+
+/// Timed: the deadline fires while the owner may be starting or finishing the call. The
+/// caller gets the value, or `TimedOut { started }` with `started` true iff the call
+/// ran; a call withdrawn before it started never runs.
+#[test]
+fn timed_call_times_out_while_the_owner_starts_it() {
+    loom::model(|| {
+        let (reply, mut rx, claim) = Reply::<u32>::sync(true);
+        let claim = claim.expect("a timed call has a claim");
+        let owner = thread::spawn(move || dispatch(reply));
+        // `SyncCall::poll` at the deadline: the reply first, then the timer.
+        let outcome = if let Ok(result) = rx.try_recv() {
+            Ok(result)
+        } else {
+            let started = claim.withdraw();
+            drop(rx);
+            Err(started)
+        };
+        let ran = owner.join().unwrap();
+        match outcome {
+            Ok(result) => {
+                assert!(ran, "a reply comes only from a call that ran");
+                assert_eq!(result, Ok(VALUE));
+            }
+            Err(started) => assert_eq!(ran, started, "`started` says whether it ran"),
+        }
+    });
+}
+
+/// Untimed, the caller waiting: nothing withdraws the call, so it runs and the caller
+/// gets its value (the wake-up through the channel is not lost).
+#[test]
+fn untimed_call_runs_for_a_waiting_caller() {
+    loom::model(|| {
+        let (reply, rx, claim) = Reply::<u32>::sync(false);
+        assert!(claim.is_none(), "an untimed call carries no claim");
+        let owner = thread::spawn(move || dispatch(reply));
+        let result = loom::future::block_on(rx);
+        assert!(owner.join().unwrap(), "an awaited call runs");
+        assert_eq!(result, Ok(Ok::<_, CallError>(VALUE)));
+    });
+}
+
+/// Untimed, the caller dropping its future while the owner reaches the call: the drop is
+/// the withdrawal. A drop the owner could know of before starting (here: published
+/// through `dropped`) keeps the call from running; a later one lets it run, and its
+/// outcome is discarded without harm.
+#[test]
+fn untimed_call_dropped_while_the_owner_starts_it() {
+    loom::model(|| {
+        let (reply, rx, _) = Reply::<u32>::sync(false);
+        let dropped = Arc::new(AtomicBool::new(false));
+        let owner = thread::spawn({
+            let dropped = Arc::clone(&dropped);
+            move || {
+                let dropped_before = dropped.load(Acquire);
+                let ran = dispatch(reply);
+                assert!(
+                    !(dropped_before && ran),
+                    "a call dropped before the owner reached it ran"
+                );
+                ran
+            }
+        });
+        drop(rx);
+        dropped.store(true, Release);
+        owner.join().unwrap();
+    });
+}

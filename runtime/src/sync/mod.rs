@@ -1,0 +1,59 @@
+//! The synchronisation coact's own protocols go through, named once here so that loom can
+//! stand in for it: a sync call's reply channel and the claim a timed call's caller and
+//! owner race for (`handler/{generated,call,handoff}.rs`); a load in flight, the map it
+//! is found in (`identity/{flight,cache}.rs`) and the recency stamps that hits write and
+//! eviction reads (`identity/housekeeper.rs`).
+//!
+//! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
+//! is a plain re-export of std's, tokio's or dashmap's own type: production runs exactly
+//! those, with no wrapper and no cost. In the loom tests std's types become loom's, and
+//! tokio's `oneshot` and `Notify` and dashmap's `DashMap`, whose insides loom cannot see,
+//! become the small doubles in `oneshot.rs`, `notify.rs` and `map.rs`, written to the
+//! contract coact relies on. Plain counters (statistics, flight ids, the sweep
+//! heuristics) stay std's atomics: nothing is handed over through them.
+//! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
+//!
+//! Only `all(test, loom)`, as tokio does it: a crate built with `--cfg loom` as somebody's
+//! dependency (the facade, in the loom build) has no loom to use and runs std's types.
+
+#[cfg(not(all(test, loom)))]
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    Arc, Mutex, MutexGuard,
+};
+
+#[cfg(not(all(test, loom)))]
+pub(crate) use dashmap::{mapref::entry::Entry as MapEntry, DashMap};
+#[cfg(not(all(test, loom)))]
+pub(crate) use tokio::sync::{oneshot, Notify};
+
+#[cfg(all(test, loom))]
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    Arc, Mutex, MutexGuard,
+};
+
+#[cfg(all(test, loom))]
+mod map;
+#[cfg(all(test, loom))]
+mod notify;
+#[cfg(all(test, loom))]
+pub(crate) mod oneshot;
+
+#[cfg(all(test, loom))]
+pub(crate) use self::map::{shard_of, DashMap, Entry as MapEntry};
+#[cfg(all(test, loom))]
+pub(crate) use self::notify::Notify;
+
+/// Runs a loom model with at most four preemptions per execution (unless
+/// `LOOM_MAX_PREEMPTIONS` asks for another bound), which keeps the whole suite under a
+/// minute on two cores; the bugs these models are known to find need two or three. The
+/// hand-off's models are small enough to run unbounded, with `loom::model` itself.
+#[cfg(all(test, loom))]
+pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(4);
+    }
+    builder.check(f);
+}
