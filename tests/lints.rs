@@ -81,6 +81,60 @@ pub mod api {
     }
 }
 
+/// Remote handlers (feature `nats`): the wire form, held to the same wall.
+#[cfg(feature = "nats")]
+pub mod remote_api {
+    /// Stock served over NATS.
+    #[derive(Debug, Default)]
+    pub struct Stock {
+        n: u32,
+    }
+
+    #[coact::deferred_handler(remote, version = 2)]
+    impl Stock {
+        /// Takes `n` items; the count left, or `None` when there were too few.
+        pub fn take(&mut self, n: u32) -> Option<u32> {
+            self.n = self.n.checked_sub(n)?;
+            Some(self.n)
+        }
+
+        /// Adds items after an await point.
+        pub async fn restock(&mut self, n: u32, note: String) {
+            tokio::task::yield_now().await;
+            drop(note);
+            self.n += n;
+        }
+
+        fn count(&self) -> u32 {
+            self.n
+        }
+    }
+
+    /// A generic remote handler.
+    #[derive(Debug)]
+    pub struct Shelf<T> {
+        items: Vec<T>,
+    }
+
+    #[coact::deferred_handler(remote)]
+    impl<T> Shelf<T>
+    where
+        T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    {
+        /// Puts an item on the shelf.
+        pub fn put(&mut self, item: T) -> usize {
+            self.items.push(item);
+            self.items.len()
+        }
+
+        /// Every item.
+        #[must_use]
+        pub fn all(&self) -> Vec<T> {
+            self.items.clone()
+        }
+    }
+}
+
 /// A public machine of free functions in a public module.
 #[coact::machine]
 pub mod plant {

@@ -527,6 +527,9 @@ async fn raw(
     (error, String::from_utf8_lossy(&reply.payload).into_owned())
 }
 
+/// A hostile call: its name, headers, payload, and what the error reply says.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, &'a str);
+
 #[tokio::test(flavor = "current_thread")]
 async fn malformed_calls_get_an_error_reply_and_the_owner_serves_on() {
     let (logs, _guard) = Logs::capture();
@@ -540,7 +543,7 @@ async fn malformed_calls_get_an_error_reply_and_the_owner_serves_on() {
     tokio::spawn(async move { owner.process_forever().await });
     let jump = [("Coact-Method", "jump"), ("Coact-Version", "1")];
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("no headers", vec![], b"[]".to_vec(), "names no method"),
         (
             "no version",

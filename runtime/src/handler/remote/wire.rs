@@ -155,27 +155,21 @@ impl Route {
 fn publish(client: &Client, to: Subject, headers: HeaderMap, payload: Bytes) {
     let client = client.clone();
     // Unconstrained: tokio's cooperative budget must not send a ready reply to a task.
-    let mut send = Box::pin(tokio::task::unconstrained(async move {
+    let mut publishing = Box::pin(tokio::task::unconstrained(async move {
         client.publish_with_headers(to, headers, payload).await
     }));
-    let sent = match send.as_mut().now_or_never() {
-        Some(sent) => sent,
-        None => match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    if let Err(error) = send.await {
-                        tracing::warn!(%error, "coact: a remote call's reply was not sent");
-                    }
-                });
-                return;
-            }
-            Err(_) => {
-                tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
-                return;
-            }
-        },
+    if let Some(result) = publishing.as_mut().now_or_never() {
+        return warn_unsent(result);
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
+        return;
     };
-    if let Err(error) = sent {
+    drop(runtime.spawn(async move { warn_unsent(publishing.await) }));
+}
+
+fn warn_unsent(result: Result<(), async_nats::PublishError>) {
+    if let Err(error) = result {
         tracing::warn!(%error, "coact: a remote call's reply was not sent");
     }
 }
