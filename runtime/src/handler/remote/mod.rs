@@ -49,17 +49,17 @@
 //! | subject | `coact.<name>`; every owner serving a name joins one queue group, so each call runs on exactly one of them |
 //! | sync | NATS request/reply, bounded by `sync().timeout(d)`, else by the handle's default bound ([`DEFAULT_TIMEOUT`], 30 s; [`RemoteHandle::with_timeout`]) |
 //! | oneway | one NATS publish, at most once; its panic or returned `Err` is logged by the owner through `tracing`, as for a local oneway call |
-//! | no owner serving | [`CallError::NoResponders`](super::CallError::NoResponders), at once |
-//! | timeout | [`CallError::TimedOut`](super::CallError::TimedOut) with `started: true`: the caller cannot see whether the owner started it, so it may have run. The owner drops a call that is still queued when its caller's bound has passed, so it does not run late for nobody |
-//! | transport failure | [`CallError::Transport`](super::CallError::Transport): the call may or may not have run |
-//! | versions differ | [`CallError::VersionMismatch`](super::CallError::VersionMismatch) (`#[deferred_handler(remote, version = N)]`, default 1): the call did not run |
-//! | undecodable call or reply | [`CallError::Undecodable`](super::CallError::Undecodable): types out of step, unknown method, malformed payload, or a payload over the owner's limit ([`ServeOptions::max_payload`], 1 MiB by default); the call did not run, and the owner logs a warning and serves on |
-//! | the method panicked | [`CallError::Panicked`](super::CallError::Panicked), with the message |
-//! | owner gone | [`CallError::Gone`](super::CallError::Gone) when the `Deferred` is dropped with the call queued |
+//! | no owner serving | [`CallError::NoResponders`], at once |
+//! | timeout | [`CallError::TimedOut`] with `started: true`: the caller cannot see whether the owner started it, so it may have run. The owner drops a call that is still queued when its caller's bound has passed, so it does not run late for nobody |
+//! | transport failure | [`CallError::Transport`]: the call may or may not have run |
+//! | versions differ | [`CallError::VersionMismatch`] (`#[deferred_handler(remote, version = N)]`, default 1): the call did not run |
+//! | undecodable call or reply | [`CallError::Undecodable`]: types out of step, unknown method, malformed payload, or a payload over the owner's limit ([`ServeOptions::max_payload`], 1 MiB by default); the call did not run, and the owner logs a warning and serves on |
+//! | the method panicked | [`CallError::Panicked`], with the message |
+//! | owner gone | [`CallError::Gone`] when the `Deferred` is dropped with the call queued |
 //! | bounded mailbox full | the owner's subscription waits for room (remote calls queue in NATS meanwhile) |
 //!
 //! A sync call made from inside a handler method through a `RemoteHandle` is not part of
-//! the cycle detection of local calls ([`CallError::Cycle`](super::CallError::Cycle)): a
+//! the cycle detection of local calls ([`CallError::Cycle`]): a
 //! cycle through another process ends at the timeout.
 //!
 //! Connection options (credentials, TLS, reconnection) are those of the
