@@ -4,12 +4,13 @@
 #![allow(clippy::unused_self, clippy::unused_async)]
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coact::prelude::*;
+
+mod support;
+use support::Logs;
 
 use futures::FutureExt as _;
 use tokio::task::yield_now;
@@ -18,36 +19,6 @@ use tokio::task::yield_now;
 async fn until(mut cond: impl FnMut() -> bool) {
     while !cond() {
         yield_now().await;
-    }
-}
-
-/// Captures what `tracing` logs on this thread while the guard lives.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -9,60 +9,14 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use coact::handler::remote::{async_nats, RemoteHandle};
+use coact::handler::remote::RemoteHandle;
 use coact::prelude::*;
-use tokio::task::yield_now;
 
-fn url() -> String {
-    std::env::var("COACT_NATS_URL")
-        .expect("set COACT_NATS_URL to a NATS server (nats://127.0.0.1:4222), as .ci/run does")
-}
-
-async fn client() -> async_nats::Client {
-    let url = url();
-    async_nats::connect(&url)
-        .await
-        .unwrap_or_else(|error| panic!("cannot connect to NATS at {url}: {error}"))
-}
+mod support;
+use support::nats::{client, name, Manager};
 
 // ---------------------------------------------------------------------------------------
 // The handlers, shared by the parent (callers) and the children (owners).
-
-struct Manager {
-    resources: Vec<u64>,
-    updates: u64,
-    finished: bool,
-}
-
-impl Manager {
-    /// A management round that leaves the resources inconsistent between its awaits.
-    async fn manage(&mut self) {
-        for r in &mut self.resources {
-            *r += 1;
-            yield_now().await;
-        }
-    }
-}
-
-#[deferred_handler(remote)]
-impl Manager {
-    fn access_resources(&self) -> Vec<u64> {
-        self.resources.clone()
-    }
-
-    fn update_resource(&mut self, delta: u64) {
-        for r in &mut self.resources {
-            *r += delta;
-        }
-        self.updates += 1;
-    }
-
-    /// Ends the owner's loop; the number of updates it applied.
-    fn finish(&mut self) -> u64 {
-        self.finished = true;
-        self.updates
-    }
-}
 
 struct Stuck;
 
@@ -88,11 +42,7 @@ fn child(role: &str, name: &str) {
         let client = client().await;
         match role {
             "manager" => {
-                let mut owner = Deferred::new(Manager {
-                    resources: vec![0; 8],
-                    updates: 0,
-                    finished: false,
-                });
+                let mut owner = Deferred::new(Manager::new(8));
                 let _serving = owner.serve_remote(&client, name).await.unwrap();
                 println!("ready");
                 std::io::stdout().flush().unwrap();
@@ -132,14 +82,6 @@ fn line(out: &mut BufReader<ChildStdout>) -> String {
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     line.trim_end().to_owned()
-}
-
-fn name(test: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("test.{test}.p{}-{nanos}", std::process::id())
 }
 
 // ---------------------------------------------------------------------------------------
