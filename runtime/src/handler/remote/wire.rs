@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use async_nats::{Client, HeaderMap, Subject};
+use async_nats::{Client, HeaderMap, HeaderName, HeaderValue, Subject};
 use bytes::Bytes;
 use futures_util::FutureExt as _;
 use serde::de::DeserializeOwned;
@@ -18,10 +18,41 @@ use tokio::time::Instant;
 
 use super::super::generated::Reply;
 
-pub(super) const METHOD: &str = "Coact-Method";
-pub(super) const VERSION: &str = "Coact-Version";
-pub(super) const TIMEOUT: &str = "Coact-Timeout-Ms";
-pub(super) const ERROR: &str = "Coact-Error";
+// Header names built once, at compile time: a `&str` name is validated and copied into a
+// fresh allocation on every `insert` or `get`.
+pub(super) const METHOD: HeaderName = HeaderName::from_static("Coact-Method");
+pub(super) const VERSION: HeaderName = HeaderName::from_static("Coact-Version");
+pub(super) const TIMEOUT: HeaderName = HeaderName::from_static("Coact-Timeout-Ms");
+pub(super) const ERROR: HeaderName = HeaderName::from_static("Coact-Error");
+
+/// The headers a call is read by, found in one pass over a message's headers (a lookup by
+/// name hashes the name, three times per call).
+#[derive(Default)]
+pub(super) struct CallHeaders<'a> {
+    pub(super) method: Option<&'a str>,
+    pub(super) version: Option<&'a str>,
+    pub(super) timeout: Option<&'a str>,
+}
+
+impl<'a> CallHeaders<'a> {
+    /// Each header's first value, as `HeaderMap::get` gives it.
+    pub(super) fn read(headers: Option<&'a HeaderMap>) -> Self {
+        let mut found = Self::default();
+        for (name, values) in headers.into_iter().flat_map(HeaderMap::iter) {
+            let slot = if *name == METHOD {
+                &mut found.method
+            } else if *name == VERSION {
+                &mut found.version
+            } else if *name == TIMEOUT {
+                &mut found.timeout
+            } else {
+                continue;
+            };
+            *slot = values.first().map(HeaderValue::as_str);
+        }
+        found
+    }
+}
 
 /// The failures a reply can carry, as `Coact-Error` names them.
 pub(super) mod failure {
