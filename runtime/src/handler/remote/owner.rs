@@ -120,7 +120,12 @@ impl<H: Remote> Deferred<H> {
             .await
             .map_err(|error| failed(error.into()))?;
         registered(client).await.map_err(failed)?;
-        let task = tokio::spawn(serve(self.handle(), client.clone(), calls, options));
+        let task = tokio::spawn(serve(
+            self.handle(),
+            Arc::new(client.clone()),
+            calls,
+            options,
+        ));
         Ok(RemoteServer {
             name: name.into(),
             task,
@@ -145,7 +150,7 @@ async fn registered(client: &Client) -> Result<(), async_nats::Error> {
 /// Queues every call that arrives, until the subscription ends.
 async fn serve<H: Remote>(
     handle: Handle<H>,
-    client: Client,
+    client: Arc<Client>,
     mut calls: Subscriber,
     options: ServeOptions,
 ) {
@@ -158,7 +163,7 @@ async fn serve<H: Remote>(
 /// call) and a warning. Waits for room in a full bounded mailbox.
 async fn accept<H: Remote>(
     handle: &Handle<H>,
-    client: &Client,
+    client: &Arc<Client>,
     message: Message,
     options: &ServeOptions,
 ) {
@@ -167,8 +172,8 @@ async fn accept<H: Remote>(
         .timeout
         .and_then(|millis| millis.parse().ok())
         .map(|millis| Instant::now() + Duration::from_millis(millis));
-    let route = message.reply.clone().map(|to| Route {
-        client: client.clone(),
+    let route = message.reply.map(|to| Route {
+        client: Arc::clone(client),
         to,
         deadline,
     });

@@ -8,6 +8,7 @@
 //! failure (`panicked`, `version`, `undecodable`, `gone`), its message in UTF-8.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_nats::{Client, HeaderMap, HeaderName, HeaderValue, Subject};
 use bytes::Bytes;
@@ -157,7 +158,9 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
 
 /// Where a reply goes: the caller's inbox, and until when the caller waits.
 pub(super) struct Route {
-    pub(super) client: Client,
+    /// The owner's connection, shared by all its calls (an `Arc`: a `Client` is a dozen
+    /// reference counts to clone, and a queued call carries its route).
+    pub(super) client: Arc<Client>,
     pub(super) to: Subject,
     pub(super) deadline: Option<Instant>,
 }
@@ -183,31 +186,38 @@ impl Route {
 
 /// Publishes without waiting: at once when the client has room (the common case), else
 /// from a task.
-fn publish(client: &Client, to: Subject, headers: HeaderMap, payload: Bytes) {
-    let client = client.clone();
+fn publish(client: &Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
+    // In place first, with nothing boxed. The attempt is dropped unfinished only when the
+    // client's buffer is full, and has then sent nothing (tokio's `Sender::send` is
+    // cancel-safe), so a task sends the copies. The copies share the bytes of the
+    // originals (a value's reply has no headers: its empty `HeaderMap` allocates nothing).
     // Unconstrained: tokio's cooperative budget must not send a ready reply to a task.
-    let mut send = Box::pin(tokio::task::unconstrained(async move {
-        client.publish_with_headers(to, headers, payload).await
-    }));
-    let sent = match send.as_mut().now_or_never() {
-        Some(sent) => sent,
-        None => match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    if let Err(error) = send.await {
-                        tracing::warn!(%error, "coact: a remote call's reply was not sent");
-                    }
-                });
-                return;
-            }
-            Err(_) => {
-                tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
-                return;
-            }
-        },
-    };
-    if let Err(error) = sent {
-        tracing::warn!(%error, "coact: a remote call's reply was not sent");
+    let attempt = tokio::task::unconstrained(client.publish_with_headers(
+        to.clone(),
+        headers.clone(),
+        payload.clone(),
+    ))
+    .now_or_never();
+    match attempt {
+        Some(Ok(())) => {}
+        Some(Err(error)) => tracing::warn!(%error, "coact: a remote call's reply was not sent"),
+        None => publish_later(Arc::clone(client), to, headers, payload),
+    }
+}
+
+/// Publishes from a task, once the client has room.
+fn publish_later(client: Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(async move {
+                if let Err(error) = client.publish_with_headers(to, headers, payload).await {
+                    tracing::warn!(%error, "coact: a remote call's reply was not sent");
+                }
+            });
+        }
+        Err(_) => {
+            tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
+        }
     }
 }
 
