@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::client::RequestErrorKind;
-use async_nats::{Client, HeaderMap, Message, Request, Subject};
+use async_nats::{Client, HeaderMap, HeaderValue, Message, Request, Subject};
 use futures_util::FutureExt as _;
 
 use super::super::generated::{OnewayProxy, SyncProxy, Target};
@@ -87,7 +87,7 @@ impl<H: Remote> RemoteHandle<H> {
     fn headers(method: &'static str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(wire::METHOD, method);
-        headers.insert(wire::VERSION, H::VERSION.to_string().as_str());
+        headers.insert(wire::VERSION, HeaderValue::from(H::VERSION));
         headers
     }
 
@@ -108,7 +108,7 @@ impl<H: Remote> RemoteHandle<H> {
             })?;
             let mut headers = Self::headers(method);
             let millis = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
-            headers.insert(wire::TIMEOUT, millis.to_string().as_str());
+            headers.insert(wire::TIMEOUT, HeaderValue::from(millis));
             let request = Request::new()
                 .headers(headers)
                 .payload(payload.into())

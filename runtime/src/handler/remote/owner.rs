@@ -7,12 +7,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::{Client, HeaderMap, Message, Subscriber};
+use async_nats::{Client, HeaderMap, HeaderValue, Message, Subscriber};
 use futures_util::StreamExt as _;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::wire::{self, failure, Route, WireSlot};
+use super::wire::{self, failure, CallHeaders, Route, WireSlot};
 use super::{subject, Remote, RemoteError};
 use crate::handler::mailbox::{Queued, Tx};
 use crate::handler::{Deferred, Handle};
@@ -120,7 +120,12 @@ impl<H: Remote> Deferred<H> {
             .await
             .map_err(|error| failed(error.into()))?;
         registered(client).await.map_err(failed)?;
-        let task = tokio::spawn(serve(self.handle(), client.clone(), calls, options));
+        let task = tokio::spawn(serve(
+            self.handle(),
+            Arc::new(client.clone()),
+            calls,
+            options,
+        ));
         Ok(RemoteServer {
             name: name.into(),
             task,
@@ -145,7 +150,7 @@ async fn registered(client: &Client) -> Result<(), async_nats::Error> {
 /// Queues every call that arrives, until the subscription ends.
 async fn serve<H: Remote>(
     handle: Handle<H>,
-    client: Client,
+    client: Arc<Client>,
     mut calls: Subscriber,
     options: ServeOptions,
 ) {
@@ -158,30 +163,27 @@ async fn serve<H: Remote>(
 /// call) and a warning. Waits for room in a full bounded mailbox.
 async fn accept<H: Remote>(
     handle: &Handle<H>,
-    client: &Client,
+    client: &Arc<Client>,
     message: Message,
     options: &ServeOptions,
 ) {
-    let header = |name: &str| {
-        message
-            .headers
-            .as_ref()
-            .and_then(|headers| headers.get(name))
-            .map(async_nats::HeaderValue::as_str)
-    };
-    let deadline = header(wire::TIMEOUT)
+    let found = CallHeaders::read(message.headers.as_ref());
+    let deadline = found
+        .timeout
         .and_then(|millis| millis.parse().ok())
         .map(|millis| Instant::now() + Duration::from_millis(millis));
-    let route = message.reply.clone().map(|to| Route {
-        client: client.clone(),
+    let route = message.reply.map(|to| Route {
+        client: Arc::clone(client),
         to,
         deadline,
     });
-    let Some(method) = header(wire::METHOD) else {
+    let Some(method) = found.method else {
         let reason = "the message names no method";
         return refuse(route, failure::UNDECODABLE, reason, "?", HeaderMap::new());
     };
-    let version = header(wire::VERSION).and_then(|version| version.parse::<u32>().ok());
+    let version = found
+        .version
+        .and_then(|version| version.parse::<u32>().ok());
     if version != Some(H::VERSION) {
         let reason = format!(
             "the caller has version {} of the handler, the owner version {}",
@@ -190,7 +192,7 @@ async fn accept<H: Remote>(
         );
         // The owner's version travels apart, for the caller's error.
         let mut headers = HeaderMap::new();
-        headers.insert(wire::VERSION, H::VERSION.to_string().as_str());
+        headers.insert(wire::VERSION, HeaderValue::from(H::VERSION));
         return refuse(route, failure::VERSION, &reason, method, headers);
     }
     if message.payload.len() > options.max_payload {

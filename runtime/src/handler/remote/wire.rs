@@ -8,8 +8,9 @@
 //! failure (`panicked`, `version`, `undecodable`, `gone`), its message in UTF-8.
 
 use std::fmt;
+use std::sync::Arc;
 
-use async_nats::{Client, HeaderMap, Subject};
+use async_nats::{Client, HeaderMap, HeaderName, HeaderValue, Subject};
 use bytes::Bytes;
 use futures_util::FutureExt as _;
 use serde::de::DeserializeOwned;
@@ -18,10 +19,41 @@ use tokio::time::Instant;
 
 use super::super::generated::Reply;
 
-pub(super) const METHOD: &str = "Coact-Method";
-pub(super) const VERSION: &str = "Coact-Version";
-pub(super) const TIMEOUT: &str = "Coact-Timeout-Ms";
-pub(super) const ERROR: &str = "Coact-Error";
+// Header names built once, at compile time: a `&str` name is validated and copied into a
+// fresh allocation on every `insert` or `get`.
+pub(super) const METHOD: HeaderName = HeaderName::from_static("Coact-Method");
+pub(super) const VERSION: HeaderName = HeaderName::from_static("Coact-Version");
+pub(super) const TIMEOUT: HeaderName = HeaderName::from_static("Coact-Timeout-Ms");
+pub(super) const ERROR: HeaderName = HeaderName::from_static("Coact-Error");
+
+/// The headers a call is read by, found in one pass over a message's headers (a lookup by
+/// name hashes the name, three times per call).
+#[derive(Default)]
+pub(super) struct CallHeaders<'a> {
+    pub(super) method: Option<&'a str>,
+    pub(super) version: Option<&'a str>,
+    pub(super) timeout: Option<&'a str>,
+}
+
+impl<'a> CallHeaders<'a> {
+    /// Each header's first value, as `HeaderMap::get` gives it.
+    pub(super) fn read(headers: Option<&'a HeaderMap>) -> Self {
+        let mut found = Self::default();
+        for (name, values) in headers.into_iter().flat_map(HeaderMap::iter) {
+            let slot = if *name == METHOD {
+                &mut found.method
+            } else if *name == VERSION {
+                &mut found.version
+            } else if *name == TIMEOUT {
+                &mut found.timeout
+            } else {
+                continue;
+            };
+            *slot = values.first().map(HeaderValue::as_str);
+        }
+        found
+    }
+}
 
 /// The failures a reply can carry, as `Coact-Error` names them.
 pub(super) mod failure {
@@ -126,7 +158,9 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
 
 /// Where a reply goes: the caller's inbox, and until when the caller waits.
 pub(super) struct Route {
-    pub(super) client: Client,
+    /// The owner's connection, shared by all its calls (an `Arc`: a `Client` is a dozen
+    /// reference counts to clone, and a queued call carries its route).
+    pub(super) client: Arc<Client>,
     pub(super) to: Subject,
     pub(super) deadline: Option<Instant>,
 }
@@ -152,20 +186,33 @@ impl Route {
 
 /// Publishes without waiting: at once when the client has room (the common case), else
 /// from a task.
-fn publish(client: &Client, to: Subject, headers: HeaderMap, payload: Bytes) {
-    let client = client.clone();
+fn publish(client: &Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
+    // In place first, with nothing boxed. The attempt is dropped unfinished only when the
+    // client's buffer is full, and has then sent nothing (tokio's `Sender::send` is
+    // cancel-safe), so a task sends the copies. The copies share the bytes of the
+    // originals (a value's reply has no headers: its empty `HeaderMap` allocates nothing).
     // Unconstrained: tokio's cooperative budget must not send a ready reply to a task.
-    let mut publishing = Box::pin(tokio::task::unconstrained(async move {
-        client.publish_with_headers(to, headers, payload).await
-    }));
-    if let Some(result) = publishing.as_mut().now_or_never() {
-        return warn_unsent(result);
+    let attempt = tokio::task::unconstrained(client.publish_with_headers(
+        to.clone(),
+        headers.clone(),
+        payload.clone(),
+    ))
+    .now_or_never();
+    match attempt {
+        Some(result) => warn_unsent(result),
+        None => publish_later(Arc::clone(client), to, headers, payload),
     }
+}
+
+/// Publishes from a task, once the client has room.
+fn publish_later(client: Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         tracing::warn!("coact: a remote call's reply was not sent: no tokio runtime");
         return;
     };
-    drop(runtime.spawn(async move { warn_unsent(publishing.await) }));
+    drop(runtime.spawn(async move {
+        warn_unsent(client.publish_with_headers(to, headers, payload).await);
+    }));
 }
 
 fn warn_unsent(result: Result<(), async_nats::PublishError>) {
