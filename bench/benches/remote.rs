@@ -16,7 +16,10 @@
 //! - `remote_sync_round_trip`: one caller, one sync call after the other.
 //! - `remote_oneway`: one fire-and-forget call, including its processing: calls go out in
 //!   chunks of [`ONEWAY_CHUNK`], each chunk followed by one sync call that returns once the
-//!   owner has processed the chunk.
+//!   owner has processed the chunk. A third row, `coact_yield_every_128`, yields every
+//!   [`YIELD_EVERY`] calls, as the raw side's awaited `publish` does by itself once tokio's
+//!   cooperative budget is spent (a sync `oneway()` cannot): it shows what the burst of
+//!   unyielding calls costs, and is not the target's measure.
 //! - `remote_sync_throughput_32`: [`CALLERS`] caller tasks on one connection, each making
 //!   sync calls one after the other; time per call across all of them.
 //!
@@ -28,6 +31,8 @@
 //!
 //! Needs a NATS server at `COACT_NATS_URL`, e.g.
 //! `COACT_NATS_URL=nats://127.0.0.1:4222 cargo bench --bench remote`.
+//! `examples/remote_calls.rs` runs these same functions a fixed number of times, for
+//! callgrind and perf.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -45,6 +50,9 @@ use tokio::sync::Barrier;
 const ONEWAY_CHUNK: u64 = 1_000;
 /// Concurrent callers in `remote_sync_throughput_32`.
 const CALLERS: u64 = 32;
+/// Oneway calls between two yields in `remote_oneway/coact_yield_every_128`: tokio's
+/// cooperative budget per task poll, after which the raw side's `publish().await` yields.
+const YIELD_EVERY: u64 = 128;
 
 /// The server the benchmarks talk to.
 fn url() -> String {
@@ -127,7 +135,7 @@ where
 // ---------------------------------------------------------------------------------------
 // coact
 
-mod with_coact {
+pub mod with_coact {
     use super::*;
     use coact::handler::remote::{RemoteHandle, RemoteServer};
     use coact::prelude::*;
@@ -199,14 +207,28 @@ mod with_coact {
     }
 
     pub async fn oneway(iters: u64) -> Duration {
+        oneway_yielding_every(iters, None).await
+    }
+
+    /// [`oneway`], with a `yield_now` after every [`YIELD_EVERY`] calls: what the raw
+    /// side's awaited `publish` does by itself once tokio's cooperative budget is spent,
+    /// and a sync `oneway()` cannot.
+    pub async fn oneway_yielding(iters: u64) -> Duration {
+        oneway_yielding_every(iters, Some(YIELD_EVERY)).await
+    }
+
+    async fn oneway_yielding_every(iters: u64, every: Option<u64>) -> Duration {
         let served = Served::start().await;
         let remote = served.remote.clone();
         let elapsed = on_task(async move {
             remote.sync().add(0).await.unwrap();
             let start = Instant::now();
             for chunk in chunks(iters) {
-                for _ in 0..chunk {
+                for i in 1..=chunk {
                     remote.oneway().add(black_box(1)).unwrap();
+                    if every.is_some_and(|every| i % every == 0) {
+                        tokio::task::yield_now().await;
+                    }
                 }
                 black_box(remote.sync().add(0).await.unwrap());
             }
@@ -237,7 +259,7 @@ mod with_coact {
 // ---------------------------------------------------------------------------------------
 // Raw async-nats: the same messages, written by hand.
 
-mod raw {
+pub mod raw {
     use super::*;
 
     const METHOD: &str = "Coact-Method";
@@ -465,23 +487,20 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
 }
 
 type Timed = std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>;
+/// A row of a group: its name, and `fn(iters) -> time for iters calls`.
+type Contender = (&'static str, fn(u64) -> Timed);
 
-/// coact and raw async-nats side by side.
-fn compare(
-    c: &mut Criterion,
-    group: &str,
-    elements: bool,
-    coact: fn(u64) -> Timed,
-    raw: fn(u64) -> Timed,
-) {
+/// coact and raw async-nats (and any variant) side by side.
+fn compare(c: &mut Criterion, group: &str, elements: bool, contenders: &[Contender]) {
     let rt = runtime();
     let mut g = c.benchmark_group(group);
     configure(&mut g);
     if elements {
         g.throughput(Throughput::Elements(1));
     }
-    g.bench_function("coact", |b| b.to_async(&rt).iter_custom(coact));
-    g.bench_function("raw_async_nats", |b| b.to_async(&rt).iter_custom(raw));
+    for &(name, run) in contenders {
+        g.bench_function(name, |b| b.to_async(&rt).iter_custom(run));
+    }
     g.finish();
 }
 
@@ -490,8 +509,10 @@ fn remote_sync_round_trip(c: &mut Criterion) {
         c,
         "remote_sync_round_trip",
         false,
-        |n| Box::pin(with_coact::sync_round_trip(n)),
-        |n| Box::pin(raw::sync_round_trip(n)),
+        &[
+            ("coact", |n| Box::pin(with_coact::sync_round_trip(n))),
+            ("raw_async_nats", |n| Box::pin(raw::sync_round_trip(n))),
+        ],
     );
 }
 
@@ -500,8 +521,13 @@ fn remote_oneway(c: &mut Criterion) {
         c,
         "remote_oneway",
         false,
-        |n| Box::pin(with_coact::oneway(n)),
-        |n| Box::pin(raw::oneway(n)),
+        &[
+            ("coact", |n| Box::pin(with_coact::oneway(n))),
+            ("raw_async_nats", |n| Box::pin(raw::oneway(n))),
+            ("coact_yield_every_128", |n| {
+                Box::pin(with_coact::oneway_yielding(n))
+            }),
+        ],
     );
 }
 
@@ -510,8 +536,10 @@ fn remote_sync_throughput_32(c: &mut Criterion) {
         c,
         "remote_sync_throughput_32",
         true,
-        |n| Box::pin(with_coact::sync_throughput(n)),
-        |n| Box::pin(raw::sync_throughput(n)),
+        &[
+            ("coact", |n| Box::pin(with_coact::sync_throughput(n))),
+            ("raw_async_nats", |n| Box::pin(raw::sync_throughput(n))),
+        ],
     );
 }
 
