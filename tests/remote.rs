@@ -13,12 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coact::handler::remote::async_nats::{self, HeaderMap};
-use coact::handler::remote::{RemoteHandle, ServeOptions};
+use coact::handler::remote::{RemoteHandle, RemoteServer, ServeOptions};
 use coact::prelude::*;
 
 mod support;
 use serde::{Deserialize, Serialize};
-use support::nats::{client, name, Manager};
+use support::nats::{
+    client, durable_stored, durable_stream, forget_durable, name, Manager, Orders,
+};
 use support::Logs;
 use tokio::sync::oneshot;
 use tokio::task::yield_now;
@@ -712,4 +714,198 @@ async fn after_a_server_restart_clients_reconnect_and_later_calls_succeed() {
     round_trip(&owner_client).await;
     let after = lemming.sync().jump().await.unwrap();
     assert!(after >= 2, "served after the restart: {after}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Durable oneway calls: stored by JetStream until an owner has run them.
+
+/// Runs the owner's queued calls until `ids` distinct ids have been recorded.
+async fn record_until(owner: &mut Deferred<Orders>, ids: usize) {
+    while owner.runs.len() < ids {
+        owner.process().await;
+        yield_now().await;
+    }
+}
+
+/// Waits until the server holds no durable call to `name`: every one acknowledged. (An
+/// acknowledgement is handled by the server after it arrives: polled, with no bound on
+/// how long it may take.)
+async fn until_all_acknowledged(client: &async_nats::Client, name: &str) {
+    while durable_stored(client, name).await > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn durable_owner(
+    client: &async_nats::Client,
+    name: &str,
+) -> (Deferred<Orders>, RemoteServer) {
+    let owner = Deferred::new(Orders::new());
+    let options = ServeOptions::default().durable();
+    let serving = owner
+        .serve_remote_with(client, name, options)
+        .await
+        .unwrap();
+    (owner, serving)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn durable_calls_sent_while_no_owner_runs_each_run_once_when_one_starts() {
+    const CALLS: u32 = 1_000;
+    let client = client().await;
+    let name = name("durable");
+    let remote = RemoteHandle::<Orders>::new(&client, &name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap();
+    for id in 0..CALLS {
+        // A full buffer refuses the call; it is sent again once the buffer drained.
+        while let Err(error) = remote.oneway().record(id) {
+            assert_eq!(error, CallError::MailboxFull { method: "record" });
+            yield_now().await;
+        }
+    }
+    remote.flush().await.unwrap();
+    assert_eq!(
+        durable_stored(&client, &name).await,
+        u64::from(CALLS),
+        "every call is kept while no owner runs"
+    );
+
+    let (mut owner, _serving) = durable_owner(&client, &name).await;
+    record_until(&mut owner, CALLS as usize).await;
+    until_all_acknowledged(&client, &name).await;
+    // Acknowledged and gone from the stream: none can come again.
+    assert_eq!(owner.process().await, 0);
+    assert!(
+        (0..CALLS).all(|id| owner.runs.get(&id) == Some(&1)),
+        "each call ran exactly once"
+    );
+    assert_eq!(owner.runs.len(), CALLS as usize);
+    forget_durable(&client, &name).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_durable_call_published_twice_under_one_message_id_runs_once() {
+    let (logs, _guard) = Logs::capture();
+    let client = client().await;
+    let name = name("dedup");
+    // The caller's side makes the stream, as a caller would before any owner started.
+    let remote = RemoteHandle::<Orders>::new(&client, &name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap();
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let publish = |method: &str, id: &str, payload: &'static str| {
+        let mut headers = HeaderMap::new();
+        headers.insert("Coact-Method", method);
+        headers.insert("Coact-Version", "1");
+        headers.insert("Nats-Msg-Id", id);
+        let jetstream = jetstream.clone();
+        let subject = format!("coact-durable.{name}");
+        async move {
+            jetstream
+                .publish_with_headers(subject, headers, payload.into())
+                .await
+                .unwrap()
+                .await
+                .unwrap()
+        }
+    };
+    // A caller that retried: the second copy is recognised and not stored.
+    assert!(!publish("record", "order-42", "[42]").await.duplicate);
+    assert!(publish("record", "order-42", "[42]").await.duplicate);
+    // A call that cannot run is refused for good, and the owner serves on.
+    publish("nonsense", "order-0", "[0]").await;
+    remote.oneway().record(43).unwrap();
+    remote.flush().await.unwrap();
+
+    let (mut owner, _serving) = durable_owner(&client, &name).await;
+    record_until(&mut owner, 2).await;
+    until_all_acknowledged(&client, &name).await;
+    assert_eq!(owner.process().await, 0);
+    assert_eq!(owner.runs.get(&42), Some(&1), "the duplicate did not run");
+    assert_eq!(owner.runs.get(&43), Some(&1));
+    assert_eq!(owner.runs.len(), 2);
+    let logs = logs.text();
+    assert!(
+        logs.contains("a remote call was refused") && logs.contains("no method `nonsense`"),
+        "{logs}"
+    );
+    forget_durable(&client, &name).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_durable_call_queued_when_the_owner_is_dropped_runs_on_the_next_owner() {
+    let client = client().await;
+    let name = name("handover");
+    let remote = RemoteHandle::<Orders>::new(&client, &name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap();
+    let (first, serving) = durable_owner(&client, &name).await;
+    remote.oneway().record(7).unwrap();
+    until_pending(&first, 1).await;
+    // The owner goes away without running it: the call goes back to the server at once.
+    drop(first);
+    drop(serving);
+    let (mut second, _serving) = durable_owner(&client, &name).await;
+    // Handed back, not left to the server's 30 s acknowledgement wait.
+    tokio::time::timeout(Duration::from_secs(10), record_until(&mut second, 1))
+        .await
+        .expect("the call reached the next owner before the acknowledgement wait");
+    assert_eq!(second.runs.get(&7), Some(&1));
+    until_all_acknowledged(&client, &name).await;
+    forget_durable(&client, &name).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_durable_call_waiting_in_the_mailbox_is_not_given_to_another_owner() {
+    let client = client().await;
+    let name = name("held");
+    let remote = RemoteHandle::<Orders>::new(&client, &name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap();
+    // A short acknowledgement wait: without the owner's renewals (every third of it), the
+    // server would deliver the call again after 1 s.
+    let options = ServeOptions::default()
+        .durable()
+        .ack_wait(Duration::from_secs(1));
+    let holder = Deferred::new(Orders::new());
+    let _held = holder
+        .serve_remote_with(&client, &name, options.clone())
+        .await
+        .unwrap();
+    remote.oneway().record(1).unwrap();
+    until_pending(&holder, 1).await;
+    let mut other = Deferred::new(Orders::new());
+    let _other = other
+        .serve_remote_with(&client, &name, options)
+        .await
+        .unwrap();
+    // Real time, on the server's clock: two acknowledgement waits pass while the first
+    // owner holds the call.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let consumer = durable_stream(&client, &name)
+        .await
+        .get_consumer::<async_nats::jetstream::consumer::pull::Config>("coact")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(consumer.num_redelivered, 0, "the call was delivered again");
+    assert_eq!(
+        other.process().await,
+        0,
+        "the call was given to a second owner"
+    );
+    assert_eq!(holder.pending(), 1);
+    forget_durable(&client, &name).await;
 }

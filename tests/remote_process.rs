@@ -9,11 +9,11 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use coact::handler::remote::RemoteHandle;
+use coact::handler::remote::{RemoteHandle, ServeOptions};
 use coact::prelude::*;
 
 mod support;
-use support::nats::{client, name, Manager};
+use support::nats::{client, durable_stored, forget_durable, name, Manager, Orders};
 
 // ---------------------------------------------------------------------------------------
 // The handlers, shared by the parent (callers) and the children (owners).
@@ -56,6 +56,18 @@ fn child(role: &str, name: &str) {
             "stuck" => {
                 let mut owner = Deferred::new(Stuck);
                 let _serving = owner.serve_remote(&client, name).await.unwrap();
+                println!("ready");
+                std::io::stdout().flush().unwrap();
+                owner.process_forever().await;
+            }
+            "crashing" => {
+                let mut owner = Deferred::new(Orders::new());
+                owner.exit_after_run = true;
+                let options = ServeOptions::default().durable().ack_wait(ACK_WAIT);
+                let _serving = owner
+                    .serve_remote_with(&client, name, options)
+                    .await
+                    .unwrap();
                 println!("ready");
                 std::io::stdout().flush().unwrap();
                 owner.process_forever().await;
@@ -158,6 +170,61 @@ async fn owner_killed_mid_call() {
     );
 }
 
+/// The acknowledgement wait of the durable owners here: how long the server waits before
+/// it delivers again a call whose owner died holding it.
+const ACK_WAIT: Duration = Duration::from_secs(1);
+
+/// A durable owner runs a call and dies before acknowledging it: the call is delivered
+/// again, and runs on the next owner (at least once). Calls sent while no owner runs wait.
+async fn durable_owner_crashes_after_running_a_call() {
+    let name = name("crash");
+    let client = client().await;
+    let remote = RemoteHandle::<Orders>::new(&client, &name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap();
+    remote.oneway().record(7).unwrap();
+    remote.flush().await.unwrap();
+
+    let (mut owner, mut out) = spawn("crashing", &name);
+    assert_eq!(line(&mut out), "ran 7", "the first owner ran the call");
+    assert!(
+        owner.wait().unwrap().success(),
+        "and exited before acknowledging it"
+    );
+    assert_eq!(
+        durable_stored(&client, &name).await,
+        1,
+        "the call is still kept"
+    );
+
+    let mut next = Deferred::new(Orders::new());
+    let options = ServeOptions::default().durable().ack_wait(ACK_WAIT);
+    let _serving = next
+        .serve_remote_with(&client, &name, options)
+        .await
+        .unwrap();
+    let delivered_again = async {
+        while next.runs.is_empty() {
+            next.process().await;
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), delivered_again)
+        .await
+        .expect("the call was delivered again after the acknowledgement wait");
+    assert_eq!(
+        next.runs.get(&7),
+        Some(&1),
+        "the call ran again on the next owner"
+    );
+    while durable_stored(&client, &name).await > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    forget_durable(&client, &name).await;
+}
+
 fn main() {
     if let Ok(role) = std::env::var("COACT_CHILD_ROLE") {
         let name = std::env::var("COACT_CHILD_NAME").unwrap();
@@ -173,5 +240,8 @@ fn main() {
     println!("ok");
     print!("test owner_killed_mid_call ... ");
     runtime.block_on(owner_killed_mid_call());
+    println!("ok");
+    print!("test durable_owner_crashes_after_running_a_call ... ");
+    runtime.block_on(durable_owner_crashes_after_running_a_call());
     println!("ok");
 }

@@ -75,3 +75,62 @@ impl Manager {
         self.updates
     }
 }
+
+/// A ledger of durable oneway calls: how many times each id was recorded.
+pub struct Orders {
+    pub runs: std::collections::HashMap<u32, u32>,
+    /// Exit the process right after running a call, before its acknowledgement: a crash at
+    /// the worst moment.
+    pub exit_after_run: bool,
+}
+
+impl Orders {
+    pub fn new() -> Self {
+        Self {
+            runs: std::collections::HashMap::new(),
+            exit_after_run: false,
+        }
+    }
+}
+
+#[deferred_handler(remote)]
+impl Orders {
+    /// Records `id` once more.
+    pub fn record(&mut self, id: u32) {
+        *self.runs.entry(id).or_default() += 1;
+        if self.exit_after_run {
+            println!("ran {id}");
+            std::process::exit(0);
+        }
+    }
+}
+
+/// The JetStream stream keeping a name's durable calls, as the module docs name it.
+pub async fn durable_stream(
+    client: &async_nats::Client,
+    name: &str,
+) -> async_nats::jetstream::stream::Stream {
+    async_nats::jetstream::new(client.clone())
+        .get_stream(format!("COACT_{}", name.replace('.', "_")))
+        .await
+        .unwrap()
+}
+
+/// How many durable calls to `name` the server holds (stored and not acknowledged).
+pub async fn durable_stored(client: &async_nats::Client, name: &str) -> u64 {
+    durable_stream(client, name)
+        .await
+        .info()
+        .await
+        .unwrap()
+        .state
+        .messages
+}
+
+/// Deletes the stream of a name's durable calls, so that test runs leave none behind.
+pub async fn forget_durable(client: &async_nats::Client, name: &str) {
+    async_nats::jetstream::new(client.clone())
+        .delete_stream(format!("COACT_{}", name.replace('.', "_")))
+        .await
+        .unwrap();
+}

@@ -185,6 +185,9 @@ enum ReplyKind<T> {
     /// A sync call that came over NATS: the result goes back to the caller's inbox.
     #[cfg(feature = "nats")]
     Wire(super::remote::WireReply<T>),
+    /// A durable oneway call: acknowledged to the server once it has run.
+    #[cfg(feature = "nats")]
+    Durable(super::remote::Ack),
 }
 
 impl<T> Reply<T> {
@@ -196,6 +199,11 @@ impl<T> Reply<T> {
     #[cfg(feature = "nats")]
     pub(super) fn wire(reply: super::remote::WireReply<T>) -> Self {
         Self(ReplyKind::Wire(reply))
+    }
+
+    #[cfg(feature = "nats")]
+    pub(super) fn durable(ack: super::remote::Ack) -> Self {
+        Self(ReplyKind::Durable(ack))
     }
 
     /// A sync call's reply, the receiver its caller waits on and, for a call with a
@@ -232,6 +240,8 @@ impl<T> Reply<T> {
             }
             #[cfg(feature = "nats")]
             ReplyKind::Wire(reply) => reply.start().map(|reply| Started(StartedKind::Wire(reply))),
+            #[cfg(feature = "nats")]
+            ReplyKind::Durable(ack) => Some(Started(StartedKind::Durable(ack))),
         }
     }
 }
@@ -245,6 +255,10 @@ enum StartedKind<T> {
     Sync(oneshot::Sender<Result<T, CallError>>),
     #[cfg(feature = "nats")]
     Wire(super::remote::WireReply<T>),
+    /// Acknowledged when finished; if dropped unfinished (the owner stopped mid-call), the
+    /// call is handed back to the server, to run again.
+    #[cfg(feature = "nats")]
+    Durable(super::remote::Ack),
 }
 
 impl<T> Started<T> {
@@ -263,11 +277,24 @@ impl<T> Started<T> {
                 reply.finish(method, outcome);
                 None
             }
-            (StartedKind::Oneway, Ok(value)) => Some(value),
-            (StartedKind::Oneway, Err(message)) => {
-                tracing::error!(method, panic = %message, "oneway call panicked");
-                None
+            #[cfg(feature = "nats")]
+            (StartedKind::Durable(ack), outcome) => {
+                ack.done();
+                oneway_outcome(method, outcome)
             }
+            (StartedKind::Oneway, outcome) => oneway_outcome(method, outcome),
+        }
+    }
+}
+
+/// A oneway call's value, for generated code to report a returned `Err`; a panic is logged
+/// here.
+fn oneway_outcome<T>(method: &'static str, outcome: Result<T, String>) -> Option<T> {
+    match outcome {
+        Ok(value) => Some(value),
+        Err(message) => {
+            tracing::error!(method, panic = %message, "oneway call panicked");
+            None
         }
     }
 }

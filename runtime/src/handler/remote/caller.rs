@@ -12,6 +12,7 @@ use async_nats::{Client, HeaderMap, HeaderValue, Message, Request, Subject};
 use futures_util::FutureExt as _;
 
 use super::super::generated::{OnewayProxy, SyncProxy, Target};
+use super::durable::Publisher;
 use super::wire::{self, failure, Decoder};
 use super::{subject, Remote, RemoteError, DEFAULT_TIMEOUT};
 use crate::handler::{CallError, Handler};
@@ -26,6 +27,8 @@ pub struct RemoteHandle<H: Handler> {
     subject: Subject,
     name: Arc<str>,
     timeout: Duration,
+    /// Present once oneway calls are durable.
+    durable: Option<Arc<Publisher>>,
     handler: PhantomData<fn() -> H>,
 }
 
@@ -47,8 +50,53 @@ impl<H: Remote> RemoteHandle<H> {
             subject: Subject::from(subject(name)?),
             name: name.into(),
             timeout: DEFAULT_TIMEOUT,
+            durable: None,
             handler: PhantomData,
         })
+    }
+
+    /// Makes this handle's oneway calls durable: each is stored by the server (JetStream,
+    /// which the server must have enabled) until an owner serving the name with
+    /// [`ServeOptions::durable`](super::ServeOptions::durable) has run it, so calls sent
+    /// while no owner runs wait for one. Delivery is at least once: a call runs again if
+    /// its owner stops after running it but before acknowledging it.
+    ///
+    /// A durable `oneway()` call returns once the call is in the connection's buffer; a
+    /// task then sees it stored, publishing it again (under the same message id, so the
+    /// server keeps one copy) while the server has not confirmed it, for up to the
+    /// handle's timeout. [`flush`](Self::flush) waits for that. Set the timeout with
+    /// [`with_timeout`](Self::with_timeout) before calling this.
+    ///
+    /// Sync calls are unchanged: they need an owner running.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteError::JetStream`] when the server cannot keep the calls.
+    pub async fn durable(mut self) -> Result<Self, RemoteError> {
+        let publisher = Publisher::new(&self.client, &self.name, self.timeout).await?;
+        self.durable = Some(Arc::new(publisher));
+        Ok(self)
+    }
+
+    /// Waits until every oneway call sent so far through this handle and its clones has
+    /// left: for a [durable](Self::durable) handle, until the server has stored each one
+    /// (or it was given up), else until the connection has written them out.
+    ///
+    /// # Errors
+    ///
+    /// [`RemoteError::NotStored`] with the durable calls given up since the last flush
+    /// (they will not run); [`RemoteError::Flush`] when the connection failed.
+    pub async fn flush(&self) -> Result<(), RemoteError> {
+        match &self.durable {
+            Some(publisher) => publisher.flush().await,
+            None => self
+                .client
+                .flush()
+                .await
+                .map_err(|error| RemoteError::Flush {
+                    source: error.into(),
+                }),
+        }
     }
 
     /// Sets how long sync calls wait for their result when they are not given a
@@ -148,6 +196,9 @@ impl<H: Remote> RemoteHandle<H> {
             method,
             reason: format!("the call did not encode: {error}"),
         })?;
+        if let Some(publisher) = &self.durable {
+            return publisher.publish(method, Self::headers(method), payload.into());
+        }
         let send = self.client.publish_with_headers(
             self.subject.clone(),
             Self::headers(method),
@@ -210,6 +261,7 @@ impl<H: Handler> Clone for RemoteHandle<H> {
             subject: self.subject.clone(),
             name: Arc::clone(&self.name),
             timeout: self.timeout,
+            durable: self.durable.clone(),
             handler: PhantomData,
         }
     }
@@ -220,6 +272,7 @@ impl<H: Handler> fmt::Debug for RemoteHandle<H> {
         f.debug_struct("RemoteHandle")
             .field("name", &self.name)
             .field("timeout", &self.timeout)
+            .field("durable", &self.durable.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -49,6 +49,7 @@
 //! | subject | `coact.<name>`; every owner serving a name joins one queue group, so each call runs on exactly one of them |
 //! | sync | NATS request/reply, bounded by `sync().timeout(d)`, else by the handle's default bound ([`DEFAULT_TIMEOUT`], 30 s; [`RemoteHandle::with_timeout`]) |
 //! | oneway | one NATS publish, at most once; its panic or returned `Err` is logged by the owner through `tracing`, as for a local oneway call |
+//! | durable oneway | at least once, through JetStream (see [Durable oneway calls](#durable-oneway-calls)) |
 //! | no owner serving | [`CallError::NoResponders`], at once |
 //! | timeout | [`CallError::TimedOut`] with `started: true`: the caller cannot see whether the owner started it, so it may have run. The owner drops a call that is still queued when its caller's bound has passed, so it does not run late for nobody |
 //! | transport failure | [`CallError::Transport`]: the call may or may not have run |
@@ -57,6 +58,48 @@
 //! | the method panicked | [`CallError::Panicked`], with the message |
 //! | owner gone | [`CallError::Gone`] when the `Deferred` is dropped with the call queued |
 //! | bounded mailbox full | the owner's subscription waits for room (remote calls queue in NATS meanwhile) |
+//!
+//! # Durable oneway calls
+//!
+//! A plain oneway call is lost if no owner is serving when it is sent. A durable one is
+//! kept by the server until an owner has run it: make the caller's handle durable with
+//! [`RemoteHandle::durable`], and serve with [`ServeOptions::durable`]. The server needs
+//! JetStream (`nats-server -js`).
+//!
+//! ```no_run
+//! # use coact::{deferred_handler, Deferred};
+//! # use coact::handler::remote::{async_nats, RemoteHandle, ServeOptions};
+//! # struct Inventory { stock: u32 }
+//! # #[deferred_handler(remote)]
+//! # impl Inventory {
+//! #     fn restock(&mut self, n: u32) { self.stock += n; }
+//! # }
+//! # async fn demo(client: async_nats::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! // Any process, whether or not an owner runs:
+//! let inventory = RemoteHandle::<Inventory>::new(&client, "shop.inventory")?
+//!     .durable()
+//!     .await?;
+//! inventory.oneway().restock(5)?;
+//! inventory.flush().await?; // stored by the server
+//!
+//! // The owner's process, maybe later:
+//! let mut owner = Deferred::new(Inventory { stock: 0 });
+//! let options = ServeOptions::default().durable();
+//! let _serving = owner.serve_remote_with(&client, "shop.inventory", options).await?;
+//! owner.process_forever().await;
+//! # Ok(()) }
+//! ```
+//!
+//! | | |
+//! |---|---|
+//! | storage | the stream `COACT_<name>` (dots become `_`), subject `coact-durable.<name>`, work-queue retention: a call is kept until an owner acknowledges it; callers and owners create it when missing |
+//! | sending | `oneway()` returns once the call is in the connection's buffer; the handle then waits for the server to confirm it stored the call, and publishes it again under the same message id until it does, for up to the handle's timeout. [`RemoteHandle::flush`] waits for that and reports calls given up ([`RemoteError::NotStored`]; each is also logged) |
+//! | duplicates | each call has a unique message id (`Nats-Msg-Id`); the stream keeps one copy of each id published within two minutes, so a publish repeated by a retry runs once |
+//! | delivery | the owners serving a name share one consumer (`coact`): each call goes to one of them, and waits in its mailbox for `process` like any call; while it waits, the owner renews its claim, so the server gives it to no other owner |
+//! | acknowledgement | sent when the method has run, whether it returned, returned `Err` or panicked (both logged, as for a local oneway call): the call is done and not delivered again |
+//! | owner stops with the call queued (`Deferred` dropped, or `process` cancelled mid-call) | the call is handed back and delivered again a second later, to this owner or another |
+//! | owner crashes after running the call, before acknowledging it | the call is delivered again after [`ServeOptions::ack_wait`] (30 s by default) and runs again: delivery is **at least once**; make such methods idempotent |
+//! | undecodable call, other version | refused for good (not delivered again), with a warning on the owner |
 //!
 //! A sync call made from inside a handler method through a `RemoteHandle` is not part of
 //! the cycle detection of local calls ([`CallError::Cycle`]): a
@@ -71,6 +114,7 @@
 // share and the reply the owner sends back.
 
 mod caller;
+mod durable;
 mod owner;
 mod wire;
 
@@ -81,6 +125,7 @@ use std::time::Duration;
 pub use async_nats;
 
 pub use self::caller::RemoteHandle;
+pub(super) use self::durable::Ack;
 pub use self::owner::{RemoteServer, ServeOptions};
 pub(super) use self::wire::WireReply;
 pub use self::wire::{
@@ -129,6 +174,32 @@ pub enum RemoteError {
     Subscribe {
         /// The name to serve.
         name: String,
+        /// What the client reported.
+        #[source]
+        source: async_nats::Error,
+    },
+    /// The server could not keep the name's durable calls: JetStream is not enabled, or
+    /// the name's stream exists with other subjects.
+    #[error("durable calls to `{name}` cannot be kept: {source}")]
+    JetStream {
+        /// The name.
+        name: String,
+        /// What the server or client reported.
+        #[source]
+        source: async_nats::Error,
+    },
+    /// Durable oneway calls the server did not store within the handle's timeout: they
+    /// will not run. Each was also logged when given up.
+    #[error("{calls} durable oneway call(s) were not stored: {reason}")]
+    NotStored {
+        /// How many.
+        calls: usize,
+        /// Why the first was given up.
+        reason: String,
+    },
+    /// The connection could not write the oneway calls out.
+    #[error("oneway calls could not be flushed: {source}")]
+    Flush {
         /// What the client reported.
         #[source]
         source: async_nats::Error,

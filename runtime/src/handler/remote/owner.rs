@@ -7,12 +7,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::{Client, HeaderMap, HeaderValue, Message, Subscriber};
+use async_nats::{Client, HeaderMap, HeaderValue, Subscriber};
 use futures_util::StreamExt as _;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::wire::{self, failure, CallHeaders, Route, WireSlot};
+use super::durable::{self, AbortOnDrop};
+use super::wire::{self, failure, CallHeaders, Route, Slot, WireSlot};
 use super::{subject, Remote, RemoteError};
 use crate::handler::mailbox::{Queued, Tx};
 use crate::handler::{Deferred, Handle};
@@ -24,13 +24,23 @@ pub struct ServeOptions {
     /// The largest call payload decoded, in bytes; larger calls are refused with
     /// [`CallError::Undecodable`](crate::handler::CallError::Undecodable).
     pub max_payload: usize,
+    /// Whether the owner also takes the name's durable oneway calls (see
+    /// [`RemoteHandle::durable`](super::RemoteHandle::durable)).
+    pub durable: bool,
+    /// How long the server waits for a durable call's acknowledgement before it delivers
+    /// the call again; the owner renews it while the call waits in its mailbox, so it
+    /// bounds how soon a call held by an owner that stopped reaches another.
+    pub ack_wait: Duration,
 }
 
 impl Default for ServeOptions {
-    /// A 1 MiB payload limit (NATS's own default maximum message size).
+    /// A 1 MiB payload limit (NATS's own default maximum message size); durable calls not
+    /// taken; a 30 s acknowledgement wait.
     fn default() -> Self {
         Self {
             max_payload: 1 << 20,
+            durable: false,
+            ack_wait: Duration::from_secs(30),
         }
     }
 }
@@ -42,6 +52,21 @@ impl ServeOptions {
         self.max_payload = bytes;
         self
     }
+
+    /// Takes the name's durable oneway calls too: they are kept in a JetStream stream (the
+    /// server must have JetStream enabled) until an owner has run them.
+    #[must_use]
+    pub fn durable(mut self) -> Self {
+        self.durable = true;
+        self
+    }
+
+    /// Sets how long the server waits for a durable call's acknowledgement.
+    #[must_use]
+    pub fn ack_wait(mut self, limit: Duration) -> Self {
+        self.ack_wait = limit;
+        self
+    }
 }
 
 /// An owner's subscription to its name: while it lives, remote calls to the name are
@@ -50,7 +75,8 @@ impl ServeOptions {
 #[must_use = "dropping the server stops serving the name"]
 pub struct RemoteServer {
     name: Arc<str>,
-    task: JoinHandle<()>,
+    _calls: AbortOnDrop,
+    _durable: Option<AbortOnDrop>,
 }
 
 impl RemoteServer {
@@ -58,12 +84,6 @@ impl RemoteServer {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
-    }
-}
-
-impl Drop for RemoteServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -103,7 +123,9 @@ impl<H: Remote> Deferred<H> {
     ///
     /// # Errors
     ///
-    /// As [`serve_remote`](Self::serve_remote).
+    /// As [`serve_remote`](Self::serve_remote); with [`ServeOptions::durable`],
+    /// [`RemoteError::JetStream`] when the server cannot keep the name's durable calls
+    /// (JetStream not enabled, or the stream's name taken by another).
     pub async fn serve_remote_with(
         &self,
         client: &Client,
@@ -119,16 +141,19 @@ impl<H: Remote> Deferred<H> {
             .queue_subscribe(subject.clone(), subject)
             .await
             .map_err(|error| failed(error.into()))?;
-        registered(client).await.map_err(failed)?;
-        let task = tokio::spawn(serve(
-            self.handle(),
-            Arc::new(client.clone()),
-            calls,
-            options,
-        ));
+        let client = Arc::new(client.clone());
+        let durable = if options.durable {
+            let pull = durable::serve(self.handle(), Arc::clone(&client), name, options.clone());
+            Some(AbortOnDrop(tokio::spawn(pull.await?)))
+        } else {
+            None
+        };
+        registered(&client).await.map_err(failed)?;
+        let calls = tokio::spawn(serve(self.handle(), client, calls, options));
         Ok(RemoteServer {
             name: name.into(),
-            task,
+            _calls: AbortOnDrop(calls),
+            _durable: durable,
         })
     }
 }
@@ -155,31 +180,43 @@ async fn serve<H: Remote>(
     options: ServeOptions,
 ) {
     while let Some(message) = calls.next().await {
-        accept(&handle, &client, message, &options).await;
+        let slot = WireSlot(match message.reply {
+            Some(to) => Slot::Sync(Route {
+                client: Arc::clone(&client),
+                to,
+                deadline: None,
+            }),
+            None => Slot::Oneway,
+        });
+        // A call that finds the owner gone is told so; the name stays served until the
+        // server is dropped, so that callers hear `Gone` rather than nothing.
+        let headers = message.headers.as_ref();
+        accept(&handle, headers, &message.payload, slot, &options).await;
     }
 }
 
-/// Checks, decodes and queues one call; a call that cannot run gets an error reply (a sync
-/// call) and a warning. Waits for room in a full bounded mailbox.
-async fn accept<H: Remote>(
+/// Checks, decodes and queues one call; a call that cannot run is refused through its
+/// slot (an error reply to a sync caller, a durable call dropped by the server) and a
+/// warning. Waits for room in a full bounded mailbox. Returns `false` when the owner is
+/// gone.
+pub(super) async fn accept<H: Remote>(
     handle: &Handle<H>,
-    client: &Arc<Client>,
-    message: Message,
+    headers: Option<&HeaderMap>,
+    payload: &[u8],
+    mut slot: WireSlot,
     options: &ServeOptions,
-) {
-    let found = CallHeaders::read(message.headers.as_ref());
-    let deadline = found
-        .timeout
-        .and_then(|millis| millis.parse().ok())
-        .map(|millis| Instant::now() + Duration::from_millis(millis));
-    let route = message.reply.map(|to| Route {
-        client: Arc::clone(client),
-        to,
-        deadline,
-    });
+) -> bool {
+    let found = CallHeaders::read(headers);
+    if let (Slot::Sync(route), Some(millis)) = (&mut slot.0, found.timeout) {
+        route.deadline = millis
+            .parse()
+            .ok()
+            .map(|millis| Instant::now() + Duration::from_millis(millis));
+    }
     let Some(method) = found.method else {
         let reason = "the message names no method";
-        return refuse(route, failure::UNDECODABLE, reason, "?", HeaderMap::new());
+        slot.refuse(failure::UNDECODABLE, reason, "?", HeaderMap::new());
+        return true;
     };
     let version = found
         .version
@@ -193,65 +230,38 @@ async fn accept<H: Remote>(
         // The owner's version travels apart, for the caller's error.
         let mut headers = HeaderMap::new();
         headers.insert(wire::VERSION, HeaderValue::from(H::VERSION));
-        return refuse(route, failure::VERSION, &reason, method, headers);
+        slot.refuse(failure::VERSION, &reason, method, headers);
+        return true;
     }
-    if message.payload.len() > options.max_payload {
+    if payload.len() > options.max_payload {
         let reason = format!(
             "the call's payload of {} bytes is over the owner's limit of {} bytes",
-            message.payload.len(),
+            payload.len(),
             options.max_payload
         );
-        return refuse(
-            route,
-            failure::UNDECODABLE,
-            &reason,
-            method,
-            HeaderMap::new(),
-        );
+        slot.refuse(failure::UNDECODABLE, &reason, method, HeaderMap::new());
+        return true;
     }
-    let mut slot = WireSlot(route);
-    match H::decode(method, &message.payload, &mut slot) {
+    match H::decode(method, payload, &mut slot) {
         Ok(call) => queue(handle, call).await,
         Err(error) => {
             let reason = format!("the owner could not decode the call: {error}");
-            refuse(
-                slot.0.take(),
-                failure::UNDECODABLE,
-                &reason,
-                method,
-                HeaderMap::new(),
-            );
+            slot.refuse(failure::UNDECODABLE, &reason, method, HeaderMap::new());
+            true
         }
     }
 }
 
-/// Refuses a call that will not run: logged here, and told to a sync caller.
-fn refuse(
-    route: Option<Route>,
-    kind: &'static str,
-    reason: &str,
-    method: &str,
-    headers: HeaderMap,
-) {
-    tracing::warn!(method, reason, "coact: a remote call was refused");
-    if let Some(route) = route {
-        route.failure(kind, reason, headers);
-    }
-}
-
 /// Queues a decoded call in the owner's mailbox, as a local handle would. If the owner is
-/// gone, the call is dropped, and its reply tells a sync caller so.
-async fn queue<H: Remote>(handle: &Handle<H>, call: H::Call) {
+/// gone, the call is dropped (its reply tells a sync caller so, and a durable call goes
+/// back to the server) and `false` returned.
+async fn queue<H: Remote>(handle: &Handle<H>, call: H::Call) -> bool {
     let call = Queued {
         call,
         waiting: None,
     };
     match &handle.tx {
-        Tx::Unbounded(tx) => {
-            let _ = tx.send(call);
-        }
-        Tx::Bounded(tx) => {
-            let _ = tx.send(call).await;
-        }
+        Tx::Unbounded(tx) => tx.send(call).is_ok(),
+        Tx::Bounded(tx) => tx.send(call).await.is_ok(),
     }
 }

@@ -18,6 +18,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::super::generated::Reply;
+use super::durable::Ack;
 
 // Header names built once, at compile time: a `&str` name is validated and copied into a
 // fresh allocation on every `insert` or `get`.
@@ -186,7 +187,7 @@ impl Route {
 
 /// Publishes without waiting: at once when the client has room (the common case), else
 /// from a task.
-fn publish(client: &Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
+pub(super) fn publish(client: &Arc<Client>, to: Subject, headers: HeaderMap, payload: Bytes) {
     // In place first, with nothing boxed. The attempt is dropped unfinished only when the
     // client's buffer is full, and has then sent nothing (tokio's `Sender::send` is
     // cancel-safe), so a task sends the copies. The copies share the bytes of the
@@ -224,19 +225,42 @@ fn warn_unsent(result: Result<(), async_nats::PublishError>) {
 /// The reply slot of a call that came over NATS, before its method's value type is known.
 /// The generated `decode` turns it into a typed [`Reply`] with [`WireSlot::reply`].
 #[doc(hidden)]
-pub struct WireSlot(pub(super) Option<Route>);
+pub struct WireSlot(pub(super) Slot);
+
+/// Where a call's outcome goes.
+pub(super) enum Slot {
+    /// Nowhere: a oneway call, or a slot already made into a reply.
+    Oneway,
+    /// Back to a sync caller.
+    Sync(Route),
+    /// To the server, as the acknowledgement of a durable call.
+    Durable(Ack),
+}
 
 impl WireSlot {
     /// The reply of a call whose value `encode` encodes: back to the caller for a sync
-    /// call, the oneway reply (which logs failures) for a oneway call.
+    /// call, the oneway reply (which logs failures) for a oneway call, and that reply plus
+    /// the acknowledgement for a durable call.
     #[must_use]
     pub fn reply<T>(&mut self, encode: Encoder<T>) -> Reply<T> {
-        match self.0.take() {
-            Some(route) => Reply::wire(WireReply {
+        match std::mem::replace(&mut self.0, Slot::Oneway) {
+            Slot::Sync(route) => Reply::wire(WireReply {
                 route: Some(route),
                 encode,
             }),
-            None => Reply::oneway(),
+            Slot::Durable(ack) => Reply::durable(ack),
+            Slot::Oneway => Reply::oneway(),
+        }
+    }
+
+    /// Refuses a call that will not run: logged here, told to a sync caller, and a
+    /// durable call dropped by the server (it would be refused again).
+    pub(super) fn refuse(self, kind: &'static str, reason: &str, method: &str, headers: HeaderMap) {
+        tracing::warn!(method, reason, "coact: a remote call was refused");
+        match self.0 {
+            Slot::Sync(route) => route.failure(kind, reason, headers),
+            Slot::Durable(ack) => ack.refuse(),
+            Slot::Oneway => {}
         }
     }
 }
