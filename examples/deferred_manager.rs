@@ -58,6 +58,21 @@ impl Manager {
         self.resources[to] += amount;
         self.events += 1;
     }
+
+    /// The manager's own loop, written as a method that takes its owner (the `Deferred`):
+    /// a management round every millisecond, then the safe point, until no monitor or
+    /// consumer is left. Returns the rounds made and the queued calls served.
+    pub async fn run(self: &mut Deferred<Self>) -> (u32, usize) {
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        let (mut rounds, mut served) = (0, 0);
+        while self.handle_count() > 0 || self.pending() > 0 {
+            tick.tick().await;
+            self.manage().await;
+            rounds += 1;
+            served += self.process().await; // the safe point
+        }
+        (rounds, served)
+    }
 }
 
 /// Runs the scenario and prints what happens.
@@ -104,16 +119,7 @@ pub async fn run() {
     });
     println!("consumer: reads the resources 40 times with sync calls");
 
-    // The manager's own loop: a management round every millisecond, then the safe point.
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    let mut rounds = 0_u32;
-    let mut served = 0;
-    while manager.handle_count() > 0 || manager.pending() > 0 {
-        tick.tick().await;
-        manager.manage().await;
-        rounds += 1;
-        served += manager.process().await; // the safe point
-    }
+    let (rounds, served) = manager.run().await;
     for monitor in monitors {
         monitor.await.expect("monitor finished");
     }

@@ -54,6 +54,21 @@ impl Manager {
         self.done = true;
         self.events
     }
+
+    /// The owner's loop, a method of the handler that takes its owner: between rounds, and
+    /// only there, the queued calls run, remote and local alike. Returns the rounds made.
+    async fn run(self: &mut Deferred<Self>) -> u32 {
+        let mut rounds = 0;
+        while !self.done {
+            self.manage().await;
+            let ran = self.process().await;
+            rounds += 1;
+            if ran > 0 {
+                println!("owner: round {rounds}, then {ran} queued calls");
+            }
+        }
+        rounds
+    }
 }
 
 const NAME: &str = "examples.manager";
@@ -82,16 +97,7 @@ async fn owner() -> Result<(), Box<dyn std::error::Error>> {
         .arg("callers")
         .stdout(Stdio::inherit())
         .spawn()?;
-    let mut rounds = 0;
-    while !manager.done {
-        // Between rounds, and only there, the queued calls run: remote and local alike.
-        manager.manage().await;
-        let ran = manager.process().await;
-        rounds += 1;
-        if ran > 0 {
-            println!("owner: round {rounds}, then {ran} queued calls");
-        }
-    }
+    let rounds = manager.run().await;
     let status = callers.wait()?;
     println!(
         "owner: done after {rounds} rounds, {} events applied; the callers exited with {status}",

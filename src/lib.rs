@@ -100,7 +100,49 @@
 /// - `ManagerOneway<'_>`, returned by [`Handle::oneway`]: one `fn` per method returning
 ///   `Result<(), CallError>` as soon as the call is queued;
 /// - `ManagerMethod`, one variant per method (`update_resource` → `UpdateResource`), for
-///   [`Deferred::process_only`] and [`Deferred::process_forever_only`].
+///   [`Deferred::process_only`] and [`Deferred::process_forever_only`];
+/// - `ManagerOwner`, when the block has owner methods (below): a trait implemented for
+///   `Deferred<Manager>` that holds them.
+///
+/// # The owner's methods
+///
+/// The owner's own loop belongs with the handler, but `process` is a method of the owner,
+/// [`Deferred<Manager>`](Deferred), not of `Manager` (a handler method calling
+/// `self.process()` gets an error that says so). A method whose receiver is the owner,
+/// `self: &mut Deferred<Self>` (or `&Deferred<Self>`, or `Deferred<Self>` by value), is
+/// an owner method: it is not a handler method (no proxy calls it), it moves to the
+/// generated `ManagerOwner` trait, and it is called on the `Deferred` with that trait in
+/// scope: `owner.manage().await`. Inside it, `self` is the `Deferred`: `self.process()`
+/// runs the queued calls, and the handler's fields and methods are reached through it;
+/// `Self` still means `Manager`.
+///
+/// ```
+/// use coact::{deferred_handler, Deferred};
+///
+/// struct Manager { rounds: u32, done: bool }
+///
+/// #[deferred_handler]
+/// impl Manager {
+///     fn finish(&mut self) -> u32 { self.done = true; self.rounds }
+///
+///     /// The owner's loop: a round of management, then the safe point.
+///     async fn manage(self: &mut Deferred<Self>) {
+///         while !self.done {
+///             self.rounds += 1;                     // management, on the handler's fields
+///             tokio::task::yield_now().await;       // (which awaits something real)
+///             self.process().await;                 // the safe point: queued calls run
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut owner = Deferred::new(Manager { rounds: 0, done: false });
+/// let handle = owner.handle();
+/// let rounds = tokio::spawn(async move { handle.sync().finish().await });
+/// owner.manage().await;
+/// assert!(rounds.await.unwrap().unwrap() >= 1);
+/// # }
+/// ```
 ///
 /// Methods take `&self` or `&mut self`, may be `async` (awaited inside the owner's turn;
 /// their future must be `Send`, so a type with an async `&self` method must be `Sync`), and
@@ -119,7 +161,12 @@
 ///
 /// Associated functions without `self`, `self` by value, generic methods, pattern or
 /// `impl Trait` or borrowed arguments, trait impls, and unknown or repeated arguments
-/// are each reported at the offending span.
+/// are each reported at the offending span, as is an owner method whose receiver is not
+/// `Deferred<Self>`.
+///
+/// One method name is reserved: `timeout`, the sync proxy's own method
+/// (`handle.sync().timeout(d).method()`). A handler method named `timeout` is refused;
+/// rename it.
 ///
 /// ```
 /// use coact::{deferred_handler, Deferred};

@@ -52,6 +52,40 @@ impl Manager {
             *r += delta;
         }
     }
+
+    /// The owner's loop, written as a method of the handler, as the seed writes
+    /// `manage(self)`: a management round, then the safe point, until every handle is gone
+    /// and nothing is pending. Returns the number of rounds.
+    async fn run(self: &mut Deferred<Self>) -> u64 {
+        let mut rounds = 0;
+        while self.handle_count() > 0 || self.pending() > 0 {
+            self.manage().await;
+            rounds += 1;
+            self.process().await;
+        }
+        rounds
+    }
+
+    /// `Self` in an owner method is the handler, as anywhere in the block.
+    fn fresh(self: &Deferred<Self>) -> Self {
+        Self {
+            resources: vec![0; self.resources.len()],
+        }
+    }
+
+    /// An owner method may take the owner by value.
+    fn into_resources(self: Deferred<Self>) -> Vec<u64> {
+        self.into_inner().resources
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn owner_methods_take_the_deferred_as_their_receiver() {
+    let manager = Deferred::new(Manager {
+        resources: vec![3; 2],
+    });
+    assert_eq!(manager.fresh().resources, [0, 0]);
+    assert_eq!(manager.into_resources(), [3, 3]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -87,12 +121,7 @@ async fn manager_consumer_never_sees_a_half_managed_state() {
         reads
     });
 
-    let mut rounds = 0;
-    while manager.handle_count() > 0 || manager.pending() > 0 {
-        manager.manage().await;
-        rounds += 1;
-        manager.process().await;
-    }
+    let rounds = manager.run().await;
     assert_eq!(consumer.await.unwrap(), 200);
     for monitor in monitors {
         monitor.await.unwrap();

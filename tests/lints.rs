@@ -44,6 +44,22 @@ pub mod api {
         fn reset(&mut self) {
             self.n = 0;
         }
+
+        /// The owner's loop: runs the pending calls until the count reaches `target`.
+        /// Returns the calls run.
+        pub async fn run_until(self: &mut coact::Deferred<Self>, target: u64) -> usize {
+            let mut ran = 0;
+            while self.n < target {
+                ran += self.process().await;
+            }
+            ran
+        }
+
+        /// The value, read by the owner; `Self` is the handler here too.
+        #[must_use]
+        pub fn peek(self: &coact::Deferred<Self>) -> Self {
+            Self { n: self.n }
+        }
     }
 
     /// A generic handler.
@@ -77,6 +93,12 @@ pub mod api {
         pub async fn items(&self) -> Vec<T> {
             tokio::task::yield_now().await;
             self.items.clone()
+        }
+
+        /// The owner's drain: the items, once every pending call has run.
+        pub async fn drain(mut self: coact::Deferred<Self>) -> Vec<T> {
+            let _ran = self.process().await;
+            self.into_inner().items
         }
     }
 }

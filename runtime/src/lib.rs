@@ -22,14 +22,14 @@ mod sync;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handler::generated::{
-        guard, guard_async, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay, ReportOther,
-        Started, SyncProxy,
+        guard, guard_async, MisplacedOwnerCalls, OnewayProxy, Outcome, Reply, ReportDebug,
+        ReportDisplay, ReportOther, Started, SyncProxy,
     };
     #[cfg(feature = "nats")]
     pub use crate::handler::remote::{
         assert_wire, DecodeError, Probe, Remote, ViaNothing, ViaSerde, WireSlot,
     };
-    pub use crate::handler::{CallError, Handle, Handler, SyncCall};
+    pub use crate::handler::{CallError, Deferred, Handle, Handler, SyncCall};
     pub use crate::state::generated::{graph, next_state, state_info, state_of, StateMarker, Step};
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;

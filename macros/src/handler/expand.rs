@@ -11,7 +11,7 @@
 //! still type-checks, so the macro's own error is the only one.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens as _};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{GenericParam, Ident, Lifetime};
 
@@ -19,7 +19,9 @@ use super::model::{Handler, Method};
 use super::Args;
 use crate::syntax::krate;
 
-// The wire form of a `remote` handler: its own concern, in its own file.
+// The owner's methods (`self: &mut Deferred<Self>`) and the wire form of a `remote`
+// handler: each its own concern, in its own file.
+mod owner;
 mod wire;
 use wire::remote_impl;
 
@@ -41,6 +43,7 @@ struct Cx<'m, 'a> {
     kind: Ident,
     sync: Ident,
     oneway: Ident,
+    owner: Ident,
     lt: Lifetime,
     reply: Ident,
     /// The proxies' generic parameters: their lifetime, then the impl block's.
@@ -55,7 +58,8 @@ struct Cx<'m, 'a> {
 
 pub fn expand(args: &Args, model: &Handler<'_>, mode: Mode) -> TokenStream {
     let cx = Cx::new(args, model, mode);
-    let mut out = model.item.to_token_stream();
+    let mut out = owner::impl_block(&cx);
+    out.extend(owner::owner_trait(&cx));
     out.extend(method_enum(&cx));
     out.extend(call_types(&cx));
     out.extend(proxies(&cx));
@@ -92,6 +96,7 @@ impl<'m, 'a> Cx<'m, 'a> {
             kind: format_ident!("__{}CallKind", prefix),
             sync: format_ident!("{}Sync", prefix),
             oneway: format_ident!("{}Oneway", prefix),
+            owner: format_ident!("{}Owner", prefix),
             lt,
             reply: Ident::new("__coact_reply", Span::mixed_site()),
             params_lt,
@@ -201,9 +206,12 @@ fn proxies(cx: &Cx<'_, '_>) -> TokenStream {
         "Oneway proxy of [`{self_name}`], from `handle.oneway()`: each method queues a call and \
          returns at once; a panic or returned `Err` of the method is logged through `tracing`."
     );
+    // `timeout` is the sync proxy's own; a method of that name is refused, and exists here
+    // only as a stand-in (on the oneway proxy, so that its uses there type-check).
     let sync_methods = cx
         .methods()
         .iter()
+        .filter(|m| m.ident != "timeout")
         .map(|m| proxy_method(cx, m, Proxy::Sync));
     let oneway_methods = cx
         .methods()

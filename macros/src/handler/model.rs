@@ -4,7 +4,8 @@
 //! `Handler::from_item` checks and reports every mistake; `Handler::stand_in` builds the
 //! same model without judging, from whatever methods can be read, for the fallback.
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::ToTokens as _;
 use syn::spanned::Spanned as _;
 use syn::{
     Attribute, GenericParam, Ident, ImplItem, ImplItemFn, Item, ItemImpl, ReturnType, Type,
@@ -24,7 +25,31 @@ pub struct Handler<'a> {
     /// The last segment of the self type's path: the default prefix of generated items.
     pub type_ident: &'a Ident,
     pub methods: Vec<Method<'a>>,
+    /// The owner's methods (`self: &mut Deferred<Self>`): they leave the impl block for
+    /// the generated `<Type>Owner` trait.
+    pub owners: Vec<Owner<'a>>,
+    /// The handler methods whose bodies call an owner's method on `self`
+    /// (`self.process()`) that this block does not define.
+    pub misplaced: Vec<Ident>,
 }
+
+/// An owner method: its receiver is the `Deferred` around the handler.
+pub struct Owner<'a> {
+    pub f: &'a ImplItemFn,
+    /// How it takes the owner: `self` (`Deferred<Self>`), `&self` or `&mut self`.
+    pub receiver: OwnerReceiver,
+}
+
+/// The receiver of an owner method, as the generated trait writes it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum OwnerReceiver {
+    Value,
+    Ref,
+    Mut,
+}
+
+/// The methods of `Deferred` a handler method may mistakenly call on `self`.
+pub const OWNER_ONLY: [&str; 3] = ["process", "process_only", "process_forever"];
 
 /// One handler method.
 pub struct Method<'a> {
@@ -97,9 +122,14 @@ impl<'a> Handler<'a> {
         };
 
         let mut methods: Vec<Method<'a>> = Vec::new();
+        let mut owners = Vec::new();
         for impl_item in &item.items {
             match impl_item {
                 ImplItem::Fn(f) => {
+                    if let Some(receiver) = owner_receiver(cx, f) {
+                        owners.push(Owner { f, receiver });
+                        continue;
+                    }
                     let Some(method) = Method::check(cx, f, &item.self_ty) else {
                         continue;
                     };
@@ -129,10 +159,13 @@ impl<'a> Handler<'a> {
                 "a deferred handler needs at least one method taking `&self` or `&mut self`",
             );
         }
+        let misplaced = misplaced_calls(item, &methods, &owners);
         Some(Self {
             item,
             type_ident,
             methods,
+            owners,
+            misplaced,
         })
     }
 
@@ -150,11 +183,15 @@ impl<'a> Handler<'a> {
         }
         let type_ident = type_ident(&item.self_ty)?;
         let mut methods: Vec<Method<'a>> = Vec::new();
+        let mut owners = Vec::new();
         for impl_item in &item.items {
             match impl_item {
-                // `timeout` is the sync proxy's own method (the error says so); a method
-                // whose id another already has is reported, and left out here.
-                ImplItem::Fn(f) if f.sig.receiver().is_some() && f.sig.ident != "timeout" => {
+                ImplItem::Fn(f) if owner_type(&f.sig).is_some() => {
+                    let receiver = owner_type(&f.sig).map_or(OwnerReceiver::Mut, receiver_kind);
+                    owners.push(Owner { f, receiver });
+                }
+                // A method whose id another already has is reported, and left out here.
+                ImplItem::Fn(f) if f.sig.receiver().is_some() => {
                     let method = Method::stand_in(f, &item.self_ty);
                     if methods.iter().all(|m| m.variant != method.variant) {
                         methods.push(method);
@@ -167,7 +204,116 @@ impl<'a> Handler<'a> {
             item,
             type_ident,
             methods,
+            owners,
+            misplaced: Vec::new(),
         })
+    }
+}
+
+/// The type of a typed receiver naming `Deferred` (`self: &mut Deferred<Self>`).
+fn owner_type(sig: &syn::Signature) -> Option<&Type> {
+    let syn::ReceiverKind::Typed(_, typed) = &sig.receiver()?.kind else {
+        return None;
+    };
+    let mut ty = &**typed;
+    if let Type::Reference(r) = ty {
+        ty = &r.elem;
+    }
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    (last.ident == "Deferred").then_some(&**typed)
+}
+
+/// How a receiver of type `ty` (an [`owner_type`]) takes the owner.
+fn receiver_kind(ty: &Type) -> OwnerReceiver {
+    match ty {
+        Type::Reference(r) if r.mutability.is_some() => OwnerReceiver::Mut,
+        Type::Reference(_) => OwnerReceiver::Ref,
+        _ => OwnerReceiver::Value,
+    }
+}
+
+/// How an owner method takes the owner, or `None` for a method that is not one. A typed
+/// receiver naming `Deferred` must be exactly `Deferred<Self>`, by value or by reference
+/// without a lifetime; anything else is reported.
+fn owner_receiver(cx: &Ctxt, f: &ImplItemFn) -> Option<OwnerReceiver> {
+    let ty = owner_type(&f.sig)?;
+    let inner = match ty {
+        Type::Reference(r) => {
+            if let Some(lifetime) = &r.lifetime {
+                cx.error_spanned_by(
+                    lifetime,
+                    "an owner method takes `self: &mut Deferred<Self>`, without a lifetime",
+                );
+            }
+            &*r.elem
+        }
+        other => other,
+    };
+    let of_self = match inner {
+        Type::Path(path) => match &path.path.segments.last()?.arguments {
+            syn::PathArguments::AngleBracketed(args) => {
+                args.args.len() == 1
+                    && matches!(
+                        args.args.first(),
+                        Some(syn::GenericArgument::Type(Type::Path(p)))
+                            if p.qself.is_none() && p.path.is_ident("Self")
+                    )
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    if !of_self {
+        cx.error_spanned_by(
+            inner,
+            "an owner method takes the owner of this handler: write the receiver as \
+             `self: &mut Deferred<Self>` (or `&Deferred<Self>`, or `Deferred<Self>` by value)",
+        );
+    }
+    Some(receiver_kind(ty))
+}
+
+/// The handler methods that call an owner's method on `self` (`self.process()`, where
+/// `self` is the handler) that this block does not define.
+fn misplaced_calls(item: &ItemImpl, methods: &[Method<'_>], owners: &[Owner<'_>]) -> Vec<Ident> {
+    let defined = |name: &Ident| {
+        methods.iter().any(|m| m.ident == name) || owners.iter().any(|o| o.f.sig.ident == *name)
+    };
+    let mut found = Vec::new();
+    for impl_item in &item.items {
+        let ImplItem::Fn(f) = impl_item else { continue };
+        if owner_type(&f.sig).is_some() || f.sig.receiver().is_none() {
+            continue;
+        }
+        let mut calls = false;
+        calls_on_self(f.block.to_token_stream(), &mut |name| {
+            calls |= OWNER_ONLY.iter().any(|owner| name == owner) && !defined(&name);
+        });
+        if calls {
+            found.push(f.sig.ident.clone());
+        }
+    }
+    found
+}
+
+/// Calls `found` with the name of every method called on `self` (`self.name(…)`).
+fn calls_on_self(tokens: TokenStream, found: &mut dyn FnMut(Ident)) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(group) => calls_on_self(group.stream(), found),
+            TokenTree::Ident(this) if this == "self" => {
+                if let [TokenTree::Punct(dot), TokenTree::Ident(name), TokenTree::Group(args), ..] =
+                    &tokens[i + 1..]
+                {
+                    if dot.as_char() == '.' && args.delimiter() == Delimiter::Parenthesis {
+                        found(name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 

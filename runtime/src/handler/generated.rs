@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
@@ -298,6 +299,60 @@ fn oneway_outcome<T>(method: &'static str, outcome: Result<T, String>) -> Option
         }
     }
 }
+
+/// The owner's methods, as a handler method may mistakenly call them on `self`
+/// (`self.process()`, where `self` is the handler). Generated code brings this trait into
+/// scope in such a method: a method of that name of the handler's own comes first
+/// (inherent methods win), and otherwise this one is found, whose [`IsOwner`] bound fails
+/// at the call with a message that says what to write instead. Its futures never resolve;
+/// they only let the rest of the method type-check, so that the message is the only error.
+#[doc(hidden)]
+pub trait MisplacedOwnerCalls: Handler {
+    fn process(&self) -> Misplaced<usize>
+    where
+        Self: IsOwner,
+    {
+        Misplaced(PhantomData)
+    }
+    fn process_only<M>(&self, _methods: M) -> Misplaced<usize>
+    where
+        Self: IsOwner,
+    {
+        Misplaced(PhantomData)
+    }
+    fn process_forever(&self) -> Misplaced<super::Served>
+    where
+        Self: IsOwner,
+    {
+        Misplaced(PhantomData)
+    }
+}
+
+impl<H: Handler> MisplacedOwnerCalls for H {}
+
+/// What a misplaced owner's call returns: see [`MisplacedOwnerCalls`].
+#[doc(hidden)]
+pub struct Misplaced<T>(PhantomData<T>);
+
+impl<T> std::future::IntoFuture for Misplaced<T> {
+    type Output = T;
+    type IntoFuture = std::future::Pending<T>;
+    fn into_future(self) -> Self::IntoFuture {
+        std::future::pending()
+    }
+}
+
+/// Implemented by nothing: see [`MisplacedOwnerCalls`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is the handler, not its owner: `process`, `process_only` and \
+               `process_forever` are methods of `Deferred<{Self}>`",
+    label = "called on the handler",
+    note = "to write the owner's loop as a method of the handler, take the owner as the \
+            receiver: `async fn manage(self: &mut Deferred<Self>)` in the \
+            `#[deferred_handler]` impl block, and call it on the `Deferred`: \
+            `owner.manage().await`"
+)]
+pub trait IsOwner {}
 
 /// Runs a sync method, turning a panic into its message.
 #[doc(hidden)]
