@@ -63,9 +63,11 @@
 //!
 //! Put [`#[identity_cached]`](identity_cached) on an `async fn` that loads a value by its
 //! arguments: the same key gives the very same instance ([`identity::Shared`]), loaded
-//! once however many callers ask at the same time; no data, no instance. With `memoize`,
-//! any function's result is cached by its arguments. The [`identity`] module has the cache
-//! itself: retention (weak, TTL, capacity), invalidation and statistics.
+//! once however many callers ask at the same time; no data, no instance; a change made
+//! through one handle is seen through every other, and kept. With `memoize`, any
+//! function's result is cached by its arguments. The [`identity`] module has the cache
+//! itself: retention (until forgotten by default; weak, TTL, capacity), invalidation and
+//! statistics.
 //!
 //! ## Concurrent data access
 //!
@@ -226,24 +228,31 @@ pub use coact_macros::deferred_handler;
 ///
 /// - `memoize`: cache the function's value behind an `Arc` (default: an identity map of
 ///   [`identity::Shared`] handles).
-/// - `weak`: keep an entry while some handle to it lives ([`identity::Retention::Weak`]).
-///   The default for identity maps: the same instance while anyone uses it.
-///   It shares instances and concurrent loads, but caches nothing between uses: once the
-///   last handle is dropped (at the end of a web request, say) the next call loads again.
-///   A server that wants to save loads across requests adds `ttl` or `capacity`.
 /// - `ttl = 30s`: keep each entry for this long after its load; a whole number with `ms`,
 ///   `s`, `min` or `h`, or an expression of type `Duration` (`ttl = CONFIG_TTL`).
 /// - `capacity = 1000`: keep at most this many entries, evicting the least recently used.
+/// - `weak`: keep an entry only while some handle to it lives
+///   ([`identity::Retention::Weak`]): the same instance while anyone uses it, nothing
+///   kept between uses. A change made through a handle is then lost with the last handle
+///   (in `user(1).await?.write().name = …` the handle is a temporary, dropped at the end
+///   of the statement), and the next call loads the old value again: for read-only
+///   values, or when every change is saved to the source as it is made.
 ///
-///   With `ttl` or `capacity` the cache holds its entries itself; `memoize` alone keeps
-///   them until forgotten.
+///   Without any of these, the cache keeps every entry it loaded until
+///   [`forget`](identity::Cache::forget) or [`clear`](identity::Cache::clear)
+///   ([`identity::Retention::FOREVER`]), for identity maps and memoized functions alike:
+///   a change made through a handle is never lost, and the map grows with the number of
+///   distinct keys asked for. `capacity` bounds it and `ttl` ages entries out; an entry
+///   evicted or expired takes with it the changes made through its handles and not saved
+///   elsewhere.
 /// - `key = id` or `key = [tenant, id]`: the arguments the key is made of; with
 ///   `memoize`, `key = []` caches one value whatever the arguments (a page rendered from
 ///   an application state passed in).
 /// - `redis = TIER` (feature `redis`): share loaded values and invalidations with other
 ///   processes through Redis; `TIER` is an expression giving an [`identity::RedisTier`]
 ///   (or a reference to one, such as a `static LazyLock<RedisTier>`), evaluated once, on
-///   first use. Keys and values must then be `Serialize + DeserializeOwned`.
+///   first use. Keys and values must then be `Serialize + DeserializeOwned`. Only loaded
+///   values are shared: a change made through a handle stays in this process's map.
 /// - `namespace = "catalog:products"` and `version = 2`, with `redis`: where the values
 ///   live in Redis (default: the function's path, version 1). Processes share values
 ///   only under the same namespace and version. See [`identity::Cache::with_redis`].
