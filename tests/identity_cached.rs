@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use coact::identity::{LoadError, Shared};
+use coact::identity::{Cache, LoadError, Shared};
 use coact::identity_cached;
 use tokio::sync::Notify;
 
@@ -116,6 +116,55 @@ async fn weak_keeps_an_entry_while_a_handle_lives_and_the_accessor_invalidates()
     assert!(pet_cache().forget(&7).await);
     assert!(!Shared::ptr_eq(&b, &pet(7).await));
     assert_eq!(pet_cache().stats().loads, 3);
+}
+
+/// One cache per function, for the whole process: an argument left out of the key is
+/// ignored, so two databases passed to the same loader share its entries.
+#[tokio::test]
+async fn arguments_left_out_of_the_key_share_one_cache() {
+    #[identity_cached(key = id)]
+    async fn member(db: &Db, id: u32) -> Result<Option<User>, DbError> {
+        db.query(id)
+    }
+    let (first, second) = (Db::default(), Db::default());
+    let a = member(&first, 1).await.unwrap();
+    let b = member(&second, 1).await.unwrap();
+    assert!(Shared::ptr_eq(&a, &b));
+    assert_eq!(
+        (first.queries(), second.queries()),
+        (1, 0),
+        "the second database was never asked"
+    );
+}
+
+/// A cache per instance, as the docs show it: a `Cache` field next to the database it
+/// loads from, so each database has its own map.
+#[derive(Default)]
+struct Users {
+    db: Db,
+    cache: Cache<u32, Shared<User>, DbError>,
+}
+
+impl Users {
+    async fn get(&self, id: u32) -> Result<Shared<User>, LoadError<DbError>> {
+        self.cache
+            .get_or_load(id, || async { self.db.query(id) })
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_cache_held_in_a_struct_is_one_per_instance() -> Result<(), LoadError<DbError>> {
+    let (first, second) = (Users::default(), Users::default());
+    let a = first.get(1).await?;
+    assert!(Shared::ptr_eq(&a, &first.get(1).await?), "an identity map");
+    let b = second.get(1).await?;
+    assert!(!Shared::ptr_eq(&a, &b), "another instance's map");
+    first.get(2).await?.write().name = "Steve".into();
+    assert_eq!(first.get(2).await?.read().name, "Steve", "kept by default");
+    assert_eq!((first.db.queries(), second.db.queries()), (2, 1));
+    assert_eq!((first.cache.len(), second.cache.len()), (2, 1));
+    Ok(())
 }
 
 static RENDERS: AtomicUsize = AtomicUsize::new(0);

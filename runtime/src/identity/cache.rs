@@ -299,6 +299,19 @@ where
     }
 }
 
+impl<K, H, E> Default for Cache<K, H, E>
+where
+    K: Eq + Hash + Clone,
+    H: Cached,
+{
+    /// An empty cache that keeps its entries until they are forgotten
+    /// ([`Retention::FOREVER`], the default of `#[identity_cached]` too): a field of a
+    /// struct that wants a cache of its own, per database or tenant.
+    fn default() -> Self {
+        Self::new(Retention::default())
+    }
+}
+
 impl<K: Eq + Hash, H: Cached, E> fmt::Debug for Cache<K, H, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")

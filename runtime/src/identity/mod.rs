@@ -12,6 +12,10 @@
 //! forgotten or cleared, so such a change outlives the handle it was made through; see
 //! [`Retention`] for the bounded and weak alternatives and what they cost.
 //!
+//! `#[identity_cached]` keeps one `static` cache per function. A `Cache` can also be a
+//! field of a struct (`Cache::default()`), for a map per database, tenant or test, with
+//! [`Cache::get_or_load`] given a loader that borrows the struct's pool.
+//!
 //! ```
 //! use coact::identity::{Cache, Retention, Shared};
 //!
