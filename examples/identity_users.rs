@@ -158,8 +158,9 @@ impl From<tokio::task::JoinError> for DbError {
     }
 }
 
-/// `user(db, id)`: one query on the first call, the very same instance after that
-/// while some handle to it lives; `LoadError::NotFound` when there is no such row.
+/// `user(db, id)`: one query on the first call, the very same instance after that until
+/// it is forgotten (`user_cache().forget(&id)`); `LoadError::NotFound` when there is no
+/// such row.
 ///
 /// `db` is left out of the key: the map is keyed by the id alone, so it is one map per
 /// process, whichever `Db` a caller passes.
@@ -202,7 +203,7 @@ fn calls_since(before: coact::identity::Stats) -> u64 {
     (now.hits + now.misses) - (before.hits + before.misses)
 }
 
-/// The whole story: identity, shared changes, no data, concurrency, weak retention.
+/// The whole story: identity, shared changes, no data, concurrency, retention.
 ///
 /// # Errors
 ///
@@ -252,14 +253,14 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         db.queries()
     );
 
-    // Weak retention (the identity map's default): the entry lives while a handle does.
+    // The map keeps what it loaded until told to forget it: the change outlives every
+    // handle, and only `forget` (or `clear`) sends the next call back to the database.
     drop((a, b));
-    let again = user(&db, 1).await?;
-    println!(
-        "  every handle to user(1) dropped, so it was freed: a new call queries again and \
-         reads {:?}",
-        again.read().name
-    );
+    let kept = user(&db, 1).await?.read().name.clone();
+    println!("  every handle to user(1) dropped: a new call still reads {kept:?}, no query");
+    user_cache().forget(&1).await;
+    let again = user(&db, 1).await?.read().name.clone();
+    println!("  after user_cache().forget(&1), a new call queries again and reads {again:?}");
 
     let stats = user_cache().stats();
     println!(

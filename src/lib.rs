@@ -63,9 +63,11 @@
 //!
 //! Put [`#[identity_cached]`](identity_cached) on an `async fn` that loads a value by its
 //! arguments: the same key gives the very same instance ([`identity::Shared`]), loaded
-//! once however many callers ask at the same time; no data, no instance. With `memoize`,
-//! any function's result is cached by its arguments. The [`identity`] module has the cache
-//! itself: retention (weak, TTL, capacity), invalidation and statistics.
+//! once however many callers ask at the same time; no data, no instance; a change made
+//! through one handle is seen through every other, and kept. With `memoize`, any
+//! function's result is cached by its arguments. The [`identity`] module has the cache
+//! itself: retention (until forgotten by default; weak, TTL, capacity), invalidation and
+//! statistics.
 //!
 //! ## Concurrent data access
 //!
@@ -269,28 +271,42 @@ pub use coact_macros::deferred_handler;
 /// types must be `Eq + Hash + Clone + Send + Sync + 'static`; the compiler names the bound
 /// a type misses at the argument. An identity map needs at least one key argument.
 ///
+/// An argument left out of the key is ignored by the cache: there is **one cache per
+/// function, for the whole process**, and every caller shares it. Two pools passed to
+/// `user(pool, id)` with `key = id` share one map: once `user(&a, 1)` has loaded user 1,
+/// `user(&b, 1)` gets that instance and never queries `b`. Leave an argument out when any
+/// value of it gives the same data (one database behind several handles); for a cache per
+/// database, tenant or test, see [below](#a-cache-per-instance).
+///
 /// # Arguments
 ///
 /// - `memoize`: cache the function's value behind an `Arc` (default: an identity map of
 ///   [`identity::Shared`] handles).
-/// - `weak`: keep an entry while some handle to it lives ([`identity::Retention::Weak`]).
-///   The default for identity maps: the same instance while anyone uses it.
-///   It shares instances and concurrent loads, but caches nothing between uses: once the
-///   last handle is dropped (at the end of a web request, say) the next call loads again.
-///   A server that wants to save loads across requests adds `ttl` or `capacity`.
 /// - `ttl = 30s`: keep each entry for this long after its load; a whole number with `ms`,
 ///   `s`, `min` or `h`, or an expression of type `Duration` (`ttl = CONFIG_TTL`).
 /// - `capacity = 1000`: keep at most this many entries, evicting the least recently used.
+/// - `weak`: keep an entry only while some handle to it lives
+///   ([`identity::Retention::Weak`]): the same instance while anyone uses it, nothing
+///   kept between uses. A change made through a handle is then lost with the last handle
+///   (in `user(1).await?.write().name = …` the handle is a temporary, dropped at the end
+///   of the statement), and the next call loads the old value again: for read-only
+///   values, or when every change is saved to the source as it is made.
 ///
-///   With `ttl` or `capacity` the cache holds its entries itself; `memoize` alone keeps
-///   them until forgotten.
+///   Without any of these, the cache keeps every entry it loaded until
+///   [`forget`](identity::Cache::forget) or [`clear`](identity::Cache::clear)
+///   ([`identity::Retention::FOREVER`]), for identity maps and memoized functions alike:
+///   a change made through a handle is never lost, and the map grows with the number of
+///   distinct keys asked for. `capacity` bounds it and `ttl` ages entries out; an entry
+///   evicted or expired takes with it the changes made through its handles and not saved
+///   elsewhere.
 /// - `key = id` or `key = [tenant, id]`: the arguments the key is made of; with
 ///   `memoize`, `key = []` caches one value whatever the arguments (a page rendered from
 ///   an application state passed in).
 /// - `redis = TIER` (feature `redis`): share loaded values and invalidations with other
 ///   processes through Redis; `TIER` is an expression giving an [`identity::RedisTier`]
 ///   (or a reference to one, such as a `static LazyLock<RedisTier>`), evaluated once, on
-///   first use. Keys and values must then be `Serialize + DeserializeOwned`.
+///   first use. Keys and values must then be `Serialize + DeserializeOwned`. Only loaded
+///   values are shared: a change made through a handle stays in this process's map.
 /// - `namespace = "catalog:products"` and `version = 2`, with `redis`: where the values
 ///   live in Redis (default: the function's path, version 1). Processes share values
 ///   only under the same namespace and version. See [`identity::Cache::with_redis`].
@@ -304,13 +320,60 @@ pub use coact_macros::deferred_handler;
 /// ill-typed arguments (`ttl = "ten"`, `capacity = 0`, `weak` with `ttl`) are each
 /// reported at the offending span.
 ///
-/// The cache is one per function, for the whole process: every caller shares it,
-/// whatever the arguments left out of the key. If the caller running a load is cancelled,
-/// a waiting caller runs the body again; work the first one handed to another thread
-/// (`spawn_blocking`) still finishes there, unread.
+/// If the caller running a load is cancelled, a waiting caller runs the body again; work
+/// the first one handed to another thread (`spawn_blocking`) still finishes there, unread.
 ///
 /// The attribute goes on free functions (in any module or function body), not on
 /// functions in an `impl` block: the cache and its accessor are items next to the function.
+///
+/// # A cache per instance
+///
+/// The generated cache is a `static`, one per function. For a map per database, tenant or
+/// test, hold an [`identity::Cache`] next to what it loads from and call
+/// [`get_or_load`](identity::Cache::get_or_load): the same single-flight, retention
+/// (`Cache::default()` keeps entries until forgotten, as the macro does;
+/// `Cache::new(retention)` picks another), invalidation and statistics, with the loader a
+/// closure that borrows the pool. Dropping the struct drops its map.
+///
+/// ```
+/// use coact::identity::{Cache, LoadError, Shared};
+///
+/// pub struct User { pub id: u32, pub name: String }
+///
+/// /// A database, say; each has its own rows.
+/// pub struct Db { pub label: &'static str }
+///
+/// impl Db {
+///     async fn fetch_user(&self, id: u32) -> Result<Option<User>, std::io::Error> {
+///         Ok((id < 100).then(|| User { id, name: format!("{} user {id}", self.label) }))
+///     }
+/// }
+///
+/// /// The users of one database, with their own identity map.
+/// pub struct Users {
+///     db: Db,
+///     cache: Cache<u32, Shared<User>, std::io::Error>,
+/// }
+///
+/// impl Users {
+///     pub fn new(db: Db) -> Self {
+///         Self { db, cache: Cache::default() }
+///     }
+///
+///     /// The same instance for the same id, loaded from this database once.
+///     pub async fn get(&self, id: u32) -> Result<Shared<User>, LoadError<std::io::Error>> {
+///         self.cache.get_or_load(id, || self.db.fetch_user(id)).await
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), LoadError<std::io::Error>> {
+/// let (eu, us) = (Users::new(Db { label: "eu" }), Users::new(Db { label: "us" }));
+/// assert!(Shared::ptr_eq(&eu.get(1).await?, &eu.get(1).await?));
+/// assert_eq!(eu.get(1).await?.read().name, "eu user 1");
+/// assert_eq!(us.get(1).await?.read().name, "us user 1"); // its own map, its own load
+/// assert_eq!(eu.cache.stats().loads, 1);
+/// # Ok(()) }
+/// ```
 pub use coact_macros::identity_cached;
 
 /// Turns a function whose body calls [`yield_!(value)`](yield_) into a generator, a

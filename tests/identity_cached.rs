@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use coact::identity::{LoadError, Shared};
+use coact::identity::{Cache, LoadError, Shared};
 use coact::identity_cached;
 use tokio::sync::Notify;
 
@@ -75,22 +75,96 @@ async fn no_data_and_errors_are_not_cached() {
     assert_eq!(db.queries(), 4, "every call asked the database again");
 }
 
-/// Weak retention (the identity map's default): the entry lives while a handle does.
+/// debris's own example, written as a user writes it, with temporaries:
+/// `User(1).name = "Steve"`, then `User(1).name`. The handle the write went through is
+/// dropped at the end of its statement; with the default options the change is kept, and
+/// the next call reads it without asking the database again.
 #[tokio::test]
-async fn weak_by_default_and_the_accessor_invalidates() {
-    #[identity_cached]
+async fn a_write_through_a_dropped_handle_is_kept_by_default() -> Result<(), LoadError<DbError>> {
+    #[identity_cached(key = id)]
+    async fn person(db: &Db, id: u32) -> Result<Option<User>, DbError> {
+        db.query(id)
+    }
+    let db = Db::default();
+    person(&db, 1).await?.write().name = "Steve".into();
+    assert_eq!(person(&db, 1).await?.read().name, "Steve");
+    assert_eq!(db.queries(), 1, "read from the cache, not reloaded");
+    assert_eq!(person_cache().len(), 1, "kept with no handle alive");
+    Ok(())
+}
+
+/// `weak`, asked for: the entry lives while a handle does, and a change made through the
+/// last handle goes with it.
+#[tokio::test]
+async fn weak_keeps_an_entry_while_a_handle_lives_and_the_accessor_invalidates() {
+    #[identity_cached(weak)]
     async fn pet(id: u8) -> Arc<AtomicUsize> {
         Arc::new(AtomicUsize::new(usize::from(id)))
     }
     let a = pet(7).await;
     assert!(Shared::ptr_eq(&a, &pet(7).await));
     assert_eq!(pet_cache().len(), 1);
+    a.read().store(70, Ordering::SeqCst);
     drop(a);
     assert_eq!(pet_cache().len(), 0, "freed with its last handle");
     let b = pet(7).await;
+    assert_eq!(
+        b.read().load(Ordering::SeqCst),
+        7,
+        "loaded again: the change is gone"
+    );
     assert!(pet_cache().forget(&7).await);
     assert!(!Shared::ptr_eq(&b, &pet(7).await));
     assert_eq!(pet_cache().stats().loads, 3);
+}
+
+/// One cache per function, for the whole process: an argument left out of the key is
+/// ignored, so two databases passed to the same loader share its entries.
+#[tokio::test]
+async fn arguments_left_out_of_the_key_share_one_cache() {
+    #[identity_cached(key = id)]
+    async fn member(db: &Db, id: u32) -> Result<Option<User>, DbError> {
+        db.query(id)
+    }
+    let (first, second) = (Db::default(), Db::default());
+    let a = member(&first, 1).await.unwrap();
+    let b = member(&second, 1).await.unwrap();
+    assert!(Shared::ptr_eq(&a, &b));
+    assert_eq!(
+        (first.queries(), second.queries()),
+        (1, 0),
+        "the second database was never asked"
+    );
+}
+
+/// A cache per instance, as the docs show it: a `Cache` field next to the database it
+/// loads from, so each database has its own map.
+#[derive(Default)]
+struct Users {
+    db: Db,
+    cache: Cache<u32, Shared<User>, DbError>,
+}
+
+impl Users {
+    async fn get(&self, id: u32) -> Result<Shared<User>, LoadError<DbError>> {
+        self.cache
+            .get_or_load(id, || async { self.db.query(id) })
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_cache_held_in_a_struct_is_one_per_instance() -> Result<(), LoadError<DbError>> {
+    let (first, second) = (Users::default(), Users::default());
+    let a = first.get(1).await?;
+    assert!(Shared::ptr_eq(&a, &first.get(1).await?), "an identity map");
+    let b = second.get(1).await?;
+    assert!(!Shared::ptr_eq(&a, &b), "another instance's map");
+    first.get(2).await?.write().name = "Steve".into();
+    assert_eq!(first.get(2).await?.read().name, "Steve", "kept by default");
+    assert_eq!((first.db.queries(), second.db.queries()), (2, 1));
+    assert_eq!((first.cache.len(), second.cache.len()), (2, 1));
+    Ok(())
 }
 
 static RENDERS: AtomicUsize = AtomicUsize::new(0);

@@ -414,3 +414,48 @@ async fn a_cached_function_reads_redis_before_its_body() {
     profile_cache().clear().await;
     assert_eq!(raw_get(&url, &key(1)).await, None);
 }
+
+static ACCOUNT_LOADS: AtomicUsize = AtomicUsize::new(0);
+
+/// A tier of its own, patient enough for a busy machine: this test reads Redis back.
+static PATIENT_TIER: std::sync::LazyLock<RedisTier> = std::sync::LazyLock::new(|| {
+    RedisTier::new(&url())
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+});
+
+/// An identity map on the tier, with the default retention.
+#[coact::identity_cached(key = id, redis = PATIENT_TIER)]
+async fn account(id: u32) -> Result<User, String> {
+    ACCOUNT_LOADS.fetch_add(1, Ordering::SeqCst);
+    Ok(User {
+        id,
+        name: format!("user {id}"),
+    })
+}
+
+/// debris's `User(1).name = "Steve"` then `User(1).name`, on the shared tier: the handle
+/// the write went through is a temporary, and the next call still reads the change, from
+/// the local map (with weak entries it read the loaded value back from Redis). The change
+/// stays in this process: Redis keeps the value as it was loaded.
+#[tokio::test]
+async fn a_write_through_a_dropped_handle_is_kept_with_a_tier_too() {
+    let url = url();
+    account_cache().clear().await;
+    account(1).await.unwrap().write().name = "Steve".into();
+    assert_eq!(account(1).await.unwrap().read().name, "Steve");
+    assert_eq!(ACCOUNT_LOADS.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        account_cache().stats().tier_hits,
+        0,
+        "the local map answered"
+    );
+    assert_eq!(
+        raw_get(&url, "coact:identity_redis::account:v1:1")
+            .await
+            .as_deref(),
+        Some(r#"{"id":1,"name":"user 1"}"#),
+        "a change made through a handle is not written to Redis"
+    );
+    account_cache().clear().await;
+}

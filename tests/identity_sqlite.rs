@@ -44,17 +44,20 @@ async fn the_same_id_is_the_same_instance_and_a_change_is_seen_through_every_han
 }
 
 #[tokio::test]
-async fn the_instance_is_freed_with_its_last_handle_and_loaded_again() {
+async fn a_change_outlives_every_handle_until_the_entry_is_forgotten() {
     let db = open_seeded_db().expect("an in-memory database opens");
-    let first = user(&db, 3).await.expect("user 3 is seeded");
-    first.write().name = "changed, never saved".to_owned();
-    drop(first);
-    let second = user(&db, 3).await.expect("user 3 is seeded");
+    user(&db, 3).await.expect("user 3 is seeded").write().name = "changed, never saved".to_owned();
+    let again = user(&db, 3).await.expect("user 3 is seeded");
     assert_eq!(
-        second.read().name,
-        "Barbara",
-        "loaded afresh from the table"
+        again.read().name,
+        "changed, never saved",
+        "kept, not reloaded"
     );
+    assert_eq!(db.queries(), 1);
+    drop(again);
+    assert!(identity_users::user_cache().forget(&3).await);
+    let fresh = user(&db, 3).await.expect("user 3 is seeded");
+    assert_eq!(fresh.read().name, "Barbara", "loaded afresh from the table");
     assert_eq!(db.queries(), 2);
 }
 

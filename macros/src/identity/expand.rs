@@ -309,9 +309,10 @@ fn retention(args: &Args, private: &TokenStream) -> TokenStream {
     let capacity = args.capacity.get().map(
         |capacity| quote_spanned!(capacity.span()=> ::core::num::NonZeroUsize::new(#capacity)),
     );
-    let memoize = args.memoize.is_given();
+    // The default holds entries itself, for identity maps too: a weak default lost a
+    // change made through a handle as soon as the last one was dropped (issue 13).
     match (ttl, capacity) {
-        (None, None) if args.weak.is_given() || !memoize => quote!(#private::Retention::Weak),
+        (None, None) if args.weak.is_given() => quote!(#private::Retention::Weak),
         (ttl, capacity) => {
             let ttl = ttl.map_or_else(
                 || quote!(::core::option::Option::None),

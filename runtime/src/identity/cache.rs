@@ -21,11 +21,24 @@ use super::{Cached, LoadError, Stats};
 use crate::sync::{AtomicU64 as Stamp, DashMap};
 
 /// How long a cache keeps what it loaded.
+///
+/// The default, [`Retention::FOREVER`], keeps every entry until it is forgotten or
+/// cleared, so a change made through a [`Shared`](super::Shared) handle is never lost
+/// behind the user's back; the map then grows with the number of distinct keys loaded.
+/// `capacity` bounds it (least recently used first), `ttl` ages entries out, and `Weak`
+/// keeps only what is in use. An entry that leaves the map (evicted, expired, freed with
+/// its last handle, forgotten) takes with it any change made through a handle that the
+/// program did not save elsewhere: the next lookup loads the value afresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Retention {
     /// An entry lives while some handle to it does: the map itself holds only a weak
     /// reference, and the value is freed with its last handle.
+    ///
+    /// It shares instances and concurrent loads, but keeps nothing between uses: a change
+    /// made through a handle is lost once the last handle is dropped (a temporary, at the
+    /// end of its statement), and the next lookup loads the old value again. Use it when
+    /// the values are read-only or every change is saved to the source as it is made.
     Weak,
     /// The map holds entries itself, each for at most `ttl` after it was loaded (`None`:
     /// no limit; an expired entry is freed, not only hidden: when it is next asked for,
@@ -43,11 +56,20 @@ pub enum Retention {
 }
 
 impl Retention {
-    /// Entries stay until forgotten, cleared or evicted.
+    /// Entries stay until forgotten or cleared: the default. Nothing bounds the map's size
+    /// but [`Cache::forget`], [`Cache::clear`] and the number of distinct keys.
     pub const FOREVER: Self = Self::Keep {
         ttl: None,
         capacity: None,
     };
+}
+
+impl Default for Retention {
+    /// [`Retention::FOREVER`]: a cache never drops a value, and so never a change made
+    /// through a handle, unless told to.
+    fn default() -> Self {
+        Self::FOREVER
+    }
 }
 
 /// A map from keys to values loaded once; see the [module docs](crate::identity).
@@ -274,6 +296,19 @@ where
             tier_errors: counters.tier_errors.load(Ordering::Relaxed),
             remote_invalidations: counters.remote_invalidations.load(Ordering::Relaxed),
         }
+    }
+}
+
+impl<K, H, E> Default for Cache<K, H, E>
+where
+    K: Eq + Hash + Clone,
+    H: Cached,
+{
+    /// An empty cache that keeps its entries until they are forgotten
+    /// ([`Retention::FOREVER`], the default of `#[identity_cached]` too): a field of a
+    /// struct that wants a cache of its own, per database or tenant.
+    fn default() -> Self {
+        Self::new(Retention::default())
     }
 }
 

@@ -8,7 +8,13 @@
 //!
 //! For identity maps the value is a [`Shared`] handle (an `Arc<RwLock<V>>`), so a change
 //! made through one handle is seen through every other; memoized functions cache their
-//! result as a plain `Arc<V>`.
+//! result as a plain `Arc<V>`. The default [`Retention`] keeps an entry until it is
+//! forgotten or cleared, so such a change outlives the handle it was made through; see
+//! [`Retention`] for the bounded and weak alternatives and what they cost.
+//!
+//! `#[identity_cached]` keeps one `static` cache per function. A `Cache` can also be a
+//! field of a struct (`Cache::default()`), for a map per database, tenant or test, with
+//! [`Cache::get_or_load`] given a loader that borrows the struct's pool.
 //!
 //! ```
 //! use coact::identity::{Cache, Retention, Shared};
@@ -17,7 +23,7 @@
 //! struct User { name: String }
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let users: Cache<u32, Shared<User>, std::io::Error> = Cache::new(Retention::Weak);
+//! let users: Cache<u32, Shared<User>, std::io::Error> = Cache::new(Retention::default());
 //! let load = |id: u32| async move {
 //!     Ok(if id == 1 { Some(User { name: "Ada".into() }) } else { None })
 //! };
@@ -26,6 +32,9 @@
 //! assert!(Shared::ptr_eq(&a, &b));                  // the very same instance
 //! a.write().name = "Steve".into();
 //! assert_eq!(b.read().name, "Steve");                // seen through every handle
+//! drop((a, b));
+//! let again = users.get_or_load(1, || load(1)).await.unwrap();
+//! assert_eq!(again.read().name, "Steve");            // and kept: no reload
 //! assert!(users.get_or_load(2, || load(2)).await.is_err()); // no data, no instance
 //! # }
 //! ```

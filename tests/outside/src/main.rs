@@ -50,12 +50,23 @@ fn squares(n: u64) -> coact::coroutine::Gen<u64, Return = u64> {
     sum
 }
 
+/// The "yield `None` to skip" idiom.
+#[coact::coroutine]
+fn evens(n: u64) -> coact::coroutine::Gen<Option<u64>> {
+    for i in 0..n {
+        yield_!((i % 2 == 0).then_some(i));
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let a = user(1).await.expect("user 1 exists");
     let b = user(1).await.expect("user 1 exists");
     assert!(coact::identity::Shared::ptr_eq(&a, &b));
     println!("outside: {} loaded once", a.read());
+    // The seed's `User(2).name = "Steve"` then `User(2).name`, through temporaries.
+    *user(2).await.expect("user 2 exists").write() = "Steve".to_owned();
+    println!("outside: user 2 is now {}", user(2).await.expect("user 2 exists").read());
 
     let ending = coact::state::spawn(plant::PlantState::Flowering { is_eaten: false })
         .await
@@ -79,4 +90,8 @@ async fn main() {
         "outside: squares {first:?} then {rest:?}, sum {:?}",
         gen.take_return().expect("it ended")
     );
+    let kept = coact::coroutine::accumulate(evens(5))
+        .await
+        .expect("the generator runs");
+    println!("outside: evens {kept:?}");
 }

@@ -8,6 +8,11 @@
 //! the invalidation, which the other processes' caches on the same namespace apply to
 //! their local maps.
 //!
+//! Only loaded values go to Redis: a change made through a [`Shared`](crate::identity::Shared)
+//! handle stays in this process's local map (kept there by the default retention), the
+//! other processes read the value as it was loaded, and an invalidation from any process
+//! drops the change here too. To share a change, save it to the source and forget the key.
+//!
 //! Redis is a cache here, never a source of truth: if it is unreachable, slow or holds a
 //! value this program cannot decode, a lookup falls back to the loader within the tier's
 //! timeout, logs a `tracing` warning and counts it in [`Stats::tier_errors`]; after a
