@@ -640,44 +640,6 @@ async fn accumulate_keeps_the_non_empty_values() {
     assert_eq!(evens, [0, 2, 4, 6, 8]);
 }
 
-/// The "yield `None` to skip" idiom, called as a user writes it: no annotation says what
-/// is kept, the generator's `Option<u64>` does.
-#[tokio::test]
-async fn a_generator_of_options_needs_no_annotation() -> Result<(), CooperativeError> {
-    let evens = accumulate(maybe_evens(10)).await?;
-    assert_eq!(evens, [0, 2, 4, 6, 8]);
-    let evens = batch_accumulate(3, maybe_evens(10)).await?;
-    assert_eq!(evens.len(), 5);
-    let evens = Cooperator::new(2).accumulate(maybe_evens(4)).await?;
-    assert_eq!(evens, [0, 2]);
-    Ok(())
-}
-
-/// A plain value is kept whole, a tuple or a `Result` too; a type of one's own implements
-/// `Kept` in four lines.
-#[tokio::test]
-async fn plain_values_tuples_and_own_types_are_kept_whole() -> Result<(), CooperativeError> {
-    #[derive(Debug, PartialEq)]
-    struct Point(u64);
-    impl coact::coroutine::Kept for Point {
-        type Value = Self;
-        fn kept(self) -> Option<Self> {
-            Some(self)
-        }
-    }
-    #[coact::coroutine]
-    fn points(n: u64) -> Gen<(Point, Result<u64, String>)> {
-        for i in 0..n {
-            yield_!((Point(i), Ok(i)));
-        }
-    }
-    let kept = accumulate(points(2)).await?;
-    assert_eq!(kept, [(Point(0), Ok(0)), (Point(1), Ok(1))]);
-    let kept = batch_accumulate(2, vec![Point(7)]).await?;
-    assert_eq!(kept, [Point(7)]);
-    Ok(())
-}
-
 #[test]
 fn a_value_bucket_keeps_and_drains() {
     let mut bucket = ValueBucket::new();

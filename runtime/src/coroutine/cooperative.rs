@@ -2,14 +2,14 @@
 //! handing control back to the scheduler between batches so that I/O on the same runtime
 //! stays responsive, and the [`ValueBucket`] that collects what it yields.
 //!
-//! "Empty" values: a generator's items are [`Kept`] values: an `Option<T>` is kept when
-//! it is `Some`, a plain value always. So a generator of `f64` keeps every value, and one
-//! of `Option<f64>` yields `None` for a step that produced nothing; either way the kept
-//! type is inferred.
+//! "Empty" values: a generator's items are anything that converts `Into<Option<T>>`: a
+//! plain `T` is always kept, an `Option<T>` is kept when it is `Some`. So a generator of
+//! `f64` keeps every value, and one of `Option<f64>` yields `None` for a step that
+//! produced nothing.
 
 use std::panic::AssertUnwindSafe;
 
-use super::{CooperativeError, Kept};
+use super::CooperativeError;
 use crate::panic::panic_message;
 
 /// Collects the non-empty values it is given, in order: `push(5)` and `push(Some(5))`
@@ -102,7 +102,7 @@ pub(super) struct Harvest<I, T> {
 impl<I, T> Harvest<I, T>
 where
     I: Iterator,
-    I::Item: Kept<Value = T>,
+    I::Item: Into<Option<T>>,
 {
     /// Runs up to `max` steps; `Ok(true)` once the generator has ended.
     pub(super) fn batch(&mut self, max: usize) -> Result<bool, CooperativeError> {
@@ -111,7 +111,7 @@ where
             for _ in 0..max {
                 match generator.next() {
                     Some(value) => {
-                        bucket.push(value.kept());
+                        bucket.push(value);
                     }
                     None => return true,
                 }
@@ -133,30 +133,13 @@ where
 /// The same as [`batch_accumulate`] with a batch of one; a generator
 /// whose steps are cheap runs faster in larger batches.
 ///
-/// ```
-/// use coact::coroutine::{accumulate, Gen};
-///
-/// /// The even numbers below `n`; `None` for the odd ones.
-/// #[coact::coroutine]
-/// fn evens(n: u64) -> Gen<Option<u64>> {
-///     for i in 0..n {
-///         yield_!((i % 2 == 0).then_some(i));
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let kept = accumulate(evens(7)).await.unwrap();   // a Vec<u64>, inferred
-/// assert_eq!(kept, [0, 2, 4, 6]);
-/// # }
-/// ```
-///
 /// # Errors
 ///
 /// [`CooperativeError::Panicked`] if the generator panics.
 pub async fn accumulate<I, T>(generator: I) -> Result<Vec<T>, CooperativeError>
 where
     I: IntoIterator,
-    I::Item: Kept<Value = T>,
+    I::Item: Into<Option<T>>,
 {
     batch_accumulate(1, generator).await
 }
@@ -196,7 +179,7 @@ pub async fn batch_accumulate<I, T>(
 ) -> Result<Vec<T>, CooperativeError>
 where
     I: IntoIterator,
-    I::Item: Kept<Value = T>,
+    I::Item: Into<Option<T>>,
 {
     let mut harvest = Harvest {
         generator: generator.into_iter(),

@@ -12,7 +12,7 @@ use tokio::sync::{oneshot, Notify};
 use tracing::Instrument as _;
 
 use super::cooperative::{Harvest, ValueBucket};
-use super::{CooperativeError, Kept};
+use super::CooperativeError;
 
 const RUNNING: u8 = 0;
 const PAUSED: u8 = 1;
@@ -32,7 +32,7 @@ struct Collect<I, T> {
 impl<I, T> Job for Collect<I, T>
 where
     I: Iterator + Send,
-    I::Item: Kept<Value = T>,
+    I::Item: Into<Option<T>>,
     T: Send,
 {
     fn run(&mut self, max_batch: usize) -> bool {
@@ -156,7 +156,7 @@ impl Cooperator {
     where
         I: IntoIterator,
         I::IntoIter: Send + 'static,
-        I::Item: Kept<Value = T>,
+        I::Item: Into<Option<T>>,
         T: Send + 'static,
     {
         let (reply, result) = oneshot::channel();

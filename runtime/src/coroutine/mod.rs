@@ -48,8 +48,7 @@
 // its body, `slot.rs` the exchange of values between the two (how it works is told
 // there), `body.rs` what a generator polls, `generated.rs` the items only
 // `#[coroutine]`'s output names; `cooperative.rs` and `cooperator.rs` drive CPU-heavy
-// generators on tokio, `kept.rs` says which of their items are kept, `error.rs` says
-// why such a run has no values.
+// generators on tokio, `error.rs` says why such a run has no values.
 
 mod body;
 mod cooperative;
@@ -57,7 +56,6 @@ mod cooperator;
 mod error;
 mod gen;
 pub(crate) mod generated;
-mod kept;
 mod slot;
 mod step;
 
@@ -66,4 +64,3 @@ pub use self::cooperative::{accumulate, batch_accumulate, ValueBucket};
 pub use self::cooperator::{Accumulation, Cooperator, CooperatorControl};
 pub use self::error::CooperativeError;
 pub use self::gen::{Gen, GenState, Resume};
-pub use self::kept::Kept;
