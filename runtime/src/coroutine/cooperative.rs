@@ -133,6 +133,26 @@ where
 /// The same as [`batch_accumulate`] with a batch of one; a generator
 /// whose steps are cheap runs faster in larger batches.
 ///
+/// Items are anything `Into<Option<T>>`: a plain value is kept, `None` is skipped. For a
+/// generator of `Option<T>`, both `T` and `Option<T>` fit, so name the type kept where the
+/// result lands:
+///
+/// ```
+/// use coact::coroutine::{accumulate, Gen};
+///
+/// #[coact::coroutine]
+/// fn evens(n: u64) -> Gen<Option<u64>> {
+///     for i in 0..n {
+///         yield_!((i % 2 == 0).then_some(i)); // `None`: a step that keeps nothing
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let kept: Vec<u64> = accumulate(evens(5)).await.unwrap();
+/// assert_eq!(kept, [0, 2, 4]);
+/// # }
+/// ```
+///
 /// # Errors
 ///
 /// [`CooperativeError::Panicked`] if the generator panics.

@@ -14,6 +14,11 @@ impl Counter {
         self.n += by;
         self.n
     }
+
+    /// The owner's loop, a method of the handler taking its owner.
+    async fn serve(self: &mut Deferred<Self>) -> Served {
+        self.process_forever().await
+    }
 }
 
 #[machine]
@@ -77,7 +82,7 @@ async fn main() {
     let handle = counter.handle();
     handle.oneway().add(1).expect("queued");
     let caller = tokio::spawn(async move { handle.sync().add(2).await });
-    let served = counter.process_forever().await;
+    let served = counter.serve().await;
     let sum = caller.await.expect("caller finished").expect("call served");
     println!("outside: {} calls served, sum {sum}", served.calls);
 
@@ -90,7 +95,8 @@ async fn main() {
         "outside: squares {first:?} then {rest:?}, sum {:?}",
         gen.take_return().expect("it ended")
     );
-    let kept = coact::coroutine::accumulate(evens(5))
+    // An `Option<u64>` is both a value and a skippable `u64`: the kept type is named.
+    let kept: Vec<u64> = coact::coroutine::accumulate(evens(5))
         .await
         .expect("the generator runs");
     println!("outside: evens {kept:?}");
