@@ -23,7 +23,7 @@ fn a_crate_outside_the_workspace_builds_and_runs() {
     );
     assert_eq!(
         stdout.trim(),
-        "outside: user 1 loaded once\noutside: the plant withered\noutside: 2 calls served, sum 3\n\
+        "outside: user 1 loaded once\noutside: the plant withered, after [Flowering { is_eaten: false }, Dead { is_eaten: false }]\noutside: 2 calls served, sum 3\n\
          outside: squares [0, 1] then [4, 9], sum 14"
     );
 }

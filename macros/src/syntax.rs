@@ -125,6 +125,43 @@ pub fn make_static(mut ty: Type) -> Type {
     ty
 }
 
+/// `ty` as written one module further down: a leading `self::` becomes `super::` and
+/// a leading `super::` gains one more, so that a type written in a module names the same
+/// type inside a module nested in it (where a machine's checked constructors live).
+pub fn in_child_module(ty: &Type) -> Type {
+    fn down(path: &mut syn::Path) {
+        if path.leading_colon.is_some() {
+            return;
+        }
+        let Some(first) = path.segments.first_mut() else {
+            return;
+        };
+        let span = first.ident.span();
+        if first.ident == "self" {
+            first.ident = Ident::new("super", span);
+        } else if first.ident == "super" {
+            path.segments
+                .insert(0, syn::PathSegment::from(Ident::new("super", span)));
+        }
+    }
+    let mut ty = ty.clone();
+    walk(&mut ty, &mut |node| {
+        match node {
+            Node::Type(Type::Path(path)) => down(&mut path.path),
+            Node::Type(Type::TraitObject(object)) => {
+                for bound in &mut object.bounds {
+                    if let TypeParamBound::Trait(bound) = bound {
+                        down(&mut bound.path);
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    ty
+}
+
 /// A node `walk` shows: a type, or a lifetime written in one.
 pub enum Node<'a> {
     Type(&'a mut Type),
