@@ -831,3 +831,40 @@ fn machines_with_odd_legal_names_run() {
     assert_eq!(state::run_sync(&mut (), _1::Odd::_1 { n: 1 }), Ok(2));
     assert!(matches!(_1::Odd::Self_ { n: 0 }, _1::Odd::Self_ { .. }));
 }
+
+/// Argument types written relative to the machine's module (`super::`, `self::`) name the
+/// same types in the code the machine generates, for methods too.
+mod relative_paths {
+    pub struct Seed(pub u32);
+
+    pub mod garden {
+        pub struct Water(pub u32);
+
+        #[derive(Default)]
+        pub struct Bed;
+
+        #[coact::machine]
+        impl Bed {
+            #[state(transitions_to = grown)]
+            pub fn planted(&mut self, seed: super::Seed, water: self::Water) {
+                grown(seed.0 + water.0)
+            }
+
+            #[state]
+            pub fn grown(&self, height: u32) -> u32 {
+                height
+            }
+        }
+    }
+}
+
+#[test]
+fn argument_types_relative_to_the_module_resolve() {
+    use relative_paths::{garden, Seed};
+    let mut bed = garden::Bed;
+    let start = garden::BedState::Planted {
+        seed: Seed(1),
+        water: garden::Water(2),
+    };
+    assert_eq!(state::run_sync(&mut bed, start), Ok(3));
+}
