@@ -835,24 +835,29 @@ fn machines_with_odd_legal_names_run() {
 /// Argument types written relative to the machine's module (`super::`, `self::`) name the
 /// same types in the code the machine generates, for methods too.
 mod relative_paths {
+    #[derive(Clone, Copy)]
     pub struct Seed(pub u32);
 
     pub mod garden {
+        #[derive(Clone, Copy)]
         pub struct Water(pub u32);
 
         #[derive(Default)]
-        pub struct Bed;
+        pub struct Bed {
+            pub planted: u32,
+        }
 
         #[coact::machine]
         impl Bed {
             #[state(transitions_to = grown)]
             pub fn planted(&mut self, seed: super::Seed, water: self::Water) {
+                self.planted += 1;
                 grown(seed.0 + water.0)
             }
 
             #[state]
             pub fn grown(&self, height: u32) -> u32 {
-                height
+                height * self.planted
             }
         }
     }
@@ -861,7 +866,7 @@ mod relative_paths {
 #[test]
 fn argument_types_relative_to_the_module_resolve() {
     use relative_paths::{garden, Seed};
-    let mut bed = garden::Bed;
+    let mut bed = garden::Bed::default();
     let start = garden::BedState::Planted {
         seed: Seed(1),
         water: garden::Water(2),
