@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use coact::state::{self, Machine as _};
+use coact::state;
 use futures::StreamExt as _;
 
 /// How long each stage of a plant's life takes here.
@@ -17,16 +17,17 @@ pub struct Flower {
     pub name: &'static str,
     pub height_cm: u32,
     pub goat_nearby: bool,
-    /// Stored by `remember`, the `on_start` callback.
-    pub state: Option<&'static str>,
+    /// The state object last started, stored by `remember`, the `on_start` callback.
+    state: Option<FlowerState>,
 }
 
 /// Called as each state starts, with the flower and the state (its name and arguments).
 fn remember(flower: &mut Flower, state: &FlowerState) {
-    flower.state = Some(state.name());
+    flower.state = Some(state.clone());
 }
 
-#[coact::machine]
+// `derive(Clone)`: a state value can be stored, as `remember` does.
+#[coact::machine(derive(Clone))]
 impl Flower {
     #[state(transitions_to = growing, on_start = remember)]
     async fn sprouting(&mut self) {

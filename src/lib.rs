@@ -513,8 +513,11 @@ macro_rules! yield_ {
 /// - `#[state]`: a terminal state; what it returns is the machine's result. All terminal
 ///   states return the same type.
 /// - `on_start = callback`: called as the state starts, with the state value (its name via
-///   [`state::Machine::name`], its arguments as fields) and, for methods, `&mut` the object:
-///   `fn(&PlantState)` in a module, `fn(&mut Flower, &FlowerState)` in an impl block.
+///   `.name()`, its arguments as fields) and, for methods, the object: `fn(&PlantState)` in
+///   a module, `fn(&mut Flower, &FlowerState)` (or `&Flower`) in an impl block. A callback
+///   of another signature is an error at the callback that says which one is expected. In
+///   a module, the path is resolved in the module first, then beside it: a callback
+///   defined next to `mod plant` needs no `super::`.
 ///
 /// States are free functions (in a module) or methods taking `&self` or `&mut self` (in
 /// an impl block; the machine owns the object), `fn` or `async fn`, with owned arguments.
@@ -528,16 +531,22 @@ macro_rules! yield_ {
 /// its arguments (`PlantState::Dead { is_eaten: bool }`), which implements
 /// [`state::Machine`] (and [`state::SyncMachine`] when no state is `async`). A value of it
 /// is where a machine starts: pass it to [`state::run`], [`state::run_sync`],
-/// [`state::spawn`] or [`state::spawn_on`]. Each state's name then means its
+/// [`state::spawn`] or [`state::spawn_on`]. Inside the states, each state's name means its
 /// *constructor*: `growing()` builds the transition to `growing`, and compiles only where
-/// the current state declares it (or where a `PlantState` is expected).
+/// the current state declares it. Outside them, a module machine's state name builds the
+/// enum's value: `run_sync(&mut (), plant::growing())`.
 ///
-/// The graph is [`state::Machine::GRAPH`], printable as Mermaid or DOT.
+/// The enum implements `Debug`, showing each state's arguments (those whose type is
+/// `Debug`; `_` stands for the others): `Flowering { is_eaten: true }`. Its `GRAPH`
+/// (the declared table, printable as Mermaid or DOT) and `name()` need no trait import.
 ///
 /// # Arguments
 ///
 /// - `name = Ident`: the name of the generated enum (default: the module's or type's name
 ///   in `UpperCamelCase` followed by `State`).
+/// - `derive(Clone, PartialEq, …)`: derives for the enum, so that a state value can be
+///   stored (from an `on_start` callback, say), compared or hashed; each needs the states'
+///   argument types to implement the trait. `Debug` is always implemented.
 /// - `crate = path`: where the `coact` crate is (default `::coact`).
 ///
 /// # Errors at compile time
@@ -572,6 +581,9 @@ macro_rules! yield_ {
 ///
 /// use plant::PlantState;
 /// assert_eq!(coact::state::run_sync(&mut (), PlantState::Sprouting), Ok("withered"));
+/// assert_eq!(coact::state::run_sync(&mut (), plant::flowering(true)), Ok("eaten"));
+/// assert_eq!(format!("{:?}", plant::dead(true)), "Dead { is_eaten: true }");
+/// assert!(PlantState::GRAPH.check("sprouting", "dead").is_err());
 /// ```
 ///
 /// A transition the state does not declare does not compile:

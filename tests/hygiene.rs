@@ -171,10 +171,10 @@ mod machines {
         n: u64,
     }
 
-    /// A machine of free functions, sync.
-    #[::coact::machine]
+    /// A machine of free functions, sync, with derives and a callback found beside it.
+    #[::coact::machine(derive(::core::clone::Clone, ::core::cmp::PartialEq))]
     pub mod plant {
-        #[state(transitions_to = [growing, dead], on_start = super::started)]
+        #[state(transitions_to = [growing, dead], on_start = started)]
         pub fn sprouting(rain: u32) {
             if rain > 0 {
                 growing(rain)
@@ -223,6 +223,7 @@ mod machines {
 #[tokio::test]
 async fn generated_machines_are_hygienic() {
     let plant = machines::plant::PlantState::Sprouting { rain: 3 };
+    assert!(plant.clone() == machines::plant::sprouting(3));
     assert_eq!(coact::state::run_sync(&mut (), plant), Ok(3));
     let mut counter = machines::Counter::default();
     let result =

@@ -158,7 +158,7 @@ pub mod remote_api {
 }
 
 /// A public machine of free functions in a public module.
-#[coact::machine]
+#[coact::machine(derive(Clone, PartialEq, Eq))]
 pub mod plant {
     /// The seed.
     #[state(transitions_to = growing)]
@@ -178,7 +178,7 @@ pub mod plant {
     }
 
     /// In bloom.
-    #[state(transitions_to = dead, on_start = super::record)]
+    #[state(transitions_to = dead, on_start = record)]
     pub fn flowering() -> _ {
         dead(false)
     }
@@ -195,7 +195,20 @@ pub mod plant {
 }
 
 fn record(state: &plant::PlantState) {
-    assert_eq!(coact::state::Machine::name(state), "flowering");
+    assert_eq!(state.name(), "flowering");
+    assert_eq!(state.clone(), plant::flowering());
+}
+
+/// An argument without `Debug`.
+struct Opaque(String);
+
+/// A private machine whose argument has no `Debug`.
+#[coact::machine]
+mod holder {
+    #[state]
+    pub(super) fn holding(kept: super::Opaque, n: u8) -> (String, u8) {
+        (kept.0, n)
+    }
 }
 
 /// Cached functions, public and private, of every return shape.
@@ -385,7 +398,11 @@ struct Door {
     pushes: u32,
 }
 
-#[coact::machine]
+fn looked(door: &Door, state: &DoorState) {
+    assert!(door.pushes >= 2, "{state:?}");
+}
+
+#[coact::machine(derive(Clone))]
 impl Door {
     #[state(transitions_to = open)]
     fn closed(&mut self) {
@@ -402,7 +419,7 @@ impl Door {
         }
     }
 
-    #[state]
+    #[state(on_start = looked)]
     fn stuck(&self) -> u32 {
         self.pushes
     }
@@ -410,10 +427,20 @@ impl Door {
 
 #[tokio::test]
 async fn lint_wall_machines_run() {
-    let ended = coact::state::run(&mut (), plant::PlantState::Sprouting).await;
+    let ended = coact::state::run(&mut (), plant::sprouting()).await;
     assert_eq!(ended, Ok("withered"));
+    assert_eq!(plant::PlantState::GRAPH.machine(), "plant");
     let mut door = Door::default();
-    assert_eq!(coact::state::run_sync(&mut door, DoorState::Closed), Ok(2));
+    assert_eq!(
+        coact::state::run_sync(&mut door, DoorState::Closed.clone()),
+        Ok(2)
+    );
+    let holding = holder::holding(Opaque("kept".to_owned()), 1);
+    assert_eq!(format!("{holding:?}"), "Holding { kept: _, n: 1 }");
+    assert_eq!(
+        coact::state::run_sync(&mut (), holding),
+        Ok(("kept".to_owned(), 1))
+    );
 }
 
 #[tokio::test]

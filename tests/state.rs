@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use coact::state::{self, Machine as _, MachineError, Transition, TransitionError};
+use coact::state::{self, MachineError, Transition, TransitionError};
 use futures::StreamExt as _;
 use tokio::sync::Notify;
 
@@ -133,7 +133,11 @@ fn the_graph_is_the_declared_table() {
     assert!(graph.state("dead").unwrap().takes_arguments());
     assert!(!graph.state("withering").unwrap().takes_arguments());
     assert_eq!(PlantState::Dead { is_eaten: true }.name(), "dead");
-    assert_eq!(format!("{:?}", PlantState::Withering), "withering");
+    assert_eq!(format!("{:?}", PlantState::Withering), "Withering");
+    assert_eq!(
+        format!("{:?}", PlantState::Dead { is_eaten: true }),
+        "Dead { is_eaten: true }"
+    );
 }
 
 #[test]
@@ -324,11 +328,12 @@ fn entering_by_name_a_state_that_takes_arguments_is_an_error() {
     );
 }
 
-/// The seed's methods form, with its callback storing the current state on the object.
+/// The seed's methods form, with its callback storing the current state object on the
+/// object (`gevent_async`'s `target.state = new_state`).
 #[derive(Default)]
 struct Flower {
     petals: u32,
-    state: Option<&'static str>,
+    state: Option<FlowerState>,
     started: Vec<String>,
 }
 
@@ -336,11 +341,11 @@ fn on_transition(flower: &mut Flower, state: &FlowerState) {
     flower.started.push(format!("{state:?}"));
     if let FlowerState::Blooming { store: true, .. } | FlowerState::Resting { store: true } = state
     {
-        flower.state = Some(state.name());
+        flower.state = Some(state.clone());
     }
 }
 
-#[coact::machine]
+#[coact::machine(derive(Clone, PartialEq, Eq))]
 impl Flower {
     #[state(transitions_to = blooming, on_start = on_transition)]
     fn budding(&mut self) {
@@ -370,12 +375,143 @@ fn methods_on_an_object_with_on_start_in_order() {
     let mut flower = Flower::default();
     assert_eq!(state::run_sync(&mut flower, FlowerState::Budding), Ok(5));
     assert_eq!(flower.petals, 5);
+    // `Debug` shows each state's arguments.
     assert_eq!(
         flower.started,
-        ["budding", "blooming", "blooming", "blooming", "blooming", "resting"]
+        [
+            "Budding",
+            "Blooming { more: 3, store: true }",
+            "Blooming { more: 2, store: true }",
+            "Blooming { more: 1, store: true }",
+            "Blooming { more: 0, store: true }",
+            "Resting { store: false }"
+        ]
     );
-    // The callback stored the last state started with `store: true`.
-    assert_eq!(flower.state, Some("blooming"));
+    // The callback stored (a clone of) the last state started with `store: true`.
+    assert_eq!(
+        flower.state,
+        Some(FlowerState::Blooming {
+            more: 0,
+            store: true
+        })
+    );
+}
+
+/// A callback defined next to the machine's module is found without `super::`; one of
+/// the module's own, of the same name, comes first.
+static SEEN_OUTSIDE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static SEEN_INSIDE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+fn seen_outside(state: &callbacks::CallbacksState) {
+    assert_eq!(state.name(), "first");
+    SEEN_OUTSIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[allow(dead_code)] // shadowed inside `callbacks`: never its callback
+fn seen(_: &callbacks::CallbacksState) {
+    panic!("the module's own `seen` comes first");
+}
+
+#[coact::machine]
+mod callbacks {
+    pub fn seen(state: &CallbacksState) {
+        assert_eq!(state.name(), "last");
+        super::SEEN_INSIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[state(transitions_to = last, on_start = seen_outside)]
+    pub fn first() {
+        last()
+    }
+
+    #[state(on_start = seen)]
+    pub fn last() {}
+}
+
+#[test]
+fn on_start_callbacks_resolve_in_the_module_then_beside_it() {
+    use std::sync::atomic::Ordering;
+    assert_eq!(state::run_sync(&mut (), callbacks::first()), Ok(()));
+    assert_eq!(SEEN_OUTSIDE.load(Ordering::Relaxed), 1);
+    assert_eq!(SEEN_INSIDE.load(Ordering::Relaxed), 1);
+}
+
+/// Arguments of every kind: `Debug` shows those that are `Debug`, `_` for the others.
+struct NotDebug(String);
+
+#[coact::machine(derive(Clone, PartialEq, Eq, Hash))]
+mod values {
+    #[state(transitions_to = done)]
+    pub fn counting(n: u32, label: String) {
+        done(n + u32::try_from(label.into_bytes().len()).unwrap_or(0))
+    }
+
+    #[state]
+    pub fn done(total: u32) -> u32 {
+        total
+    }
+}
+
+#[coact::machine]
+mod opaque {
+    #[state]
+    pub fn holding(kept: super::NotDebug, n: u8) -> (String, u8) {
+        (kept.0, n)
+    }
+}
+
+#[test]
+fn state_values_can_be_cloned_compared_and_shown() {
+    let counting = values::counting(2, "ab".to_owned());
+    let copy = counting.clone();
+    assert_eq!(copy, counting);
+    assert_ne!(copy, values::done(4));
+    let set: std::collections::HashSet<_> = [copy.clone(), counting.clone()].into();
+    assert_eq!(set.len(), 1);
+    assert_eq!(format!("{counting:?}"), r#"Counting { n: 2, label: "ab" }"#);
+    assert_eq!(
+        format!("{:#?}", values::done(4)),
+        "Done {\n    total: 4,\n}"
+    );
+    assert_eq!(
+        format!("{:?}", opaque::holding(NotDebug("kept".to_owned()), 7)),
+        "Holding { kept: _, n: 7 }"
+    );
+    assert_eq!(
+        state::run_sync(&mut (), opaque::holding(NotDebug("kept".to_owned()), 7)),
+        Ok(("kept".to_owned(), 7))
+    );
+}
+
+#[tokio::test]
+async fn a_state_s_name_outside_the_machine_is_where_it_starts() {
+    // Inside the states, `growing(eaten)` is a checked transition; outside, the enum's
+    // value, so that the machine's type is inferred from it.
+    assert_eq!(
+        state::run_sync(&mut (), plant::sprouting(true)),
+        Ok("eaten")
+    );
+    assert_eq!(
+        state::run(&mut (), plant::withering()).await,
+        Ok("withered")
+    );
+    assert_eq!(state::spawn(plant::dead(true)).await, Ok("eaten"));
+    assert_eq!(
+        state::run_sync(&mut (), values::counting(2, "abc".to_owned())),
+        Ok(5)
+    );
+}
+
+/// No `use coact::state::Machine` here: the enum's own `GRAPH` and `name`.
+mod without_the_trait {
+    use super::plant::{self, PlantState};
+
+    #[test]
+    fn graph_and_name_need_no_trait_import() {
+        assert_eq!(PlantState::GRAPH.machine(), "plant");
+        assert!(PlantState::GRAPH.check("sprouting", "dead").is_err());
+        assert_eq!(plant::flowering(false).name(), "flowering");
+    }
 }
 
 #[tokio::test]
@@ -694,4 +830,46 @@ mod _1 {
 fn machines_with_odd_legal_names_run() {
     assert_eq!(state::run_sync(&mut (), _1::Odd::_1 { n: 1 }), Ok(2));
     assert!(matches!(_1::Odd::Self_ { n: 0 }, _1::Odd::Self_ { .. }));
+}
+
+/// Argument types written relative to the machine's module (`super::`, `self::`) name the
+/// same types in the code the machine generates, for methods too.
+mod relative_paths {
+    #[derive(Clone, Copy)]
+    pub struct Seed(pub u32);
+
+    pub mod garden {
+        #[derive(Clone, Copy)]
+        pub struct Water(pub u32);
+
+        #[derive(Default)]
+        pub struct Bed {
+            pub planted: u32,
+        }
+
+        #[coact::machine]
+        impl Bed {
+            #[state(transitions_to = grown)]
+            pub fn planted(&mut self, seed: super::Seed, water: self::Water) {
+                self.planted += 1;
+                grown(seed.0 + water.0)
+            }
+
+            #[state]
+            pub fn grown(&self, height: u32) -> u32 {
+                height * self.planted
+            }
+        }
+    }
+}
+
+#[test]
+fn argument_types_relative_to_the_module_resolve() {
+    use relative_paths::{garden, Seed};
+    let mut bed = garden::Bed::default();
+    let start = garden::BedState::Planted {
+        seed: Seed(1),
+        water: garden::Water(2),
+    };
+    assert_eq!(state::run_sync(&mut bed, start), Ok(3));
 }

@@ -1,5 +1,5 @@
 //! The arguments `#[deferred_handler(...)]` and `#[machine(...)]` share: `name = Ident`
-//! and `crate = path`, read by the one argument parser of `diag`; each macro may read more
+//! and `crate = path`, read by the one argument parser of `diag`; each macro reads more
 //! keys of its own through `NameArgs::parse_with`.
 
 use proc_macro2::TokenStream;
@@ -16,10 +16,6 @@ pub struct NameArgs {
 }
 
 impl NameArgs {
-    pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
-        Self::parse_with(cx, tokens, &["name", "crate"], |_, _| Ok(false))
-    }
-
     /// Also reads the keys `more` takes (returning `true` for a key it knows); `keys`
     /// lists every key, for "expected one of …".
     pub fn parse_with(

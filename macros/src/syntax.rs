@@ -125,6 +125,58 @@ pub fn make_static(mut ty: Type) -> Type {
     ty
 }
 
+/// `ty` as written one module further down: a leading `self::` becomes `super::` and
+/// a leading `super::` gains one more, so that a type written in a module names the same
+/// type inside a module nested in it (where a machine's checked constructors live).
+pub fn in_child_module(ty: &Type) -> Type {
+    /// Whether a segment was inserted.
+    fn down(path: &mut syn::Path) -> bool {
+        if path.leading_colon.is_some() {
+            return false;
+        }
+        let Some(first) = path.segments.first_mut() else {
+            return false;
+        };
+        let span = first.ident.span();
+        if first.ident == "self" {
+            first.ident = Ident::new("super", span);
+        } else if first.ident == "super" {
+            path.segments
+                .insert(0, syn::PathSegment::from(Ident::new("super", span)));
+            return true;
+        }
+        false
+    }
+    let mut ty = ty.clone();
+    walk(&mut ty, &mut |node| {
+        match node {
+            Node::Type(Type::Path(path)) => match &mut path.qself {
+                // `<T>::Assoc`: the path names an associated item, not a module.
+                Some(qself) if qself.position == 0 => {}
+                // `<T as super::Trait>::Assoc`: the trait's path counts one more segment.
+                Some(qself) => {
+                    if down(&mut path.path) {
+                        qself.position += 1;
+                    }
+                }
+                None => {
+                    down(&mut path.path);
+                }
+            },
+            Node::Type(Type::TraitObject(object)) => {
+                for bound in &mut object.bounds {
+                    if let TypeParamBound::Trait(bound) = bound {
+                        let _ = down(&mut bound.path);
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    ty
+}
+
 /// A node `walk` shows: a type, or a lifetime written in one.
 pub enum Node<'a> {
     Type(&'a mut Type),
@@ -378,6 +430,35 @@ pub fn outer_and_inner(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn types_one_module_down() {
+        let cases = [
+            ("super::Seed", "super :: super :: Seed"),
+            ("self::Seed", "super :: Seed"),
+            ("Seed", "Seed"),
+            ("::std::string::String", ":: std :: string :: String"),
+            ("crate::Seed", "crate :: Seed"),
+            ("Vec<super::Seed>", "Vec < super :: super :: Seed >"),
+            (
+                "<self::A as super::T>::Out",
+                "< super :: A as super :: super :: T > :: Out",
+            ),
+            (
+                "Box<dyn super::Tr + Send>",
+                "Box < dyn super :: super :: Tr + Send >",
+            ),
+            (
+                "(self::A, [super::B; 2])",
+                "(super :: A , [super :: super :: B ; 2])",
+            ),
+        ];
+        for (written, expected) in cases {
+            let ty: Type = syn::parse_str(written).unwrap();
+            let down = in_child_module(&ty).to_token_stream().to_string();
+            assert_eq!(down, expected, "{written}");
+        }
+    }
 
     #[test]
     fn camel_case_names() {

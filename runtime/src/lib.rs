@@ -30,7 +30,10 @@ pub mod __private {
         assert_wire, DecodeError, Probe, Remote, ViaNothing, ViaSerde, WireSlot,
     };
     pub use crate::handler::{CallError, Deferred, Handle, Handler, SyncCall};
-    pub use crate::state::generated::{graph, next_state, state_info, state_of, StateMarker, Step};
+    pub use crate::state::generated::{
+        graph, next_state, on_start, on_start_method, state_info, state_of, DebugArg,
+        DebugArgOpaque, DebugArgShown, StateMarker, Step,
+    };
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
@@ -64,10 +67,10 @@ mod private_paths {
     };
     #[allow(unused_imports)]
     use crate::__private::{
-        graph, guard, guard_async, next_state, state_info, state_of, CallError, Duration, Future,
-        Graph, Handle, Handler, Machine, Next, OnewayProxy, Outcome, Reply, ReportDebug,
-        ReportDisplay, ReportOther, Started, StateInfo, StateMarker, Step, SyncCall, SyncMachine,
-        SyncProxy,
+        graph, guard, guard_async, next_state, on_start, on_start_method, state_info, state_of,
+        CallError, DebugArg, DebugArgOpaque, DebugArgShown, Duration, Future, Graph, Handle,
+        Handler, Machine, Next, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
+        ReportOther, Started, StateInfo, StateMarker, Step, SyncCall, SyncMachine, SyncProxy,
     };
 
     #[test]

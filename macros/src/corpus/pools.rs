@@ -178,6 +178,16 @@ pub const ARGUMENTS: &[&str] = &[
     "transitions_to = []",
     "on_start = ",
     "yield = u32",
+    "derive",
+    "derive()",
+    "derive = Clone",
+    "derive(Clone, Clone)",
+    "derive(Debug)",
+    "derive(::core::clone::Clone, PartialEq,)",
+    "derive(Clone PartialEq)",
+    "derive(\"Clone\")",
+    "derive(a<T>)",
+    "derive[Clone]",
 ];
 
 /// Values of the wrong kind for any key.

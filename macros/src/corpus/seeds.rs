@@ -115,6 +115,17 @@ fn machine() -> Vec<Seed> {
             },
         ),
         (
+            quote!(derive(Clone, PartialEq, ::core::hash::Hash), name = Flow),
+            quote! {
+                mod plant {
+                    #[state(transitions_to = dead, on_start = beside)]
+                    pub fn growing(days: u32, seed: super::Seed) { dead(days > 2) }
+                    #[state]
+                    pub fn dead(eaten: bool) -> bool { eaten }
+                }
+            },
+        ),
+        (
             quote!(name = Flow),
             quote!(impl Flower {
                 #[state(transitions_to = [dead, growing], on_start = Self::log)]

@@ -1,12 +1,98 @@
-//! The arguments of an inner `#[state(...)]` attribute, read by the shared argument
-//! parser.
+//! The arguments of `#[machine(...)]` and of an inner `#[state(...)]` attribute, read by
+//! the shared argument parser.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Ident, Meta, Path};
+use syn::{parenthesized, Attribute, Ident, Meta, Path, Token};
 
+use crate::args::NameArgs;
 use crate::diag::{eq, names, parse_args, Attr, Ctxt};
+
+/// `#[machine(name = …, crate = …, derive(Clone, PartialEq, …))]`.
+pub struct MachineArgs {
+    pub names: NameArgs,
+    /// Derives for the state enum, as written.
+    pub derive: Vec<Path>,
+}
+
+impl MachineArgs {
+    pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut derive = Attr::none("derive")
+            .duplicate_hint(": list every trait in one `derive(Clone, PartialEq)`");
+        let keys = ["name", "crate", "derive"];
+        let names = NameArgs::parse_with(cx, tokens, &keys, |key, input| {
+            if key == "derive" {
+                derive.set(cx, key, parse_derive(input, key))?;
+                Ok(true)
+            } else {
+                Ok(false)
+            }
+        });
+        Self {
+            names,
+            derive: derive.into_inner().unwrap_or_default(),
+        }
+    }
+}
+
+/// `(Trait, path::Trait, …)`: at least one, none twice, not `Debug` (always implemented).
+fn parse_derive(input: ParseStream<'_>, key: &Ident) -> syn::Result<Vec<Path>> {
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            key.span(),
+            "expected a list of traits: write `derive(Clone, PartialEq)`",
+        ));
+    }
+    let content;
+    let parens = parenthesized!(content in input);
+    let paths = Punctuated::<Path, Token![,]>::parse_terminated_with(&content, |input| {
+        Path::parse_mod_style(input).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the path of a derivable trait, as in `derive(Clone, PartialEq)`",
+            )
+        })
+    })?;
+    let paths: Vec<Path> = paths.into_iter().collect();
+    if paths.is_empty() {
+        return Err(syn::Error::new(
+            parens.span.join(),
+            "`derive()` lists no trait: name some, as in `derive(Clone, PartialEq)`, or remove it",
+        ));
+    }
+    // `syn::Path` has no `PartialEq` without syn's `extra-traits`: compare as written.
+    let written: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            quote::ToTokens::to_token_stream(p)
+                .to_string()
+                .replace(' ', "")
+        })
+        .collect();
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |error: syn::Error| match &mut errors {
+        Some(errors) => errors.combine(error),
+        None => errors = Some(error),
+    };
+    for (i, path) in paths.iter().enumerate() {
+        let last = path.segments.last().map(|s| &s.ident);
+        if last.is_some_and(|ident| ident == "Debug") {
+            push(syn::Error::new_spanned(
+                path,
+                "the state enum always implements `Debug` (showing each state's arguments): \
+                 remove it from `derive`",
+            ));
+        } else if written[..i].contains(&written[i]) {
+            push(syn::Error::new_spanned(
+                path,
+                format!("`{}` is listed twice in `derive`", written[i]),
+            ));
+        }
+    }
+    errors.map_or(Ok(paths), Err)
+}
 
 /// `transitions_to = name` or `= [a, b]`, and `on_start = path`, each at most once.
 pub struct StateArgs {

@@ -1,11 +1,14 @@
 //! Code generation for `#[machine]`.
 //!
-//! For `mod plant { … }` (enum `PlantState`) each state `growing(args)` becomes two items:
-//! the constructor `growing::<N>(args) -> N`, which builds the transition and is what the
-//! name `growing` means from then on, and the body, the user's function renamed and made
-//! private, returning `Next<PlantState, growing>` instead of `_`. Beside them: the enum,
-//! its `Machine` impl (the loop's one step: run the state a value names), and a hidden
-//! module of type-level markers.
+//! For `mod plant { … }` (enum `PlantState`) each state `growing(args)` becomes three items:
+//! the checked constructor `growing::<N>(args) -> N` in the hidden module, which builds the
+//! transition and is what the name `growing` means inside every state's body (each body
+//! starts with `use` items that import the constructors under the states' names); the
+//! plain constructor `growing(args) -> PlantState` that the name means everywhere else, so
+//! `run_sync(&mut (), growing(1))` infers; and the body, the user's function renamed and
+//! made private, returning `Next<PlantState, growing>` instead of `_`. Beside them: the
+//! enum, its `Machine` impl (the loop's one step: run the state a value names), and the
+//! hidden module of type-level markers.
 //!
 //! The compile-time check: a constructor requires its return type `N` to be a
 //! `<Enum>Transition` whose source state `S` declares the target: `S: transitions_to<target>`,
@@ -14,9 +17,8 @@
 //! enum's source is any state (a machine may start anywhere); a state's `Next` has that
 //! state as its source.
 //!
-//! For `impl Flower { … }` the bodies stay methods (private, hidden), the constructors are
-//! private free functions beside the impl block, and each body starts with `use` items that
-//! bring the constructors in under the states' names.
+//! For `impl Flower { … }` the bodies stay methods (private, hidden), and there is no
+//! plain constructor: the enum's variants name the states outside.
 //!
 //! The fallback (`Mode::StandIn`) emits the same names with no checks and no behaviour:
 //! constructors generic over any return type, the enum, a `Machine` impl whose step
@@ -28,9 +30,9 @@ use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::{FnArg, Ident, ImplItem, Item, ItemImpl, ItemMod, Path, ReturnType, Type, Visibility};
 
 use super::attr::is_state;
+use super::attr::MachineArgs;
 use super::model::{Arg, Form, Machine, State};
-use crate::args::NameArgs;
-use crate::syntax::{krate, snake, upper_camel};
+use crate::syntax::{in_child_module, krate, snake, upper_camel};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -57,9 +59,10 @@ pub(super) struct Cx<'m, 'a> {
     pub(super) transition: Ident,
 }
 
-pub fn expand(args: &NameArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
-    let krate: Path = krate(args.krate.as_ref());
+pub fn expand(args: &MachineArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
+    let krate: Path = krate(args.names.krate.as_ref());
     let enum_ident = args
+        .names
         .name
         .clone()
         .unwrap_or_else(|| format_ident!("{}State", upper_camel(model.name)));
@@ -77,22 +80,27 @@ pub fn expand(args: &NameArgs, model: &Machine<'_>, mode: Mode) -> TokenStream {
         enum_ident,
         object: Ident::new("__coact_object", Span::mixed_site()),
     };
-    let mut generated = state_enum(&cx);
+    let mut generated = state_enum(&cx, &args.derive);
     generated.extend(super::step::machine_impl(&cx));
     if mode == Mode::Real {
-        // A method machine's constructors live in the hidden module, under the states'
-        // names (which errors then show), and are private to the impl block's module.
-        let constructors: TokenStream = match &model.form {
-            Form::Module(_) => TokenStream::new(),
-            Form::Impl(_) => {
-                let within: Visibility = syn::parse_quote!(pub(super));
+        // The checked constructors live in the hidden module, under the states' names
+        // (which errors then show), private to the machine's module; each state's body
+        // imports them. Outside the bodies, a module machine's state names are plain
+        // constructors of the enum (`outside_constructor`).
+        let within: Visibility = syn::parse_quote!(pub(super));
+        let mut constructors: TokenStream = model
+            .states
+            .iter()
+            .map(|s| constructor(&cx, s, &s.ident, &within))
+            .collect();
+        if let Form::Module(_) = model.form {
+            constructors.extend(
                 model
                     .states
                     .iter()
-                    .map(|s| constructor(&cx, s, &s.ident, &within))
-                    .collect()
-            }
-        };
+                    .map(|s| outside_constructor(&cx, s, true)),
+            );
+        }
         generated.extend(transition_checks(&cx, &constructors));
     }
     match &model.form {
@@ -125,15 +133,41 @@ fn rewrite_module(cx: &Cx<'_, '_>, module: &ItemMod, generated: TokenStream) -> 
                     else {
                         continue;
                     };
-                    items.push(Item::Verbatim(constructor(
-                        cx,
-                        state,
-                        &state.ident,
-                        &state.vis,
-                    )));
+                    items.push(Item::Verbatim(match cx.mode {
+                        Mode::Real => {
+                            let (hidden, ident) = (&cx.hidden, &state.ident);
+                            let vis = &state.vis;
+                            let def = outside_ident(cx, state);
+                            quote! {
+                                #[allow(unused_imports)]
+                                #vis use self::#hidden::#def as #ident;
+                            }
+                        }
+                        // The same names, unchecked, with no hidden module: the constructor
+                        // beside the body, the value under the state's name.
+                        Mode::StandIn => {
+                            let (ident, vis) = (&state.ident, &state.vis);
+                            let free = free_constructor(cx, state);
+                            let def = outside_ident(cx, state);
+                            let mut out = constructor(cx, state, &free, &Visibility::Inherited);
+                            out.extend(outside_constructor(cx, state, false));
+                            out.extend(quote! {
+                                #[allow(unused_imports)]
+                                #vis use self::#def as #ident;
+                            });
+                            out
+                        }
+                    }));
                     f.attrs.retain(|a| !is_state(a));
                     f.vis = Visibility::Inherited;
                     body_signature(cx, &mut f.sig, state);
+                    import_constructors(cx, &mut f.block, |other| match cx.mode {
+                        Mode::Real => {
+                            let (hidden, ident) = (&cx.hidden, &other.ident);
+                            quote!(#hidden::#ident)
+                        }
+                        Mode::StandIn => free_constructor(cx, other).into_token_stream(),
+                    });
                     // A free function cannot take `self`: that mistake is reported, and the
                     // stand-in body does without it.
                     if cx.mode == Mode::StandIn {
@@ -175,20 +209,32 @@ fn rewrite_impl(cx: &Cx<'_, '_>, imp: &ItemImpl, generated: &TokenStream) -> Tok
         f.vis = Visibility::Inherited;
         body_signature(cx, &mut f.sig, state);
         // Inside a method, a state is entered by its bare name, as in a module.
-        for other in &cx.model.states {
-            let alias = &other.ident;
-            let hidden = &cx.hidden;
-            let free = match cx.mode {
-                Mode::Real => quote!(#hidden::#alias),
+        import_constructors(cx, &mut f.block, |other| {
+            let (hidden, ident) = (&cx.hidden, &other.ident);
+            match cx.mode {
+                Mode::Real => quote!(#hidden::#ident),
                 Mode::StandIn => free_constructor(cx, other).into_token_stream(),
-            };
-            f.block.stmts.insert(
-                0,
-                syn::parse_quote!(#[allow(unused_imports)] use #free as #alias;),
-            );
-        }
+            }
+        });
     }
     quote!(#imp #constructors #generated)
+}
+
+/// Starts a state's body with `use <path> as <state>;` for every state, so that inside
+/// it a state's name is its checked constructor.
+fn import_constructors(
+    cx: &Cx<'_, '_>,
+    block: &mut syn::Block,
+    path: impl Fn(&State) -> TokenStream,
+) {
+    for other in &cx.model.states {
+        let alias = &other.ident;
+        let free = path(other);
+        block.stmts.insert(
+            0,
+            syn::parse_quote!(#[allow(unused_imports)] use #free as #alias;),
+        );
+    }
 }
 
 /// The renamed body: `fn __coact_state_x(..) -> Next<Enum, marker>` (terminal states
@@ -240,14 +286,20 @@ fn free_constructor(cx: &Cx<'_, '_>, state: &State) -> Ident {
 /// named
 /// `ident`; a stand-in takes any `N`.
 fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) -> TokenStream {
-    let Cx {
-        enum_ident, hidden, ..
-    } = cx;
+    let Cx { enum_ident, .. } = cx;
     let span = state.ident.span();
     let marker = &state.ident;
     let docs = &state.docs;
     let idents: Vec<_> = state.args.iter().map(|a| &a.ident).collect();
-    let tys = state.args.iter().map(|a| &a.ty);
+    // A checked constructor lives in the hidden module, one module down.
+    let tys: Vec<Type> = state
+        .args
+        .iter()
+        .map(|a| match cx.mode {
+            Mode::Real => in_child_module(&a.ty),
+            Mode::StandIn => a.ty.clone(),
+        })
+        .collect();
     let n = Ident::new("__N", Span::mixed_site());
     // A free constructor of a method machine is only named through the `use` aliases.
     let hidden_doc = (ident != &state.ident).then(|| quote!(#[doc(hidden)]));
@@ -267,11 +319,8 @@ fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) 
     match cx.mode {
         Mode::Real => {
             let value = variant_value(state, enum_ident);
-            // Inside the hidden module (a method machine's constructors), it is `self`.
-            let hidden = match cx.model.form {
-                Form::Impl(_) => quote!(self),
-                Form::Module(_) => quote!(#hidden),
-            };
+            // A checked constructor lives inside the hidden module: that is `self`.
+            let hidden = quote!(self);
             let transition = &cx.transition;
             let transition = quote_spanned!(span=> #hidden::#transition);
             let declared = quote_spanned!(span=> #hidden::transitions_to<#hidden::#marker>);
@@ -299,6 +348,70 @@ fn constructor(cx: &Cx<'_, '_>, state: &State, ident: &Ident, vis: &Visibility) 
     }
 }
 
+/// A module machine's state name outside its states' bodies: `fn growing(args) -> Enum`,
+/// the value a machine starts from (`run_sync(&mut (), growing(1))`). Inside a body, the
+/// same name is the checked constructor, imported by `import_constructors`.
+///
+/// It is defined in the hidden module under a name of its own (`outside_ident`) and
+/// re-exported under the state's name: rustc names an item in a message by its own name
+/// alone only while no other item of the crate has it, so the checked constructor must be
+/// the only `fn growing` for an error to say "required by a bound in `growing`".
+///
+/// A stand-in's (`in_hidden` false) is defined beside the bodies and keeps the state's own
+/// generic parameters, if any.
+fn outside_constructor(cx: &Cx<'_, '_>, state: &State, in_hidden: bool) -> TokenStream {
+    let enum_ident = &cx.enum_ident;
+    let ident = &state.ident;
+    let def = outside_ident(cx, state);
+    let docs = &state.docs;
+    let idents = state.args.iter().map(|a| &a.ident);
+    let value = variant_value(state, enum_ident);
+    if !in_hidden {
+        let vis = &state.vis;
+        let tys = state.args.iter().map(|a| &a.ty);
+        let params = state.generics.params.iter();
+        let where_clause = &state.generics.where_clause;
+        return quote! {
+            #[doc(hidden)]
+            #[allow(dead_code, unused_variables)]
+            #vis fn #def<#(#params),*>(#(#idents: #tys),*) -> #enum_ident #where_clause {
+                #value
+            }
+        };
+    }
+    let vis = &cx.hidden_vis;
+    let tys = state.args.iter().map(|a| in_child_module(&a.ty));
+    let summary = format!(
+        "The state [`{ident}`]({enum_ident}::{}) with these arguments, as a value of \
+         [`{enum_ident}`]: where a machine can start.",
+        state.variant
+    );
+    let inside = format!(
+        "Inside a state of the machine, `{ident}(…)` enters this state instead, where that \
+         state's `transitions_to` declares it."
+    );
+    quote! {
+        #[doc = #summary]
+        #[doc = ""]
+        #[doc = #inside]
+        #[doc = ""]
+        #(#docs)*
+        #[must_use]
+        #[allow(dead_code)]
+        #vis fn #def(#(#idents: #tys),*) -> #enum_ident {
+            #value
+        }
+    }
+}
+
+/// The name `outside_constructor` defines a state's value under: unique in the crate.
+fn outside_ident(cx: &Cx<'_, '_>, state: &State) -> Ident {
+    // Without the state's leading underscores, as in `body_ident`.
+    let name = syn::ext::IdentExt::unraw(&state.ident).to_string();
+    let name = name.trim_start_matches('_');
+    format_ident!("{}_value_{}", cx.hidden, name, span = state.ident.span())
+}
+
 /// `Enum::Variant` or `Enum::Variant { a, b }`.
 fn variant_value(state: &State, enum_ident: &Ident) -> TokenStream {
     let variant = &state.variant;
@@ -317,8 +430,10 @@ pub(super) fn variant_pattern(state: &State) -> TokenStream {
     quote!(Self::#variant #rest)
 }
 
-/// The state enum, one variant per state holding its arguments, and its `Debug`.
-fn state_enum(cx: &Cx<'_, '_>) -> TokenStream {
+/// The state enum, one variant per state holding its arguments, with the user's derives;
+/// its `Debug`, which shows the arguments that are `Debug`; and inherent `GRAPH` and
+/// `name`, reachable without importing `Machine`.
+fn state_enum(cx: &Cx<'_, '_>, derive: &[Path]) -> TokenStream {
     let Cx {
         private,
         enum_ident,
@@ -344,13 +459,54 @@ fn state_enum(cx: &Cx<'_, '_>) -> TokenStream {
         let body = (!s.fields().is_empty()).then(|| quote!({ #(#fields),* }));
         quote!(#[doc = #head] #[doc = ""] #(#docs)* #variant #body)
     });
+    let derive = (!derive.is_empty()).then(|| quote!(#[derive(#(#derive),*)]));
+    // The formatter's name cannot clash with an argument's.
+    let f = Ident::new("f", Span::mixed_site());
+    let debug_arms = cx.model.states.iter().map(|s| {
+        let variant = &s.variant;
+        let variant_name = syn::ext::IdentExt::unraw(variant).to_string();
+        if s.fields().is_empty() {
+            return quote!(Self::#variant => #f.write_str(#variant_name),);
+        }
+        let idents: Vec<_> = s.fields().iter().map(|a| &a.ident).collect();
+        let names = idents
+            .iter()
+            .map(|i| syn::ext::IdentExt::unraw(*i).to_string());
+        // Autoref picks each argument's own `Debug`, or a placeholder for a type without.
+        quote! {
+            Self::#variant { #(ref #idents),* } => #f
+                .debug_struct(#variant_name)
+                #(.field(#names, (&&#private::DebugArg(#idents)).coact_debug_arg()))*
+                .finish(),
+        }
+    });
+    let graph_doc = format!(
+        "The declared states and transitions of machine `{machine_name}` (printable as \
+         Mermaid or Graphviz DOT); the same as `Machine::GRAPH`."
+    );
     quote! {
         #[doc = #enum_doc]
+        #derive
         #vis enum #enum_ident { #(#variants),* }
 
+        #[automatically_derived]
         impl ::core::fmt::Debug for #enum_ident {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(#private::Machine::name(self))
+            fn fmt(&self, #f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #[allow(unused_imports)]
+                use #private::{DebugArgOpaque as _, DebugArgShown as _};
+                match *self { #(#debug_arms)* }
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #enum_ident {
+            #[doc = #graph_doc]
+            pub const GRAPH: &'static #private::Graph = <Self as #private::Machine>::GRAPH;
+
+            /// The name of the state this value starts, as written in the source.
+            #[must_use]
+            pub fn name(&self) -> &'static str {
+                #private::Machine::name(self)
             }
         }
     }

@@ -13,14 +13,14 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens as _;
 use syn::{Item, ReturnType, Type};
 
-use crate::args::NameArgs;
 use crate::diag::Ctxt;
+use attr::MachineArgs;
 use expand::Mode;
 use model::Machine;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let args = NameArgs::parse(&cx, args);
+    let args = MachineArgs::parse(&cx, args);
     let mut item: Item = match syn::parse2(item.clone()) {
         Ok(item) => item,
         Err(error) => {

@@ -3,7 +3,7 @@
 //! when no state is `async`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens as _};
 use syn::Path;
 
 use super::expand::{body_ident, variant_pattern, Cx, Mode};
@@ -151,17 +151,44 @@ fn step(cx: &Cx<'_, '_>, object_ty: &TokenStream) -> (TokenStream, Option<TokenS
     (step, sync_impl)
 }
 
-/// The `on_start` callbacks, each called as its state starts.
+/// The `on_start` callbacks, each called as its state starts, through a runtime helper
+/// whose bound words a wrong signature as the signature expected, at the callback.
+///
+/// In a module machine, the callback's path is resolved in the module, then in the
+/// module's parent: a callback defined next to the module is found without `super::`.
+/// Two nested blocks do it: the inner glob (the module's own names) shadows the outer one
+/// (the parent's), and both only for the callback's path.
 fn on_starts(cx: &Cx<'_, '_>) -> TokenStream {
-    let object = &cx.object;
+    let Cx {
+        private, object, ..
+    } = cx;
+    let object_ty = match &cx.model.form {
+        Form::Module(_) => quote!(()),
+        Form::Impl(imp) => imp.self_ty.to_token_stream(),
+    };
     let calls = cx.model.states.iter().filter_map(|s| {
         let path = s.on_start.as_ref()?;
         let span = callback_span(path);
         let callback = callback_path(path, &cx.model.form);
         let pattern = variant_pattern(s);
         let call = match &cx.model.form {
-            Form::Module(_) => quote_spanned!(span=> #callback(&self)),
-            Form::Impl(_) => quote_spanned!(span=> #callback(#object, &self)),
+            Form::Module(_) => {
+                let callback = quote_spanned! {span=>
+                    {
+                        #[allow(unused_imports, clippy::wildcard_imports)]
+                        use super::*;
+                        {
+                            #[allow(unused_imports, clippy::wildcard_imports)]
+                            use self::*;
+                            #callback
+                        }
+                    }
+                };
+                quote_spanned!(span=> #private::on_start::<Self, _, _>(#callback, &self))
+            }
+            Form::Impl(_) => {
+                quote_spanned!(span=> #private::on_start_method::<#object_ty, Self, _, _>(#callback, #object, &self))
+            }
         };
         Some(quote!(if let #pattern = &self { #call; }))
     });

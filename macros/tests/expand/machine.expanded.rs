@@ -1,58 +1,41 @@
 mod plant {
-    ///Enters the state [`sprouting`](PlantState::Sprouting): return this from a state that declares it in `transitions_to`.
-    ///
-    #[must_use = "a transition takes effect when the state returns it"]
-    #[allow(dead_code)]
-    pub fn sprouting<__N: __coact_plant_state::PlantStateTransition>() -> __N
-    where
-        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
-            __coact_plant_state::sprouting,
-        >,
-    {
-        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Sprouting)
-    }
+    #[allow(unused_imports)]
+    pub use self::__coact_plant_state::__coact_plant_state_value_sprouting as sprouting;
     fn __coact_state_sprouting() -> ::coact::__private::Next<
         PlantState,
         __coact_plant_state::sprouting,
     > {
+        #[allow(unused_imports)]
+        use __coact_plant_state::dead as dead;
+        #[allow(unused_imports)]
+        use __coact_plant_state::growing as growing;
+        #[allow(unused_imports)]
+        use __coact_plant_state::sprouting as sprouting;
         growing(3)
     }
-    ///Enters the state [`growing`](PlantState::Growing): return this from a state that declares it in `transitions_to`.
-    ///
-    #[must_use = "a transition takes effect when the state returns it"]
-    #[allow(dead_code)]
-    pub fn growing<__N: __coact_plant_state::PlantStateTransition>(days: u32) -> __N
-    where
-        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
-            __coact_plant_state::growing,
-        >,
-    {
-        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Growing {
-            days,
-        })
-    }
+    #[allow(unused_imports)]
+    pub use self::__coact_plant_state::__coact_plant_state_value_growing as growing;
     fn __coact_state_growing(
         days: u32,
     ) -> ::coact::__private::Next<PlantState, __coact_plant_state::growing> {
+        #[allow(unused_imports)]
+        use __coact_plant_state::dead as dead;
+        #[allow(unused_imports)]
+        use __coact_plant_state::growing as growing;
+        #[allow(unused_imports)]
+        use __coact_plant_state::sprouting as sprouting;
         if days > 2 { dead(false) } else { sprouting() }
     }
-    ///Enters the state [`dead`](PlantState::Dead): return this from a state that declares it in `transitions_to`.
-    ///
-    /// The end.
-    #[must_use = "a transition takes effect when the state returns it"]
-    #[allow(dead_code)]
-    pub fn dead<__N: __coact_plant_state::PlantStateTransition>(eaten: bool) -> __N
-    where
-        <__N as __coact_plant_state::PlantStateTransition>::Source: __coact_plant_state::transitions_to<
-            __coact_plant_state::dead,
-        >,
-    {
-        <__N as __coact_plant_state::PlantStateTransition>::accept(PlantState::Dead {
-            eaten,
-        })
-    }
+    #[allow(unused_imports)]
+    pub use self::__coact_plant_state::__coact_plant_state_value_dead as dead;
     /// The end.
     fn __coact_state_dead(eaten: bool) -> bool {
+        #[allow(unused_imports)]
+        use __coact_plant_state::dead as dead;
+        #[allow(unused_imports)]
+        use __coact_plant_state::growing as growing;
+        #[allow(unused_imports)]
+        use __coact_plant_state::sprouting as sprouting;
         eaten
     }
     fn log(state: &PlantState) {
@@ -77,9 +60,40 @@ mod plant {
             eaten: bool,
         },
     }
+    #[automatically_derived]
     impl ::core::fmt::Debug for PlantState {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            f.write_str(::coact::__private::Machine::name(self))
+            #[allow(unused_imports)]
+            use ::coact::__private::{DebugArgOpaque as _, DebugArgShown as _};
+            match *self {
+                Self::Sprouting => f.write_str("Sprouting"),
+                Self::Growing { ref days } => {
+                    f.debug_struct("Growing")
+                        .field(
+                            "days",
+                            (&&::coact::__private::DebugArg(days)).coact_debug_arg(),
+                        )
+                        .finish()
+                }
+                Self::Dead { ref eaten } => {
+                    f.debug_struct("Dead")
+                        .field(
+                            "eaten",
+                            (&&::coact::__private::DebugArg(eaten)).coact_debug_arg(),
+                        )
+                        .finish()
+                }
+            }
+        }
+    }
+    #[allow(dead_code)]
+    impl PlantState {
+        ///The declared states and transitions of machine `plant` (printable as Mermaid or Graphviz DOT); the same as `Machine::GRAPH`.
+        pub const GRAPH: &'static ::coact::__private::Graph = <Self as ::coact::__private::Machine>::GRAPH;
+        /// The name of the state this value starts, as written in the source.
+        #[must_use]
+        pub fn name(&self) -> &'static str {
+            ::coact::__private::Machine::name(self)
         }
     }
     impl ::coact::__private::Machine for PlantState {
@@ -121,7 +135,22 @@ mod plant {
     impl ::coact::__private::SyncMachine for PlantState {
         fn __step_sync(self, _: &mut ()) -> ::coact::__private::Step<Self> {
             if let Self::Growing { .. } = &self {
-                log(&self);
+                ::coact::__private::on_start::<
+                    Self,
+                    _,
+                    _,
+                >(
+                    {
+                        #[allow(unused_imports, clippy::wildcard_imports)]
+                        use super::*;
+                        {
+                            #[allow(unused_imports, clippy::wildcard_imports)]
+                            use self::*;
+                            log
+                        }
+                    },
+                    &self,
+                );
             }
             match self {
                 Self::Sprouting => {
@@ -145,6 +174,71 @@ mod plant {
     pub mod __coact_plant_state {
         #[allow(unused_imports)]
         use super::*;
+        ///Enters the state [`sprouting`](PlantState::Sprouting): return this from a state that declares it in `transitions_to`.
+        ///
+        #[must_use = "a transition takes effect when the state returns it"]
+        #[allow(dead_code)]
+        pub(super) fn sprouting<__N: self::PlantStateTransition>() -> __N
+        where
+            <__N as self::PlantStateTransition>::Source: self::transitions_to<
+                self::sprouting,
+            >,
+        {
+            <__N as self::PlantStateTransition>::accept(PlantState::Sprouting)
+        }
+        ///Enters the state [`growing`](PlantState::Growing): return this from a state that declares it in `transitions_to`.
+        ///
+        #[must_use = "a transition takes effect when the state returns it"]
+        #[allow(dead_code)]
+        pub(super) fn growing<__N: self::PlantStateTransition>(days: u32) -> __N
+        where
+            <__N as self::PlantStateTransition>::Source: self::transitions_to<
+                self::growing,
+            >,
+        {
+            <__N as self::PlantStateTransition>::accept(PlantState::Growing { days })
+        }
+        ///Enters the state [`dead`](PlantState::Dead): return this from a state that declares it in `transitions_to`.
+        ///
+        /// The end.
+        #[must_use = "a transition takes effect when the state returns it"]
+        #[allow(dead_code)]
+        pub(super) fn dead<__N: self::PlantStateTransition>(eaten: bool) -> __N
+        where
+            <__N as self::PlantStateTransition>::Source: self::transitions_to<
+                self::dead,
+            >,
+        {
+            <__N as self::PlantStateTransition>::accept(PlantState::Dead { eaten })
+        }
+        ///The state [`sprouting`](PlantState::Sprouting) with these arguments, as a value of [`PlantState`]: where a machine can start.
+        ///
+        ///Inside a state of the machine, `sprouting(…)` enters this state instead, where that state's `transitions_to` declares it.
+        ///
+        #[must_use]
+        #[allow(dead_code)]
+        pub fn __coact_plant_state_value_sprouting() -> PlantState {
+            PlantState::Sprouting
+        }
+        ///The state [`growing`](PlantState::Growing) with these arguments, as a value of [`PlantState`]: where a machine can start.
+        ///
+        ///Inside a state of the machine, `growing(…)` enters this state instead, where that state's `transitions_to` declares it.
+        ///
+        #[must_use]
+        #[allow(dead_code)]
+        pub fn __coact_plant_state_value_growing(days: u32) -> PlantState {
+            PlantState::Growing { days }
+        }
+        ///The state [`dead`](PlantState::Dead) with these arguments, as a value of [`PlantState`]: where a machine can start.
+        ///
+        ///Inside a state of the machine, `dead(…)` enters this state instead, where that state's `transitions_to` declares it.
+        ///
+        /// The end.
+        #[must_use]
+        #[allow(dead_code)]
+        pub fn __coact_plant_state_value_dead(eaten: bool) -> PlantState {
+            PlantState::Dead { eaten }
+        }
         #[diagnostic::on_unimplemented(
             message = "`{Self}` cannot hold a transition of machine `plant`",
             label = "a terminal state returns the machine's result, not a transition",

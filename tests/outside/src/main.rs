@@ -21,9 +21,17 @@ impl Counter {
     }
 }
 
-#[machine]
+/// The states the plant started, as values: `on_start` stores them.
+static STARTED: std::sync::Mutex<Vec<plant::PlantState>> = std::sync::Mutex::new(Vec::new());
+
+/// Defined next to the machine, named without `super::`.
+fn remember(state: &plant::PlantState) {
+    STARTED.lock().expect("not poisoned").push(state.clone());
+}
+
+#[machine(derive(Clone, PartialEq))]
 mod plant {
-    #[state(transitions_to = [dead, withering])]
+    #[state(transitions_to = [dead, withering], on_start = remember)]
     pub async fn flowering(is_eaten: bool) {
         tokio::task::yield_now().await;
         if is_eaten { dead(true) } else { withering() }
@@ -32,7 +40,7 @@ mod plant {
     #[state(transitions_to = dead)]
     pub fn withering() { dead(false) }
 
-    #[state]
+    #[state(on_start = remember)]
     pub fn dead(is_eaten: bool) -> &'static str {
         if is_eaten { "eaten" } else { "withered" }
     }
@@ -73,10 +81,14 @@ async fn main() {
     *user(2).await.expect("user 2 exists").write() = "Steve".to_owned();
     println!("outside: user 2 is now {}", user(2).await.expect("user 2 exists").read());
 
-    let ending = coact::state::spawn(plant::PlantState::Flowering { is_eaten: false })
+    // A state's name outside the machine is its value; `GRAPH` needs no trait import.
+    let ending = coact::state::spawn(plant::flowering(false))
         .await
         .expect("the plant lives its life");
-    println!("outside: the plant {ending}");
+    let started = STARTED.lock().expect("not poisoned").clone();
+    assert_eq!(started, [plant::flowering(false), plant::dead(false)]);
+    assert!(plant::PlantState::GRAPH.check("withering", "flowering").is_err());
+    println!("outside: the plant {ending}, after {started:?}");
 
     let mut counter = Deferred::new(Counter { n: 0 });
     let handle = counter.handle();

@@ -20,4 +20,6 @@ mod plant {
 fn main() {
     let eaten: bool = state::run_sync(&mut (), plant::PlantState::Sprouting { eaten: true }).unwrap_or(false);
     let _ = eaten;
+    // Outside the states, a state's name is still the enum's value.
+    let _: Result<bool, _> = state::run_sync(&mut (), plant::growing());
 }
