@@ -788,7 +788,6 @@ async fn durable_calls_sent_while_no_owner_runs_each_run_once_when_one_starts() 
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_durable_call_published_twice_under_one_message_id_runs_once() {
-    let (logs, _guard) = Logs::capture();
     let client = client().await;
     let name = name("dedup");
     // The caller's side makes the stream, as a caller would before any owner started.
@@ -828,12 +827,10 @@ async fn a_durable_call_published_twice_under_one_message_id_runs_once() {
     assert_eq!(owner.process().await, 0);
     assert_eq!(owner.runs.get(&42), Some(&1), "the duplicate did not run");
     assert_eq!(owner.runs.get(&43), Some(&1));
+    // The call that cannot run was dropped by the server for good (the stream is empty),
+    // not delivered again. (Its warning is the one `malformed_calls_…` checks: both paths
+    // refuse through `WireSlot::refuse`.)
     assert_eq!(owner.runs.len(), 2);
-    let logs = logs.text();
-    assert!(
-        logs.contains("a remote call was refused") && logs.contains("no method `nonsense`"),
-        "{logs}"
-    );
     forget_durable(&client, &name).await;
 }
 
