@@ -326,6 +326,99 @@ async fn stats_are_exact() {
     );
 }
 
+/// `stats()` is a monitoring read: it neither sweeps nor frees anything, so polling it
+/// costs the same whatever the map holds. An expired entry stays (and counts in `size`)
+/// until a sweep; `len()` sweeps, and `size` follows.
+#[tokio::test(start_paused = true)]
+async fn stats_neither_sweeps_nor_frees_expired_entries() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let ttl = Retention::Keep {
+        ttl: Some(Duration::from_secs(10)),
+        capacity: None,
+    };
+    let cache: Cache<u8, Arc<Tracked>> = Cache::new(ttl);
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    drop(cache.get_or_load(1, tracked).await.unwrap());
+    drop(cache.get_or_load(2, tracked).await.unwrap());
+    tokio::time::advance(Duration::from_secs(10)).await;
+    let stats = cache.stats();
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        0,
+        "stats() freed expired values"
+    );
+    assert_eq!(
+        (stats.size, stats.evictions),
+        (2, 0),
+        "stats() swept the expired entries"
+    );
+    assert_eq!(cache.len(), 0, "len() sweeps them");
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    let stats = cache.stats();
+    assert_eq!((stats.size, stats.evictions), (0, 2));
+}
+
+/// A weak entry whose last handle is gone stays in the map, counted in `size`, until a
+/// sweep: `stats()` does not sweep it, `len()` does.
+#[tokio::test]
+async fn stats_counts_dead_weak_entries_until_a_sweep() {
+    let cache: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
+    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    let kept = cache.get_or_load(1, load(1)).await.unwrap();
+    drop(cache.get_or_load(2, load(2)).await.unwrap());
+    assert_eq!(cache.stats().size, 2, "2 is dead but not swept yet");
+    assert!(
+        format!("{cache:?}").contains("entries: 2"),
+        "stats() swept the dead entry: {cache:?}"
+    );
+    assert_eq!(cache.len(), 1, "len() counts only the live one");
+    assert_eq!(cache.stats().size, 1);
+    assert!(format!("{cache:?}").contains("entries: 1"), "{cache:?}");
+    drop(kept);
+}
+
+/// `size` is kept as entries come and go, not counted by a scan: it follows loads,
+/// reloads over a dead entry, forget, clear and eviction, and matches `len()` once a
+/// sweep has run.
+#[tokio::test]
+async fn stats_size_follows_every_way_in_and_out() {
+    let (cache, source) = (
+        Cache::<u32, Shared<User>, String>::new(Retention::FOREVER),
+        Source::default(),
+    );
+    for id in [1, 2, 3] {
+        cache.get_or_load(id, || source.load(id)).await.unwrap();
+    }
+    assert_eq!(cache.stats().size, 3);
+    let _ = cache.get_or_load(500, || source.load(500)).await; // not found
+    let _ = cache.get_or_load(0, || source.load(0)).await; // failed
+    assert_eq!(cache.stats().size, 3, "nothing cached without a value");
+    assert!(cache.forget(&2).await);
+    assert!(!cache.forget(&2).await);
+    assert_eq!(cache.stats().size, 2);
+    cache.clear().await;
+    assert_eq!(cache.stats().size, 0);
+
+    let weak: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
+    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    drop(weak.get_or_load(1, load(1)).await.unwrap());
+    let again = weak.get_or_load(1, load(1)).await.unwrap(); // reloads over the dead entry
+    assert_eq!((weak.stats().loads, weak.stats().size), (2, 1));
+    assert_eq!(weak.len(), 1);
+    drop(again);
+
+    let bounded: Cache<u8, Arc<u8>> = Cache::new(Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(2),
+    });
+    for n in 1..=5 {
+        bounded.get_or_load(n, load(n)).await.unwrap();
+    }
+    let stats = bounded.stats();
+    assert_eq!((stats.size, stats.evictions), (2, 3));
+    assert_eq!(bounded.len(), 2);
+}
+
 #[tokio::test]
 async fn memoized_values_are_arcs() {
     let renders = Arc::new(AtomicUsize::new(0));

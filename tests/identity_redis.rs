@@ -223,6 +223,61 @@ async fn a_value_this_program_cannot_read_is_loaded_and_overwritten() {
     );
 }
 
+/// How many connections are subscribed to `channel`, as the server counts them.
+async fn subscribers(url: &str, channel: &str) -> i64 {
+    let (_, count): (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(channel)
+        .query_async(&mut raw(url).await)
+        .await
+        .unwrap();
+    count
+}
+
+/// A cache's invalidation subscriber lives as long as some handle to the cache does, and
+/// its connection closes once the last one is dropped, with no message needed to notice:
+/// nothing is published on the channel here. The tier outlives the cache, so only the
+/// cache's drop can end it.
+#[tokio::test]
+async fn the_subscriber_ends_with_its_cache() {
+    let (url, ns, db) = (url(), namespace("dropped"), Db::default());
+    let channel = format!("coact:{ns}:v1:invalidate");
+    let tier = RedisTier::new(&url).unwrap();
+    let a: Users = Cache::new(Retention::FOREVER).with_redis(&tier, &ns, 1);
+    let b = process(&url, &ns, Retention::FOREVER);
+    a.get_or_load(1, || db.load(1)).await.unwrap(); // subscribes
+    b.get_or_load(1, || db.load(1)).await.unwrap();
+    // A lookup waits for its subscription only up to the tier's timeout.
+    eventually_async("both caches subscribe", || {
+        let (url, channel) = (&url, &channel);
+        async move { subscribers(url, channel).await == 2 }
+    })
+    .await;
+
+    // A clone still needs the subscriber: dropping the other handle keeps it.
+    let clone = a.clone();
+    drop(a);
+    assert!(b.forget(&1).await);
+    eventually("the clone drops its copy of 1", || {
+        clone.stats().remote_invalidations == 1
+    })
+    .await;
+
+    drop(clone);
+    eventually_async("the dropped cache's subscription closes", || {
+        let (url, channel) = (&url, &channel);
+        async move { subscribers(url, channel).await == 1 }
+    })
+    .await;
+    drop(b);
+    eventually_async("every subscription closes", || {
+        let (url, channel) = (&url, &channel);
+        async move { subscribers(url, channel).await == 0 }
+    })
+    .await;
+    drop(tier);
+}
+
 /// A `redis-server` of this test's own, so that stopping it disturbs no other test.
 struct Server {
     port: u16,

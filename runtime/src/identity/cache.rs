@@ -96,6 +96,10 @@ pub(super) struct Inner<K, H: Cached, E> {
     /// When the cache was made, and when (in ms after that) it last swept.
     pub(super) created: Instant,
     pub(super) last_sweep: AtomicU64,
+    /// How many `Ready` entries the map holds, live or not, for [`Cache::stats`] to read
+    /// without a scan. Raised under the shard's write lock that makes an entry ready, and
+    /// lowered only after the lock that took it out, so it never drops below zero.
+    pub(super) ready: AtomicUsize,
     pub(super) counters: Counters,
     /// The shared second tier, if the cache was put on one.
     #[cfg(feature = "redis")]
@@ -152,6 +156,7 @@ where
                 since_sweep: AtomicUsize::new(0),
                 created: Instant::now(),
                 last_sweep: AtomicU64::new(0),
+                ready: AtomicUsize::new(0),
                 counters: Counters::default(),
                 #[cfg(feature = "redis")]
                 tier: std::sync::OnceLock::new(),
@@ -255,6 +260,9 @@ where
 
     pub(super) fn forget_local(&self, key: &K) -> bool {
         let removed = self.inner.map.remove(key);
+        if matches!(removed, Some((_, Stored::Ready(_)))) {
+            self.inner.ready.fetch_sub(1, Ordering::Relaxed);
+        }
         removed.is_some()
     }
 
@@ -264,10 +272,17 @@ where
             freed.push(std::mem::replace(entry, Stored::Vacated));
             false
         });
+        let ready = freed
+            .iter()
+            .filter(|entry| matches!(entry, Stored::Ready(_)))
+            .count();
+        self.inner.ready.fetch_sub(ready, Ordering::Relaxed);
         drop(freed);
     }
 
-    /// How many live entries the map holds (after removing dead and expired ones).
+    /// How many live entries the map holds: it first removes dead and expired ones (a
+    /// sweep, which takes each shard's write lock in turn), so it costs a pass over the
+    /// map. [`stats`](Self::stats) reads a size without either.
     #[must_use]
     pub fn len(&self) -> usize {
         self.sweep();
@@ -280,7 +295,12 @@ where
         self.len() == 0
     }
 
-    /// The counters, and the current size.
+    /// The counters, and the current size as [`Stats::size`] defines it.
+    ///
+    /// A monitoring read: it costs a few atomic loads, whatever the size of the map, and
+    /// neither sweeps nor locks it, so polling it never slows down lookups. Unlike
+    /// [`len`](Self::len), its size still counts entries that died or expired since the
+    /// last sweep.
     #[must_use]
     pub fn stats(&self) -> Stats {
         let counters = &self.inner.counters;
@@ -291,7 +311,7 @@ where
             not_found: counters.not_found.load(Ordering::Relaxed),
             load_errors: counters.load_errors.load(Ordering::Relaxed),
             evictions: counters.evictions.load(Ordering::Relaxed),
-            size: self.len(),
+            size: self.inner.ready.load(Ordering::Relaxed),
             tier_hits: counters.tier_hits.load(Ordering::Relaxed),
             tier_errors: counters.tier_errors.load(Ordering::Relaxed),
             remote_invalidations: counters.remote_invalidations.load(Ordering::Relaxed),
@@ -318,5 +338,36 @@ impl<K: Eq + Hash, H: Cached, E> fmt::Debug for Cache<K, H, E> {
             .field("retention", &self.inner.retention)
             .field("entries", &self.inner.map.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    use super::{Cache, Retention};
+
+    /// `stats()` takes no shard's write lock: with a reader holding a shard, it still
+    /// answers (a sweep, as `len()` makes, would wait for the reader).
+    #[tokio::test]
+    async fn stats_takes_no_write_lock() {
+        let cache: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
+        let kept = cache
+            .get_or_load(1, || async { Ok(Some(1)) })
+            .await
+            .unwrap();
+        let reader = cache.inner.map.get(&1);
+        let (done, answered) = mpsc::channel();
+        let polled = cache.clone();
+        let thread = std::thread::spawn(move || {
+            let _ = done.send(polled.stats().size);
+        });
+        // A bound on the failure only: it answers at once unless it waits for the lock.
+        let size = answered.recv_timeout(Duration::from_secs(10));
+        drop(reader);
+        assert_eq!(size, Ok(1), "stats() waited for a shard's write lock");
+        thread.join().unwrap();
+        drop(kept);
     }
 }

@@ -118,6 +118,7 @@ where
                                 .evictions
                                 .fetch_add(1, Ordering::Relaxed);
                         }
+                        self.inner.ready.fetch_sub(1, Ordering::Relaxed);
                         let flight = self.new_flight();
                         replaced = Some(occupied.insert(Stored::Loading(Arc::clone(&flight))));
                         Claim::Load(flight)
@@ -228,6 +229,9 @@ where
                 match value {
                     Some(value) => {
                         occupied.insert(Stored::Ready(self.ready(value)));
+                        // Under the shard's lock: whoever removes the entry next counts
+                        // it out after this.
+                        self.inner.ready.fetch_add(1, Ordering::Relaxed);
                     }
                     None => removed = Some(occupied.remove()),
                 }

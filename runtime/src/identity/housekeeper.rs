@@ -138,6 +138,7 @@ where
             _ => true,
         });
         let evicted = count - left;
+        self.inner.ready.fetch_sub(evicted, Ordering::Relaxed);
         self.inner
             .counters
             .evictions
@@ -185,6 +186,8 @@ where
                 }
             }
         });
+        // Every entry freed here was ready (dead or expired).
+        self.inner.ready.fetch_sub(freed.len(), Ordering::Relaxed);
         self.inner
             .counters
             .evictions

@@ -150,6 +150,11 @@ fn capacity_holds_when_a_hit_races_eviction() {
         assert_eq!(*get(&cache, NEW, &loads), NEW);
         assert_eq!(*hitter.join().unwrap(), HOT);
         assert!(cache.len() <= 1, "{} entries kept, capacity 1", cache.len());
+        assert_eq!(
+            cache.stats().size,
+            cache.len(),
+            "the size counted as entries come and go"
+        );
     });
 }
 
@@ -167,6 +172,11 @@ fn capacity_holds_when_loads_evict_at_once() {
         assert_eq!(*get(&cache, NEW, &loads), NEW);
         assert_eq!(*other.join().unwrap(), OTHER);
         assert!(cache.len() <= 1, "{} entries kept, capacity 1", cache.len());
+        assert_eq!(
+            cache.stats().size,
+            cache.len(),
+            "the size counted as entries come and go"
+        );
     });
 }
 
@@ -191,5 +201,10 @@ fn capacity_holds_when_loads_and_a_hit_race() {
             assert_eq!(*got, key);
         }
         assert!(cache.len() <= 1, "{} entries kept, capacity 1", cache.len());
+        assert_eq!(
+            cache.stats().size,
+            cache.len(),
+            "the size counted as entries come and go"
+        );
     });
 }

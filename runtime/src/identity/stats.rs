@@ -22,7 +22,13 @@ pub struct Stats {
     pub load_errors: u64,
     /// Entries removed because they expired or exceeded the capacity.
     pub evictions: u64,
-    /// Live entries now.
+    /// Loaded entries the map holds now, read from a count kept as entries are added and
+    /// removed: no scan, no lock, whatever the size of the map. Loads in flight are not
+    /// counted. With [`Retention::Weak`](super::Retention::Weak) or a TTL it also counts
+    /// the entries that died (their last handle dropped) or expired since the last sweep:
+    /// they are still in the map until a sweep frees them, and then leave this count.
+    /// [`Cache::len`](super::Cache::len) and [`Cache::purge`](super::Cache::purge) sweep
+    /// first, so `len()` counts only live entries, at the cost of a pass over the map.
     pub size: usize,
     /// Misses answered from the shared tier instead of the loader (`redis` feature).
     pub tier_hits: u64,

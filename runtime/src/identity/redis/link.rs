@@ -1,7 +1,9 @@
 //! One cache's place on a [`RedisTier`]: reads, writes and invalidations under its
 //! namespace, and the subscriber that applies other processes' invalidations.
 
+use std::future::Future;
 use std::hash::Hash;
+use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -27,6 +29,9 @@ struct Link<K, H: Cached, E> {
     subscriber: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Whether the subscriber is subscribed now; false again however its task ends.
     subscribed: Arc<watch::Sender<bool>>,
+    /// Never sent on: dropped with the link, that is with its cache, it ends the
+    /// subscriber task and closes its connection at once, instead of at the next message.
+    stop: watch::Sender<()>,
 }
 
 impl<K, H, E> Cache<K, H, E>
@@ -43,6 +48,11 @@ where
     /// Two programs read each other's values only if they use the same namespace and
     /// version: change the version when the value's serialized form changes. A cache
     /// already on a tier keeps its first.
+    ///
+    /// From its first lookup on, the cache keeps a task and a connection of its own
+    /// subscribed to the other processes' invalidations; both end as soon as the last
+    /// handle to the cache is dropped (the tier's shared connection stays with the
+    /// [`RedisTier`]).
     #[must_use]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub fn with_redis(self, tier: &RedisTier, namespace: &str, version: u32) -> Self {
@@ -54,6 +64,7 @@ where
             cache: Arc::downgrade(&self.inner),
             subscriber: Mutex::new(None),
             subscribed: Arc::new(watch::Sender::new(false)),
+            stop: watch::Sender::new(()),
         };
         let _first = self.inner.tier.set(Box::new(link));
         self
@@ -100,11 +111,14 @@ where
                 .as_ref()
                 .is_none_or(tokio::task::JoinHandle::is_finished)
             {
-                *subscriber = Some(tokio::spawn(subscribe(
-                    self.tier.clone(),
-                    self.channel.clone(),
-                    self.cache.clone(),
-                    Live(Arc::clone(&self.subscribed)),
+                *subscriber = Some(tokio::spawn(until_stopped(
+                    self.stop.subscribe(),
+                    subscribe(
+                        self.tier.clone(),
+                        self.channel.clone(),
+                        self.cache.clone(),
+                        Live(Arc::clone(&self.subscribed)),
+                    ),
                 )));
             }
         }
@@ -291,9 +305,18 @@ async fn delete_prefix(connection: &mut ConnectionManager, prefix: &str) -> redi
     }
 }
 
+/// Runs the subscriber until it ends by itself or its link's `stop` is dropped with the
+/// cache, whichever comes first; the subscriber is then dropped where it waits (for a
+/// message, a reconnection or its back-off), and its connection with it.
+async fn until_stopped(mut stop: watch::Receiver<()>, subscriber: impl Future<Output = ()>) {
+    // Nothing is ever sent: `changed` returns only once the sender is gone.
+    let stopped = async move { while stop.changed().await.is_ok() {} };
+    let _ = futures_util::future::select(pin!(subscriber), pin!(stopped)).await;
+}
+
 /// The subscriber of one cache: applies the invalidations other processes publish, and
 /// reconnects when the connection drops. After a reconnection it clears the local map,
-/// which may have missed invalidations meanwhile. Ends with the cache.
+/// which may have missed invalidations meanwhile. Ends with the cache (`until_stopped`).
 async fn subscribe<K, H, E>(
     tier: RedisTier,
     channel: String,
