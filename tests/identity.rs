@@ -235,14 +235,18 @@ async fn weak_retention_frees_the_entry_with_its_last_handle() {
     drop(again);
 }
 
+/// A cache whose entries expire ten seconds after they are loaded.
+fn ten_second_cache() -> Cache<u8, Arc<Tracked>> {
+    Cache::new(Retention::Keep {
+        ttl: Some(Duration::from_secs(10)),
+        capacity: None,
+    })
+}
+
 #[tokio::test(start_paused = true)]
 async fn ttl_expires_and_frees_entries() {
     let dropped = Arc::new(AtomicUsize::new(0));
-    let ttl = Retention::Keep {
-        ttl: Some(Duration::from_secs(10)),
-        capacity: None,
-    };
-    let cache: Cache<u8, Arc<Tracked>> = Cache::new(ttl);
+    let cache = ten_second_cache();
     let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
     drop(cache.get_or_load(1, tracked).await.unwrap());
     assert_eq!(dropped.load(Ordering::SeqCst), 0, "the map keeps it");
@@ -332,11 +336,7 @@ async fn stats_are_exact() {
 #[tokio::test(start_paused = true)]
 async fn stats_neither_sweeps_nor_frees_expired_entries() {
     let dropped = Arc::new(AtomicUsize::new(0));
-    let ttl = Retention::Keep {
-        ttl: Some(Duration::from_secs(10)),
-        capacity: None,
-    };
-    let cache: Cache<u8, Arc<Tracked>> = Cache::new(ttl);
+    let cache = ten_second_cache();
     let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
     drop(cache.get_or_load(1, tracked).await.unwrap());
     drop(cache.get_or_load(2, tracked).await.unwrap());

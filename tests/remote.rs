@@ -736,6 +736,15 @@ async fn until_all_acknowledged(client: &async_nats::Client, name: &str) {
     }
 }
 
+/// A caller whose oneway calls are durable; it makes the name's stream if it is missing.
+async fn durable_caller(client: &async_nats::Client, name: &str) -> RemoteHandle<Orders> {
+    RemoteHandle::new(client, name)
+        .unwrap()
+        .durable()
+        .await
+        .unwrap()
+}
+
 async fn durable_owner(
     client: &async_nats::Client,
     name: &str,
@@ -754,11 +763,7 @@ async fn durable_calls_sent_while_no_owner_runs_each_run_once_when_one_starts() 
     const CALLS: u32 = 1_000;
     let client = client().await;
     let name = name("durable");
-    let remote = RemoteHandle::<Orders>::new(&client, &name)
-        .unwrap()
-        .durable()
-        .await
-        .unwrap();
+    let remote = durable_caller(&client, &name).await;
     for id in 0..CALLS {
         // A full buffer refuses the call; it is sent again once the buffer drained.
         while let Err(error) = remote.oneway().record(id) {
@@ -791,11 +796,7 @@ async fn a_durable_call_published_twice_under_one_message_id_runs_once() {
     let client = client().await;
     let name = name("dedup");
     // The caller's side makes the stream, as a caller would before any owner started.
-    let remote = RemoteHandle::<Orders>::new(&client, &name)
-        .unwrap()
-        .durable()
-        .await
-        .unwrap();
+    let remote = durable_caller(&client, &name).await;
     let jetstream = async_nats::jetstream::new(client.clone());
     let publish = |method: &str, id: &str, payload: &'static str| {
         let mut headers = HeaderMap::new();
@@ -838,11 +839,7 @@ async fn a_durable_call_published_twice_under_one_message_id_runs_once() {
 async fn a_durable_call_queued_when_the_owner_is_dropped_runs_on_the_next_owner() {
     let client = client().await;
     let name = name("handover");
-    let remote = RemoteHandle::<Orders>::new(&client, &name)
-        .unwrap()
-        .durable()
-        .await
-        .unwrap();
+    let remote = durable_caller(&client, &name).await;
     let (first, serving) = durable_owner(&client, &name).await;
     remote.oneway().record(7).unwrap();
     until_pending(&first, 1).await;
@@ -863,11 +860,7 @@ async fn a_durable_call_queued_when_the_owner_is_dropped_runs_on_the_next_owner(
 async fn a_durable_call_waiting_in_the_mailbox_is_not_given_to_another_owner() {
     let client = client().await;
     let name = name("held");
-    let remote = RemoteHandle::<Orders>::new(&client, &name)
-        .unwrap()
-        .durable()
-        .await
-        .unwrap();
+    let remote = durable_caller(&client, &name).await;
     // A short acknowledgement wait: without the owner's renewals (every third of it), the
     // server would deliver the call again after 1 s.
     let options = ServeOptions::default()

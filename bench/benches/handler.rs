@@ -574,7 +574,6 @@ impl Flavor {
         };
         builder.enable_all().build().expect("tokio runtime")
     }
-
 }
 
 /// An actix `System` as its users start one, `System::new()`: actix runs a System on one
