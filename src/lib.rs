@@ -116,7 +116,8 @@
 /// generated `ManagerOwner` trait, and it is called on the `Deferred` with that trait in
 /// scope: `owner.manage().await`. Inside it, `self` is the `Deferred`: `self.process()`
 /// runs the queued calls, and the handler's fields and methods are reached through it;
-/// `Self` still means `Manager`.
+/// `Self` still means `Manager`. (`process()` returns at once when nothing is pending, so
+/// a loop around it must await its own work each round, as below, or it spins.)
 ///
 /// ```
 /// use coact::{deferred_handler, Deferred};

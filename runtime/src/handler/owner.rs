@@ -120,6 +120,11 @@ impl<H: Handler> Deferred<H> {
     /// Calls queued while these run wait for the next `process`: the owner's loop gets
     /// control back after a bounded amount of work.
     ///
+    /// With nothing pending it returns at once, without yielding to the scheduler: a loop
+    /// that only calls `process` spins, and on a current-thread runtime starves the tasks
+    /// that would queue calls. Await the loop's own work between calls (a tick, I/O), or
+    /// use [`process_forever`](Self::process_forever), which sleeps until a call arrives.
+    ///
     /// Dropping this future in the middle of a call (e.g. in a `select!`) abandons that one
     /// call (its caller gets [`CallError::Gone`](super::CallError::Gone)); the rest stay
     /// queued.
