@@ -7,6 +7,7 @@
 mod attr;
 mod expand;
 mod model;
+mod state_enum;
 mod step;
 
 use proc_macro2::{Span, TokenStream};
