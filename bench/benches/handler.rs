@@ -6,7 +6,7 @@
 //!
 //! - `sync_round_trip/{current_thread,multi_thread}`: one request/response call.
 //! - `oneway_send/{current_thread,multi_thread}`: one fire-and-forget message, including
-//!   its processing: messages go out in chunks of [`ONEWAY_CHUNK`], each chunk followed
+//!   its processing: messages go out in chunks of [`ONEWAY_CHUNK`](common::ONEWAY_CHUNK), each chunk followed
 //!   by one sync call that waits until the actor has processed it.
 //! - `drain_1000`: one `owner.process().await` over 1,000 queued oneway calls, against a
 //!   `try_recv` loop over a tokio unbounded channel of 1,000 enum messages.
@@ -27,25 +27,12 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use tokio::runtime::{Builder, Runtime};
 
-/// Oneway messages per chunk; each chunk ends with one sync call.
-const ONEWAY_CHUNK: u64 = 1_000;
+#[path = "common/mod.rs"]
+mod common;
+use common::{chunks, on_task};
+
 /// Queued calls per drain in `drain_1000`.
 const DRAIN: usize = 1_000;
-
-/// Runs `f` as a tokio task and returns what it measured.
-///
-/// In the multi-thread flavour the caller then lives on a worker like the actor does,
-/// instead of on the thread blocked in `block_on`.
-async fn on_task(f: impl Future<Output = Duration> + Send + 'static) -> Duration {
-    tokio::spawn(f).await.expect("benchmark task panicked")
-}
-
-/// Splits `iters` oneway messages into chunks of at most [`ONEWAY_CHUNK`].
-fn chunks(iters: u64) -> impl Iterator<Item = u64> {
-    let full = iters / ONEWAY_CHUNK;
-    let rest = iters % ONEWAY_CHUNK;
-    std::iter::repeat_n(ONEWAY_CHUNK, full as usize).chain((rest > 0).then_some(rest))
-}
 
 // ---------------------------------------------------------------------------------------
 // coact

@@ -15,7 +15,7 @@
 //!
 //! - `remote_sync_round_trip`: one caller, one sync call after the other.
 //! - `remote_oneway`: one fire-and-forget call, including its processing: calls go out in
-//!   chunks of [`ONEWAY_CHUNK`], each chunk followed by one sync call that returns once the
+//!   chunks of [`ONEWAY_CHUNK`](common::ONEWAY_CHUNK), each chunk followed by one sync call that returns once the
 //!   owner has processed the chunk. A third row, `coact_yield_every_128`, yields every
 //!   [`YIELD_EVERY`] calls, as the raw side's awaited `publish` does by itself once tokio's
 //!   cooperative budget is spent (a sync `oneway()` cannot): it shows what the burst of
@@ -44,10 +44,12 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use futures::StreamExt as _;
 use tokio::runtime::{Builder, Runtime};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{chunks, on_task};
 use tokio::sync::Barrier;
 
-/// Oneway calls per chunk; each chunk ends with one sync call.
-const ONEWAY_CHUNK: u64 = 1_000;
 /// Concurrent callers in `remote_sync_throughput_32`.
 const CALLERS: u64 = 32;
 /// Oneway calls between two yields in `remote_oneway/coact_yield_every_128`: tokio's
@@ -87,19 +89,6 @@ fn fresh_name(kind: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("bench.{kind}.p{}-{n}", std::process::id())
-}
-
-/// Runs `f` as a tokio task and returns what it measured, so that the caller lives on a
-/// worker like the owner does, not on the thread blocked in `block_on`.
-async fn on_task(f: impl Future<Output = Duration> + Send + 'static) -> Duration {
-    tokio::spawn(f).await.expect("benchmark task panicked")
-}
-
-/// Splits `iters` oneway calls into chunks of at most [`ONEWAY_CHUNK`].
-fn chunks(iters: u64) -> impl Iterator<Item = u64> {
-    let full = iters / ONEWAY_CHUNK;
-    let rest = iters % ONEWAY_CHUNK;
-    std::iter::repeat_n(ONEWAY_CHUNK, full as usize).chain((rest > 0).then_some(rest))
 }
 
 /// The calls caller `i` of [`CALLERS`] makes, of `iters` in all.

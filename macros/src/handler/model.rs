@@ -48,7 +48,8 @@ pub enum OwnerReceiver {
     Mut,
 }
 
-/// The methods of `Deferred` a handler method may mistakenly call on `self`.
+/// The methods of `Deferred` a handler method may mistakenly call on `self`: the methods
+/// of the runtime's `MisplacedOwnerCalls`, which must name the same three.
 pub const OWNER_ONLY: [&str; 3] = ["process", "process_only", "process_forever"];
 
 /// One handler method.

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{pull, AckPolicy};
@@ -112,12 +112,13 @@ impl Publisher {
     ) -> Result<Self, RemoteError> {
         let jetstream = jetstream::new(client.clone());
         stream(&jetstream, name).await?;
+        let subject = Subject::from(names(name).0);
         let (sent, queue) = mpsc::unbounded_channel();
         let (outstanding, _) = watch::channel(0);
         let lost = Arc::new(Mutex::new(None));
         tokio::spawn(confirm(
             jetstream.clone(),
-            Subject::from(names(name).0),
+            subject.clone(),
             queue,
             outstanding.clone(),
             Arc::clone(&lost),
@@ -125,7 +126,7 @@ impl Publisher {
         ));
         let inbox = client.new_inbox();
         Ok(Self {
-            subject: Subject::from(names(name).0),
+            subject,
             jetstream,
             id: inbox.rsplit('.').next().unwrap_or(&inbox).to_owned(),
             next: AtomicU64::new(0),
@@ -423,7 +424,7 @@ pub(super) async fn serve<H: Remote>(
 /// Tells the server, every `every`, that the calls held are in progress.
 async fn in_progress(
     client: Arc<Client>,
-    held: std::sync::Weak<Mutex<HashMap<u64, Subject>>>,
+    held: Weak<Mutex<HashMap<u64, Subject>>>,
     every: Duration,
 ) {
     let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
