@@ -20,7 +20,12 @@ mod plant {
 
     #[state(transitions_to = [growing, done])]
     pub(crate) async fn growing(n: u32) {
-        if n < 10 { growing(n + 1) } else { done(n) }
+        tokio::task::yield_now().await;
+        if n < 10 {
+            growing(n + 1)
+        } else {
+            done(n)
+        }
     }
 
     #[coact::state]
@@ -43,7 +48,11 @@ impl Tree {
     #[state(transitions_to = [grow, cut])]
     fn grow(&mut self, copy: Option<Self>) {
         self.rings += 1;
-        if self.rings > 3 { cut(copy) } else { grow(Some(self.clone())) }
+        if self.rings > 3 {
+            cut(copy)
+        } else {
+            grow(Some(self.clone()))
+        }
     }
 
     #[state]
@@ -65,11 +74,22 @@ fn main() {
             1
         }
     }
-    assert_eq!(coact::state::run_sync(&mut (), local::LocalState::Only), Ok(1));
+    assert_eq!(
+        coact::state::run_sync(&mut (), local::LocalState::Only),
+        Ok(1)
+    );
     let mut tree = Tree::default();
-    assert_eq!(coact::state::run_sync(&mut tree, TreeState::Grow { copy: None }), Ok((4, 3)));
-    assert_eq!(coact::state::run_sync(&mut tree, TreeState::Associated), Ok((0, 0)));
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(
+        coact::state::run_sync(&mut tree, TreeState::Grow { copy: None }),
+        Ok((4, 3))
+    );
+    assert_eq!(
+        coact::state::run_sync(&mut tree, TreeState::Associated),
+        Ok((0, 0))
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let done = runtime.block_on(coact::state::run(&mut (), plant::Lifecycle::Sprouting));
     assert_eq!(done, Ok(10));
 }

@@ -16,6 +16,7 @@ impl Abacus {
         self.beads
     }
 
+    #[must_use]
     pub fn _·x(&self) -> u32 {
         self.beads
     }

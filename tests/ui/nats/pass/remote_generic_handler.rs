@@ -17,6 +17,7 @@ where
     }
 
     async fn all(&self) -> Vec<T> {
+        tokio::task::yield_now().await;
         self.items.clone()
     }
 }
@@ -27,7 +28,11 @@ async fn use_it(client: &async_nats::Client) {
     let _serving = owner.serve_remote(client, "store").await.unwrap();
     let remote = RemoteHandle::<Store<String>>::new(client, "store").unwrap();
     let _: Result<usize, coact::CallError> = remote.sync().push("a".to_owned()).await;
-    let _: Result<Vec<String>, coact::CallError> = remote.sync().timeout(std::time::Duration::from_secs(1)).all().await;
+    let _: Result<Vec<String>, coact::CallError> = remote
+        .sync()
+        .timeout(std::time::Duration::from_secs(1))
+        .all()
+        .await;
     let _: Result<(), coact::CallError> = remote.oneway().push("b".to_owned());
 }
 
