@@ -84,11 +84,10 @@ pub async fn run() {
         ..Flower::default()
     };
 
-    let mut rose = state::spawn_on(rose, FlowerState::Sprouting);
+    let (rose, mut transitions) = state::spawn_on_observed(rose, FlowerState::Sprouting);
     let tulip = state::spawn_on(tulip, FlowerState::Sprouting);
     println!("  the rose starts in state `{}`", rose.state());
 
-    let mut transitions = rose.transitions();
     while let Some(Ok(transition)) = transitions.next().await {
         println!("  the rose: {} -> {}", transition.from, transition.to);
     }

@@ -69,8 +69,7 @@ fn flower_both_branches() {
 
 #[tokio::test]
 async fn spawned_flower_streams_every_transition() {
-    let mut running = state::spawn(PlantState::Sprouting { eaten: false });
-    let transitions = running.transitions();
+    let (running, transitions) = state::spawn_observed(PlantState::Sprouting { eaten: false });
     assert_eq!(running.await, Ok("withered"));
     let seen: Vec<Transition> = transitions.map(|t| t.unwrap()).collect().await;
     let pairs: Vec<_> = seen.iter().map(|t| (t.from, t.to)).collect();
@@ -516,8 +515,8 @@ mod without_the_trait {
 
 #[tokio::test]
 async fn spawn_on_hands_the_object_back() {
-    let mut running = state::spawn_on(Flower::default(), FlowerState::Budding);
-    let count = running.transitions().count();
+    let (running, transitions) = state::spawn_on_observed(Flower::default(), FlowerState::Budding);
+    let count = transitions.count();
     let (petals, flower) = running.await.unwrap();
     assert_eq!((petals, flower.petals), (5, 5));
     assert_eq!(count.await, 5);
@@ -592,8 +591,7 @@ async fn async_states_await_timers() {
 
 #[tokio::test(start_paused = true)]
 async fn running_reports_the_current_state() {
-    let mut running = state::spawn_on(Garden::default(), Season::Spring);
-    let mut transitions = running.transitions();
+    let (running, mut transitions) = state::spawn_on_observed(Garden::default(), Season::Spring);
     assert_eq!(running.state(), "spring");
     let first = transitions.next().await.unwrap().unwrap();
     assert_eq!(
@@ -610,6 +608,56 @@ async fn running_reports_the_current_state() {
     assert_eq!(count, garden.log.len());
     let rest: Vec<_> = transitions.map(|t| t.unwrap().to).collect().await;
     assert_eq!(rest, ["summer", "summer", "autumn", "winter"]);
+}
+
+/// A machine that waits for a go-ahead in its first state, then counts down.
+#[coact::machine]
+mod gated {
+    #[state(transitions_to = counting)]
+    pub async fn waiting(go: std::sync::Arc<tokio::sync::Notify>) {
+        go.notified().await;
+        counting(2)
+    }
+
+    #[state(transitions_to = [counting, done])]
+    pub fn counting(left: u32) {
+        if left == 0 {
+            done()
+        } else {
+            counting(left - 1)
+        }
+    }
+
+    #[state]
+    pub fn done() -> &'static str {
+        "done"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transitions_asked_for_later_follow_the_call_and_end_with_the_machine() {
+    let go = Arc::new(Notify::new());
+    let running = state::spawn(gated::GatedState::Waiting {
+        go: Arc::clone(&go),
+    });
+    // The machine waits in its first state, so nothing has happened before this call.
+    let transitions = running.transitions();
+    go.notify_one();
+    // The stream ends when the machine does, while `running` is still held.
+    let seen: Vec<_> = transitions.map(|t| t.unwrap().to).collect().await;
+    assert_eq!(seen, ["counting", "counting", "counting", "done"]);
+    assert_eq!(running.await, Ok("done"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn transitions_of_a_machine_that_has_ended_end_at_once() {
+    let running = state::spawn(PlantState::Flowering { eaten: true });
+    while !running.is_finished() {
+        tokio::task::yield_now().await;
+    }
+    let count = tokio::time::timeout(Duration::from_secs(1), running.transitions().count());
+    assert_eq!(count.await, Ok(0));
+    assert_eq!(running.await, Ok("eaten"));
 }
 
 /// A machine that never ends on its own.
@@ -631,7 +679,7 @@ mod ticker {
 #[tokio::test]
 async fn cancellation_ends_the_machine_in_its_state() {
     let started = Arc::new(Notify::new());
-    let mut running = state::spawn(ticker::TickerState::Tick {
+    let running = state::spawn(ticker::TickerState::Tick {
         started: Arc::clone(&started),
     });
     let transitions = running.transitions();

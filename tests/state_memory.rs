@@ -1,5 +1,6 @@
 //! A machine that loops through its states a million times runs in constant memory: the
 //! previous state's frame is gone when the next starts, and no transition allocates.
+//! A spawned machine nobody watches keeps no channel of transitions.
 //!
 //! Its own test binary without the test harness (`harness = false`): the counting
 //! allocator sees every thread, and the harness's own threads allocate while a test runs
@@ -59,6 +60,8 @@ mod async_cycle {
 fn main() {
     a_million_transitions_allocate_nothing();
     println!("state_memory: a million transitions allocate nothing");
+    a_spawned_machine_nobody_watches_keeps_no_channel();
+    println!("state_memory: a spawned machine nobody watches keeps no channel");
 }
 
 fn a_million_transitions_allocate_nothing() {
@@ -106,4 +109,43 @@ fn a_million_transitions_allocate_nothing() {
         "{small:?} vs {large:?}"
     );
     assert!(large.bytes_allocated <= 64, "{large:?}");
+}
+
+/// `state::spawn` allocates its task and the state it shares with `Running`, but no
+/// channel of transitions until somebody asks (a 1,024-slot broadcast channel alone takes
+/// more than 32 KiB), and its transitions allocate nothing either.
+fn a_spawned_machine_nobody_watches_keeps_no_channel() {
+    use async_cycle::AsyncCycleState;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let spawned = |left| {
+        let region = Region::new(GLOBAL);
+        runtime
+            .block_on(async { state::spawn(AsyncCycleState::AsyncCycle { left }).await })
+            .unwrap();
+        region.change()
+    };
+    let small = spawned(1_000);
+    let large = spawned(1_000_000);
+    assert_eq!(
+        (large.allocations, large.bytes_allocated),
+        (small.allocations, small.bytes_allocated),
+        "{small:?} vs {large:?}"
+    );
+    assert!(large.bytes_allocated < 4 * 1024, "{large:?}");
+
+    // Watched, the same machine keeps its channel: what the bound above rules out.
+    let region = Region::new(GLOBAL);
+    runtime
+        .block_on(async {
+            let (running, transitions) =
+                state::spawn_observed(AsyncCycleState::AsyncCycle { left: 10 });
+            drop(transitions);
+            running.await
+        })
+        .unwrap();
+    let watched = region.change();
+    assert!(watched.bytes_allocated > 32 * 1024, "{watched:?}");
 }

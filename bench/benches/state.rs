@@ -93,6 +93,13 @@ async fn coact_async() -> u64 {
         .unwrap()
 }
 
+/// The same machine as a task nobody watches (`state::spawn`), awaited.
+async fn coact_spawned() -> u64 {
+    coact::state::spawn(async_cycle::AsyncCycleState::A { n: 0 })
+        .await
+        .unwrap()
+}
+
 // ---------------------------------------------------------------------------------------
 // hand-written
 
@@ -211,6 +218,11 @@ mod with_statig {
 
 // ---------------------------------------------------------------------------------------
 
+/// The hand-written async loop as a tokio task, awaited.
+async fn hand_spawned() -> u64 {
+    tokio::spawn(hand_async()).await.unwrap()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -238,6 +250,10 @@ fn report_allocations() {
     measure("sync/statig", &mut with_statig::run);
     measure("async/coact", &mut || runtime.block_on(coact_async()));
     measure("async/hand_written", &mut || runtime.block_on(hand_async()));
+    measure("spawn/coact", &mut || runtime.block_on(coact_spawned()));
+    measure("spawn/hand_written", &mut || {
+        runtime.block_on(hand_spawned())
+    });
 }
 
 fn sync_cycle(c: &mut Criterion) {
@@ -261,5 +277,21 @@ fn async_cycle(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sync_cycle, async_cycle);
+/// `state::spawn` against running inline (`run`, target ≤ 1.2×) and against the
+/// hand-written loop spawned with `tokio::spawn`: what the task and the `Running` handle
+/// cost when nobody watches the transitions.
+fn spawned(c: &mut Criterion) {
+    let runtime = runtime();
+    let mut group = c.benchmark_group("state_spawn");
+    group.throughput(Throughput::Elements(TRANSITIONS));
+    group.sample_size(30);
+    group.bench_function("coact_spawn", |b| b.to_async(&runtime).iter(coact_spawned));
+    group.bench_function("coact_run", |b| b.to_async(&runtime).iter(coact_async));
+    group.bench_function("hand_written_spawn", |b| {
+        b.to_async(&runtime).iter(hand_spawned)
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sync_cycle, async_cycle, spawned);
 criterion_main!(benches);

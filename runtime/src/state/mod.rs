@@ -55,4 +55,7 @@ pub use self::error::{Lagged, MachineError, TransitionError, ValidationError};
 pub use self::graph::{Graph, StateInfo};
 pub use self::machine::{enter, enter_by_name, Machine, Next, SyncMachine};
 pub use self::run::{run, run_sync};
-pub use self::running::{spawn, spawn_on, Running, Transition, Transitions, TRANSITION_BUFFER};
+pub use self::running::{
+    spawn, spawn_observed, spawn_on, spawn_on_observed, Running, Transition, Transitions,
+    TRANSITION_BUFFER,
+};

@@ -1,11 +1,15 @@
 //! Spawned machines: [`spawn`] and [`spawn_on`] run a machine as a tokio task behind a
-//! [`Running`] handle that observes it, streams its [`Transition`]s and cancels it.
+//! [`Running`] handle that observes it, streams its [`Transition`]s and cancels it; the
+//! `_observed` forms also give a stream of every transition from the first.
+//!
+//! A machine nobody watches pays one atomic load per transition for the possibility: the
+//! channel of transitions exists only once asked for.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures_util::Stream;
@@ -31,17 +35,23 @@ pub const TRANSITION_BUFFER: usize = 1024;
 
 /// Spawns a machine of free functions on tokio, starting with `initial`.
 ///
+/// Nothing records its transitions until [`Running::transitions`] asks for them; to see
+/// every transition from the first, use [`spawn_observed`].
+///
 /// Must be called from within a tokio runtime.
 pub fn spawn<M>(initial: M) -> Running<M::Output>
 where
     M: Machine<Object = ()>,
     M::Output: Send + 'static,
 {
-    spawn_inner((), initial, |output, ()| output)
+    spawn_inner((), initial, None, |output, ()| output)
 }
 
 /// Spawns a machine of methods on tokio: it owns `object` while it runs and hands it back
 /// with the terminal state's result.
+///
+/// Nothing records its transitions until [`Running::transitions`] asks for them; to see
+/// every transition from the first, use [`spawn_on_observed`].
 ///
 /// Must be called from within a tokio runtime.
 pub fn spawn_on<M>(object: M::Object, initial: M) -> Running<(M::Output, M::Object)>
@@ -50,12 +60,68 @@ where
     M::Object: 'static,
     M::Output: Send + 'static,
 {
-    spawn_inner(object, initial, |output, object| (output, object))
+    spawn_inner(object, initial, None, |output, object| (output, object))
+}
+
+/// [`spawn`], with a stream of every transition from the first: the stream exists before
+/// the machine starts, so it misses nothing on any runtime.
+///
+/// Must be called from within a tokio runtime.
+///
+/// ```
+/// # #[coact::machine]
+/// # mod plant {
+/// #     #[state(transitions_to = dead)]
+/// #     pub fn flowering() { dead() }
+/// #     #[state]
+/// #     pub fn dead() -> &'static str { "withered" }
+/// # }
+/// use futures_util::StreamExt as _;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (running, transitions) = coact::state::spawn_observed(plant::PlantState::Flowering);
+/// assert_eq!(running.await, Ok("withered"));
+/// let seen: Vec<_> = transitions.map(|t| t.unwrap().to).collect().await;
+/// assert_eq!(seen, ["dead"]);
+/// # }
+/// ```
+pub fn spawn_observed<M>(initial: M) -> (Running<M::Output>, Transitions)
+where
+    M: Machine<Object = ()>,
+    M::Output: Send + 'static,
+{
+    let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
+    let running = spawn_inner((), initial, Some(sender), |output, ()| output);
+    (running, Transitions::new(first))
+}
+
+/// [`spawn_on`], with a stream of every transition from the first (see
+/// [`spawn_observed`]).
+///
+/// Must be called from within a tokio runtime.
+// The pair spelled out is what a reader of the signature needs; an alias would hide it.
+#[allow(clippy::type_complexity)]
+pub fn spawn_on_observed<M>(
+    object: M::Object,
+    initial: M,
+) -> (Running<(M::Output, M::Object)>, Transitions)
+where
+    M: Machine,
+    M::Object: 'static,
+    M::Output: Send + 'static,
+{
+    let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
+    let running = spawn_inner(object, initial, Some(sender), |output, object| {
+        (output, object)
+    });
+    (running, Transitions::new(first))
 }
 
 fn spawn_inner<M, T>(
     mut object: M::Object,
     initial: M,
+    sender: Option<broadcast::Sender<Transition>>,
     finish: impl FnOnce(M::Output, M::Object) -> T + Send + 'static,
 ) -> Running<T>
 where
@@ -68,11 +134,20 @@ where
     let progress = Arc::new(Progress {
         current: AtomicUsize::new(initial.__index()),
         cancelled: AtomicBool::new(false),
+        watched: AtomicBool::new(sender.is_some()),
+        observers: Mutex::new(Observers {
+            sender,
+            ended: false,
+        }),
     });
-    let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
-    let base = first.resubscribe();
     let observed = Arc::clone(&progress);
     let task = tokio::spawn(async move {
+        // Ends the observers' streams however the task ends: returned, cancelled (the
+        // future dropped) or panicked.
+        let ended = EndObservers(&observed);
+        // The machine's own copy of the sender, taken once somebody watches: after that,
+        // a transition sends without a lock.
+        let mut sender: Option<broadcast::Sender<Transition>> = None;
         let entered = |from: usize, to: usize| {
             observed.current.store(to, Ordering::Release);
             let transition = Transition {
@@ -85,11 +160,17 @@ where
                 to = transition.to,
                 "transition"
             );
-            // An error only means nobody is listening.
-            let _ = sender.send(transition);
+            if sender.is_none() && observed.watched.load(Ordering::Acquire) {
+                sender.clone_from(&observed.observers().sender);
+            }
+            if let Some(sender) = &sender {
+                // An error only means nobody is listening any more.
+                let _ = sender.send(transition);
+            }
             !observed.cancelled.load(Ordering::Acquire)
         };
         let result = run_loop(&mut object, initial, entered).await;
+        drop(ended);
         if let Err(error) = &result {
             tracing::error!(machine = graph.machine, %error, "state machine failed");
         }
@@ -99,8 +180,6 @@ where
         task,
         graph,
         progress,
-        first: Some(first),
-        base,
     }
 }
 
@@ -108,6 +187,37 @@ where
 struct Progress {
     current: AtomicUsize,
     cancelled: AtomicBool,
+    /// Whether `observers.sender` exists: the machine reads this flag, not the lock, on
+    /// each transition until somebody watches.
+    watched: AtomicBool,
+    observers: Mutex<Observers>,
+}
+
+struct Observers {
+    /// Created by the first [`Running::transitions`] (or at spawn, for the `_observed`
+    /// spawns), dropped when the machine ends so that every stream ends with it.
+    sender: Option<broadcast::Sender<Transition>>,
+    ended: bool,
+}
+
+impl Progress {
+    fn observers(&self) -> MutexGuard<'_, Observers> {
+        // Nothing panics while holding the lock; a poisoned one still holds valid data.
+        self.observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops the shared sender when the machine's task ends, however it ends.
+struct EndObservers<'a>(&'a Progress);
+
+impl Drop for EndObservers<'_> {
+    fn drop(&mut self) {
+        let mut observers = self.0.observers();
+        observers.ended = true;
+        observers.sender = None;
+    }
 }
 
 /// A machine running as a tokio task: observe it, cancel it, or await its result.
@@ -119,8 +229,6 @@ pub struct Running<T> {
     task: JoinHandle<Result<T, MachineError>>,
     graph: &'static Graph,
     progress: Arc<Progress>,
-    first: Option<broadcast::Receiver<Transition>>,
-    base: broadcast::Receiver<Transition>,
 }
 
 impl<T> Running<T> {
@@ -136,12 +244,26 @@ impl<T> Running<T> {
         self.graph
     }
 
-    /// The transitions as they happen; the stream ends when the machine does.
+    /// The transitions made from now on; the stream ends when the machine does (at once if
+    /// it has ended already).
     ///
-    /// The first call sees every transition from the start; later calls see those made
-    /// after the call.
-    pub fn transitions(&mut self) -> Transitions {
-        let receiver = self.first.take().unwrap_or_else(|| self.base.resubscribe());
+    /// A machine records transitions only once somebody asks: the first call starts it.
+    /// On a multi-thread runtime the machine may have made transitions between
+    /// [`spawn`] and this call; [`spawn_observed`] gives a stream that has them all.
+    #[must_use = "a stream does nothing unless polled"]
+    pub fn transitions(&self) -> Transitions {
+        let mut observers = self.progress.observers();
+        if observers.ended {
+            return Transitions::ended();
+        }
+        let receiver = if let Some(sender) = &observers.sender {
+            sender.subscribe()
+        } else {
+            let (sender, receiver) = broadcast::channel(TRANSITION_BUFFER);
+            observers.sender = Some(sender);
+            self.progress.watched.store(true, Ordering::Release);
+            receiver
+        };
         Transitions::new(receiver)
     }
 
@@ -206,6 +328,12 @@ impl Transitions {
         });
         Self {
             inner: Box::pin(stream),
+        }
+    }
+
+    fn ended() -> Self {
+        Self {
+            inner: Box::pin(futures_util::stream::empty()),
         }
     }
 }
