@@ -17,8 +17,10 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Transitions per run.
-const TRANSITIONS: u64 = 1_000_000;
+#[path = "common/async_cycle.rs"]
+mod async_cycle;
+
+use async_cycle::{hand_written, machine, Hand, TRANSITIONS};
 
 // ---------------------------------------------------------------------------------------
 // coact, sync and async
@@ -53,62 +55,18 @@ mod cycle {
     }
 }
 
-#[coact::machine]
-mod async_cycle {
-    use super::{black_box, TRANSITIONS};
-
-    #[state(transitions_to = b)]
-    pub async fn a(n: u64) {
-        b(black_box(n) + 1)
-    }
-
-    #[state(transitions_to = c)]
-    pub async fn b(n: u64) {
-        c(black_box(n) + 1)
-    }
-
-    #[state(transitions_to = [a, done])]
-    pub async fn c(n: u64) {
-        let n = black_box(n) + 1;
-        if n >= TRANSITIONS {
-            done(n)
-        } else {
-            a(n)
-        }
-    }
-
-    #[state]
-    pub async fn done(n: u64) -> u64 {
-        n
-    }
-}
-
 fn coact_sync() -> u64 {
     coact::state::run_sync(&mut (), cycle::CycleState::A { n: 0 }).unwrap()
 }
 
 async fn coact_async() -> u64 {
-    coact::state::run(&mut (), async_cycle::AsyncCycleState::A { n: 0 })
-        .await
-        .unwrap()
-}
-
-/// The same machine as a task nobody watches (`state::spawn`), awaited.
-async fn coact_spawned() -> u64 {
-    coact::state::spawn(async_cycle::AsyncCycleState::A { n: 0 })
+    coact::state::run(&mut (), machine::AsyncCycle::A { n: 0 })
         .await
         .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
 // hand-written
-
-enum Hand {
-    A(u64),
-    B(u64),
-    C(u64),
-    Done(u64),
-}
 
 fn hand_sync() -> u64 {
     let mut state = Hand::A(0);
@@ -124,35 +82,6 @@ fn hand_sync() -> u64 {
                     Hand::A(n)
                 }
             }
-            Hand::Done(n) => return n,
-        }
-    }
-}
-
-async fn hand_a(n: u64) -> Hand {
-    Hand::B(black_box(n) + 1)
-}
-
-async fn hand_b(n: u64) -> Hand {
-    Hand::C(black_box(n) + 1)
-}
-
-async fn hand_c(n: u64) -> Hand {
-    let n = black_box(n) + 1;
-    if n >= TRANSITIONS {
-        Hand::Done(n)
-    } else {
-        Hand::A(n)
-    }
-}
-
-async fn hand_async() -> u64 {
-    let mut state = Hand::A(0);
-    loop {
-        state = match state {
-            Hand::A(n) => hand_a(n).await,
-            Hand::B(n) => hand_b(n).await,
-            Hand::C(n) => hand_c(n).await,
             Hand::Done(n) => return n,
         }
     }
@@ -218,11 +147,6 @@ mod with_statig {
 
 // ---------------------------------------------------------------------------------------
 
-/// The hand-written async loop as a tokio task, awaited.
-async fn hand_spawned() -> u64 {
-    tokio::spawn(hand_async()).await.unwrap()
-}
-
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -249,10 +173,8 @@ fn report_allocations() {
     measure("sync/hand_written", &mut hand_sync);
     measure("sync/statig", &mut with_statig::run);
     measure("async/coact", &mut || runtime.block_on(coact_async()));
-    measure("async/hand_written", &mut || runtime.block_on(hand_async()));
-    measure("spawn/coact", &mut || runtime.block_on(coact_spawned()));
-    measure("spawn/hand_written", &mut || {
-        runtime.block_on(hand_spawned())
+    measure("async/hand_written", &mut || {
+        runtime.block_on(hand_written())
     });
 }
 
@@ -273,25 +195,9 @@ fn async_cycle(c: &mut Criterion) {
     group.throughput(Throughput::Elements(TRANSITIONS));
     group.sample_size(30);
     group.bench_function("coact", |b| b.to_async(&runtime).iter(coact_async));
-    group.bench_function("hand_written", |b| b.to_async(&runtime).iter(hand_async));
+    group.bench_function("hand_written", |b| b.to_async(&runtime).iter(hand_written));
     group.finish();
 }
 
-/// `state::spawn` against running inline (`run`, target ≤ 1.2×) and against the
-/// hand-written loop spawned with `tokio::spawn`: what the task and the `Running` handle
-/// cost when nobody watches the transitions.
-fn spawned(c: &mut Criterion) {
-    let runtime = runtime();
-    let mut group = c.benchmark_group("state_spawn");
-    group.throughput(Throughput::Elements(TRANSITIONS));
-    group.sample_size(30);
-    group.bench_function("coact_spawn", |b| b.to_async(&runtime).iter(coact_spawned));
-    group.bench_function("coact_run", |b| b.to_async(&runtime).iter(coact_async));
-    group.bench_function("hand_written_spawn", |b| {
-        b.to_async(&runtime).iter(hand_spawned)
-    });
-    group.finish();
-}
-
-criterion_group!(benches, sync_cycle, async_cycle, spawned);
+criterion_group!(benches, sync_cycle, async_cycle);
 criterion_main!(benches);

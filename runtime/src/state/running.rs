@@ -150,22 +150,12 @@ where
         let mut sender: Option<broadcast::Sender<Transition>> = None;
         let entered = |from: usize, to: usize| {
             observed.current.store(to, Ordering::Release);
-            let transition = Transition {
-                from: graph.states[from].name,
-                to: graph.states[to].name,
-            };
-            tracing::trace!(
-                machine = graph.machine,
-                from = transition.from,
-                to = transition.to,
-                "transition"
-            );
-            if sender.is_none() && observed.watched.load(Ordering::Acquire) {
-                sender.clone_from(&observed.observers().sender);
-            }
-            if let Some(sender) = &sender {
-                // An error only means nobody is listening any more.
-                let _ = sender.send(transition);
+            // One load and compare each for a machine nobody watches or traces: the
+            // rest is out of line, where it does not slow the loop down.
+            if observed.watched.load(Ordering::Acquire)
+                || tracing::level_enabled!(tracing::Level::TRACE)
+            {
+                report(&observed, &mut sender, graph, from, to);
             }
             !observed.cancelled.load(Ordering::Acquire)
         };
@@ -180,6 +170,37 @@ where
         task,
         graph,
         progress,
+    }
+}
+
+/// Traces a transition and sends it to the machine's observers, taking the machine's own
+/// copy of the sender the first time. Out of line: a machine nobody watches or traces
+/// never calls it, and its loop stays as tight as `run`'s (this code inline, even when
+/// skipped, made each transition of the bench's machine 1.4 times as slow).
+#[cold]
+#[inline(never)]
+fn report(
+    progress: &Progress,
+    sender: &mut Option<broadcast::Sender<Transition>>,
+    graph: &'static Graph,
+    from: usize,
+    to: usize,
+) {
+    tracing::trace!(
+        machine = graph.machine,
+        from = graph.states[from].name,
+        to = graph.states[to].name,
+        "transition"
+    );
+    if sender.is_none() && progress.watched.load(Ordering::Acquire) {
+        sender.clone_from(&progress.observers().sender);
+    }
+    if let Some(sender) = sender {
+        // An error only means nobody is listening any more.
+        let _ = sender.send(Transition {
+            from: graph.states[from].name,
+            to: graph.states[to].name,
+        });
     }
 }
 
