@@ -1,6 +1,6 @@
-//! coact's identity `Cache` against a bare `DashMap` + `Arc::clone`, moka's async cache and
-//! the `cached` crate's memoized async functions: hits, misses that run a trivial loader,
-//! and hits from two threads at once.
+//! coact's identity `Cache` against a bare `DashMap` + `Arc::clone`, moka's async cache,
+//! quick_cache's concurrent cache and the `cached` crate's memoized async functions: hits,
+//! misses that run a trivial loader, and hits from two threads at once.
 //!
 //! Every benchmark is an `iter_custom` whose `iters` lookups run inside one `block_on` of a
 //! current-thread tokio runtime (one per thread in the two-thread groups), so criterion's
@@ -51,6 +51,7 @@ impl Row {
 
 type CoactCache = Cache<u64, Arc<Row>>;
 type MokaCache = moka::future::Cache<u64, Arc<Row>>;
+type QuickCache = quick_cache::sync::Cache<u64, Arc<Row>>;
 
 /// coact's loader: a row for every key, at once.
 async fn load(key: u64) -> Result<Option<Row>, Infallible> {
@@ -71,8 +72,36 @@ async fn dashmap_get(map: &DashMap<u64, Arc<Row>>, key: u64) -> Option<Arc<Row>>
     Some(Arc::clone(map.entry(key).or_insert(row).value()))
 }
 
+/// The baseline's map with the hasher coact's map uses (foldhash): how much of the
+/// difference is the hash function.
+type FoldDashMap = DashMap<u64, Arc<Row>, foldhash::fast::RandomState>;
+
+async fn dashmap_foldhash_get(map: &FoldDashMap, key: u64) -> Option<Arc<Row>> {
+    if let Some(row) = map.get(&key).map(|r| Arc::clone(r.value())) {
+        return Some(row);
+    }
+    let row = Arc::new(load(key).await.ok()??);
+    Some(Arc::clone(map.entry(key).or_insert(row).value()))
+}
+
 async fn moka_get(cache: &MokaCache, key: u64) -> Option<Arc<Row>> {
     cache.get(&key).await
+}
+
+/// quick_cache's hit: `get`, which clones the `Arc` out.
+async fn quick_get(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
+    cache.get(&key)
+}
+
+/// quick_cache's single-flight `get_or_insert_async`; `None` is not cached, like coact's
+/// `Ok(None)`, by failing the insert.
+async fn quick_get_or_insert(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
+    cache
+        .get_or_insert_async(&key, async {
+            load(key).await.ok().flatten().map(Arc::new).ok_or(())
+        })
+        .await
+        .ok()
 }
 
 /// moka's single-flight `get_with`; its init future cannot say "no data", so the (always
@@ -137,6 +166,11 @@ fn moka_cache() -> MokaCache {
     moka::future::Cache::builder().build()
 }
 
+/// Room for every key of every group: no hit is lost to its eviction.
+fn quick_cache() -> QuickCache {
+    quick_cache::sync::Cache::new(64 * 1024)
+}
+
 /// Uses a looked-up row the way a caller would, so nothing is optimised away.
 fn consume(row: Option<Arc<Row>>) {
     let row = row.expect("every key has a row");
@@ -172,10 +206,14 @@ fn hit(c: &mut Criterion) {
     let coact = coact_cache();
     let map = DashMap::new();
     let moka = moka_cache();
+    let quick = quick_cache();
+    let fold_map = FoldDashMap::default();
     rt.block_on(async {
         preload(|key| coact_get(&coact, key)).await;
         preload(|key| dashmap_get(&map, key)).await;
+        preload(|key| dashmap_foldhash_get(&fold_map, key)).await;
         preload(|key| moka_get_with(&moka, key)).await;
+        preload(|key| quick_get_or_insert(&quick, key)).await;
         preload(cached_hit).await;
         preload(cached_by_key_hit).await;
         preload(concurrent_cached_hit).await;
@@ -190,9 +228,17 @@ fn hit(c: &mut Criterion) {
         b.to_async(&rt)
             .iter_custom(|iters| time_hits(iters, |key| dashmap_get(&map, key)));
     });
+    group.bench_function("dashmap_foldhash_get_arc_clone", |b| {
+        b.to_async(&rt)
+            .iter_custom(|iters| time_hits(iters, |key| dashmap_foldhash_get(&fold_map, key)));
+    });
     group.bench_function("moka_get", |b| {
         b.to_async(&rt)
             .iter_custom(|iters| time_hits(iters, |key| moka_get(&moka, key)));
+    });
+    group.bench_function("quick_cache_get", |b| {
+        b.to_async(&rt)
+            .iter_custom(|iters| time_hits(iters, |key| quick_get(&quick, key)));
     });
     group.bench_function("cached_macro", |b| {
         b.to_async(&rt)
@@ -262,6 +308,7 @@ fn miss_load(c: &mut Criterion) {
     let coact = coact_cache();
     let map = DashMap::new();
     let moka = &moka_cache();
+    let quick = quick_cache();
     let keys = FreshKeys::new();
     let mut group = c.benchmark_group("miss_load");
     group.bench_function("coact_get_or_load", |b| {
@@ -296,6 +343,16 @@ fn miss_load(c: &mut Criterion) {
                     }
                     moka.run_pending_tasks().await;
                 },
+            )
+        });
+    });
+    group.bench_function("quick_cache_get_or_insert_async", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            time_misses(
+                iters,
+                &keys,
+                |key| quick_get_or_insert(&quick, key),
+                |_, _| async { quick.clear() },
             )
         });
     });
@@ -377,10 +434,12 @@ fn contended(c: &mut Criterion) {
     let coact = coact_cache();
     let map = DashMap::new();
     let moka = moka_cache();
+    let quick = quick_cache();
     rt.block_on(async {
         preload(|key| coact_get(&coact, key)).await;
         preload(|key| dashmap_get(&map, key)).await;
         preload(|key| moka_get_with(&moka, key)).await;
+        preload(|key| quick_get_or_insert(&quick, key)).await;
         preload(cached_hit).await;
         preload(concurrent_cached_hit).await;
         moka.run_pending_tasks().await;
@@ -402,6 +461,9 @@ fn contended(c: &mut Criterion) {
         });
         group.bench_function("moka_get", |b| {
             b.iter_custom(|iters| two_threads(iters, key, |key| moka_get(&moka, key)));
+        });
+        group.bench_function("quick_cache_get", |b| {
+            b.iter_custom(|iters| two_threads(iters, key, |key| quick_get(&quick, key)));
         });
         group.bench_function("cached_macro", |b| {
             b.iter_custom(|iters| two_threads(iters, key, cached_hit));

@@ -37,6 +37,12 @@ pub(crate) struct DashMap<K, V> {
     shards: Vec<RwLock<Shard<K, V>>>,
 }
 
+impl<K: Eq + Hash, V> Default for DashMap<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<K: Eq + Hash, V> DashMap<K, V> {
     pub(crate) fn new() -> Self {
         Self {

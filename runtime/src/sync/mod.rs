@@ -23,7 +23,11 @@ pub(crate) use std::sync::{
 };
 
 #[cfg(not(all(test, loom)))]
-pub(crate) use dashmap::{mapref::entry::Entry as MapEntry, DashMap};
+pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
+/// The identity map: dashmap's, hashing with foldhash (a fast hash seeded at random per map,
+/// hashbrown's default) instead of std's `SipHash`.
+#[cfg(not(all(test, loom)))]
+pub(crate) type DashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
 #[cfg(not(all(test, loom)))]
 pub(crate) use tokio::sync::{oneshot, Notify};
 
