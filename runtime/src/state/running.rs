@@ -2,8 +2,8 @@
 //! [`Running`] handle that observes it, streams its [`Transition`]s and cancels it; the
 //! `_observed` forms also give a stream of every transition from the first.
 //!
-//! A machine nobody watches pays one atomic load per transition for the possibility: the
-//! channel of transitions exists only once asked for.
+//! A machine nobody watches or traces reads two flags per transition for the possibility:
+//! the channel of transitions exists only once asked for.
 
 use std::fmt;
 use std::future::Future;
