@@ -91,9 +91,7 @@ where
     M: Machine<Object = ()>,
     M::Output: Send + 'static,
 {
-    let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
-    let running = spawn_inner((), initial, Some(sender), |output, ()| output);
-    (running, Transitions::new(first))
+    with_stream(|sender| spawn_inner((), initial, sender, |output, ()| output))
 }
 
 /// [`spawn_on`], with a stream of every transition from the first (see
@@ -111,11 +109,15 @@ where
     M::Object: 'static,
     M::Output: Send + 'static,
 {
+    with_stream(|sender| spawn_inner(object, initial, sender, |output, object| (output, object)))
+}
+
+/// Spawns with a channel of transitions made beforehand, and its first stream.
+fn with_stream<T>(
+    spawn: impl FnOnce(Option<broadcast::Sender<Transition>>) -> Running<T>,
+) -> (Running<T>, Transitions) {
     let (sender, first) = broadcast::channel(TRANSITION_BUFFER);
-    let running = spawn_inner(object, initial, Some(sender), |output, object| {
-        (output, object)
-    });
-    (running, Transitions::new(first))
+    (spawn(Some(sender)), Transitions::new(first))
 }
 
 fn spawn_inner<M, T>(
@@ -208,8 +210,8 @@ fn report(
 struct Progress {
     current: AtomicUsize,
     cancelled: AtomicBool,
-    /// Whether `observers.sender` exists: the machine reads this flag, not the lock, on
-    /// each transition until somebody watches.
+    /// Set when `observers.sender` is made, never cleared: the machine reads this flag,
+    /// not the lock, on each transition until somebody watches.
     watched: AtomicBool,
     observers: Mutex<Observers>,
 }
