@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use coact::coroutine::{
-    accumulate, batch_accumulate, CooperativeError, Cooperator, Gen, GenState, ValueBucket,
+    accumulate, accumulate_some, batch_accumulate, batch_accumulate_some, CooperativeError,
+    Cooperator, Gen, GenState, ValueBucket,
 };
 use futures::StreamExt as _;
 
@@ -634,10 +635,24 @@ fn maybe_evens(n: u64) -> Gen<Option<u64>> {
 }
 
 #[tokio::test]
-async fn accumulate_keeps_the_non_empty_values() {
+async fn accumulate_keeps_every_item_as_it_is() {
     assert_eq!(accumulate(count(4)).await, Ok(vec![0, 1, 2, 3]));
-    let evens: Vec<u64> = batch_accumulate(3, maybe_evens(10)).await.unwrap();
+    // No annotation: the kept type is the generator's item, `None`s included.
+    let steps = batch_accumulate(3, maybe_evens(4)).await.unwrap();
+    assert_eq!(steps, [Some(0), None, Some(2), None]);
+    assert_eq!(accumulate(maybe_evens(2)).await, Ok(vec![Some(0), None]));
+}
+
+#[tokio::test]
+async fn accumulate_some_keeps_the_values_and_infers_their_type() {
+    // No annotation anywhere: `T` comes from the generator's `Option<T>` items.
+    let evens = batch_accumulate_some(3, maybe_evens(10)).await.unwrap();
     assert_eq!(evens, [0, 2, 4, 6, 8]);
+    let evens = accumulate_some(maybe_evens(5)).await.unwrap();
+    assert_eq!(evens.iter().sum::<u64>(), 6);
+    let cooperator = Cooperator::new(2);
+    let evens = cooperator.accumulate_some(maybe_evens(7)).await.unwrap();
+    assert_eq!(evens, [0, 2, 4, 6]);
 }
 
 #[test]
@@ -729,7 +744,7 @@ async fn a_ticker_keeps_ticking_during_ten_million_steps() {
             }
         }
     }
-    let runs: Vec<usize> = batch_accumulate(BATCH, gaps(STEPS, observed))
+    let runs = batch_accumulate_some(BATCH, gaps(STEPS, observed))
         .await
         .unwrap();
     stop.store(1, Ordering::Relaxed);

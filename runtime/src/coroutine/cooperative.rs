@@ -2,10 +2,10 @@
 //! handing control back to the scheduler between batches so that I/O on the same runtime
 //! stays responsive, and the [`ValueBucket`] that collects what it yields.
 //!
-//! "Empty" values: a generator's items are anything that converts `Into<Option<T>>`: a
-//! plain `T` is always kept, an `Option<T>` is kept when it is `Some`. So a generator of
-//! `f64` keeps every value, and one of `Option<f64>` yields `None` for a step that
-//! produced nothing.
+//! Steps that produce nothing: a generator of `Option<T>` yields `None` for a step that
+//! only hands control back. [`accumulate`] and [`batch_accumulate`] keep every item as
+//! it is; [`accumulate_some`] and [`batch_accumulate_some`] keep what the `Some` items
+//! hold, and so does a [`ValueBucket`].
 
 use std::panic::AssertUnwindSafe;
 
@@ -127,46 +127,40 @@ where
 }
 
 /// Drives `generator` to its end one step at a time, handing control back to the tokio
-/// scheduler after each step, and returns the values it yielded that are not empty
-/// (`None`).
+/// scheduler after each step, and returns every value it yielded, in order.
 ///
-/// The same as [`batch_accumulate`] with a batch of one; a generator
-/// whose steps are cheap runs faster in larger batches.
-///
-/// Items are anything `Into<Option<T>>`: a plain value is kept, `None` is skipped. For a
-/// generator of `Option<T>`, both `T` and `Option<T>` fit, so name the type kept where the
-/// result lands:
+/// The same as [`batch_accumulate`] with a batch of one; a generator whose steps are cheap
+/// runs faster in larger batches. For a generator that yields `None` on a step that
+/// produced nothing, [`accumulate_some`] keeps only the `Some` values.
 ///
 /// ```
 /// use coact::coroutine::{accumulate, Gen};
 ///
 /// #[coact::coroutine]
-/// fn evens(n: u64) -> Gen<Option<u64>> {
+/// fn squares(n: u64) -> Gen<u64> {
 ///     for i in 0..n {
-///         yield_!((i % 2 == 0).then_some(i)); // `None`: a step that keeps nothing
+///         yield_!(i * i);
 ///     }
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let kept: Vec<u64> = accumulate(evens(5)).await.unwrap();
-/// assert_eq!(kept, [0, 2, 4]);
+/// assert_eq!(accumulate(squares(4)).await.unwrap(), [0, 1, 4, 9]);
 /// # }
 /// ```
 ///
 /// # Errors
 ///
 /// [`CooperativeError::Panicked`] if the generator panics.
-pub async fn accumulate<I, T>(generator: I) -> Result<Vec<T>, CooperativeError>
+pub async fn accumulate<I>(generator: I) -> Result<Vec<I::Item>, CooperativeError>
 where
     I: IntoIterator,
-    I::Item: Into<Option<T>>,
 {
     batch_accumulate(1, generator).await
 }
 
 /// Drives `generator` to its end `max_batch` steps at a time (at least one), handing
-/// control back to the tokio scheduler between batches, and returns the values it
-/// yielded that are not empty (`None`), in order.
+/// control back to the tokio scheduler between batches, and returns every value it
+/// yielded, in order.
 ///
 /// Between batches it awaits [`tokio::task::yield_now`], which on tokio puts the task
 /// back behind every other ready task and the I/O and timer drivers: on a
@@ -193,10 +187,80 @@ where
 ///
 /// [`CooperativeError::Panicked`] if the generator panics; the values yielded before are
 /// dropped.
-pub async fn batch_accumulate<I, T>(
+pub async fn batch_accumulate<I>(
+    max_batch: usize,
+    generator: I,
+) -> Result<Vec<I::Item>, CooperativeError>
+where
+    I: IntoIterator,
+{
+    harvest(max_batch, generator).await
+}
+
+/// [`accumulate`] for a generator whose steps may produce nothing: it yields `Some(value)`
+/// for a value and `None` for a step that only hands control back, and only the values
+/// are kept.
+///
+/// ```
+/// use coact::coroutine::{accumulate_some, Gen};
+///
+/// #[coact::coroutine]
+/// fn evens(n: u64) -> Gen<Option<u64>> {
+///     for i in 0..n {
+///         yield_!((i % 2 == 0).then_some(i)); // `None`: a step that keeps nothing
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert_eq!(accumulate_some(evens(5)).await.unwrap(), [0, 2, 4]);
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// [`CooperativeError::Panicked`] if the generator panics.
+pub async fn accumulate_some<I, T>(generator: I) -> Result<Vec<T>, CooperativeError>
+where
+    I: IntoIterator<Item = Option<T>>,
+{
+    harvest(1, generator).await
+}
+
+/// [`batch_accumulate`] for a generator whose steps may produce nothing: every step counts
+/// towards a batch, and only the `Some` values are kept.
+///
+/// ```
+/// use coact::coroutine::{batch_accumulate_some, Gen};
+///
+/// #[coact::coroutine]
+/// fn multiples_of_seven(n: u64) -> Gen<Option<u64>> {
+///     for i in 1..=n {
+///         yield_!((i % 7 == 0).then_some(i));
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let found = batch_accumulate_some(1000, multiples_of_seven(100_000)).await.unwrap();
+/// assert_eq!(found.len(), 14_285);
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// [`CooperativeError::Panicked`] if the generator panics; the values yielded before are
+/// dropped.
+pub async fn batch_accumulate_some<I, T>(
     max_batch: usize,
     generator: I,
 ) -> Result<Vec<T>, CooperativeError>
+where
+    I: IntoIterator<Item = Option<T>>,
+{
+    harvest(max_batch, generator).await
+}
+
+/// The four functions above: `T` is the item itself, or what a `Some` item holds.
+async fn harvest<I, T>(max_batch: usize, generator: I) -> Result<Vec<T>, CooperativeError>
 where
     I: IntoIterator,
     I::Item: Into<Option<T>>,

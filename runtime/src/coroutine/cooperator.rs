@@ -94,14 +94,14 @@ impl CooperatorState {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let cooperator = Cooperator::new(100);
 /// let squares = cooperator.accumulate((0..1000u64).map(|n| n * n));
-/// let evens = cooperator.accumulate((0..1000u64).map(|n| (n % 2 == 0).then_some(n)));
-/// let squares: Vec<u64> = squares.await.unwrap();   // the element type is stated once
-/// let evens: Vec<u64> = evens.await.unwrap();
+/// let evens = cooperator.accumulate_some((0..1000u64).map(|n| (n % 2 == 0).then_some(n)));
+/// let (squares, evens) = (squares.await.unwrap(), evens.await.unwrap());
 /// assert_eq!((squares.len(), evens.len()), (1000, 500));
+/// assert_eq!((squares[3], evens[3]), (9, 6));
 ///
 /// let control = cooperator.control();            // Clone + Send + Sync
 /// control.pause();
-/// let paused = cooperator.accumulate::<_, u8>(0..10u8);
+/// let paused = cooperator.accumulate(0..10u8);
 /// control.stop();
 /// assert_eq!(paused.await, Err(CooperativeError::Stopped));
 /// # }
@@ -149,10 +149,31 @@ impl Cooperator {
         }
     }
 
-    /// Adds `generator` to those the cooperator runs; the returned future resolves to the
-    /// values it yielded that are not empty (`None`), once it has ended. The generator
-    /// runs whether or not that future is awaited.
-    pub fn accumulate<I, T>(&self, generator: I) -> Accumulation<T>
+    /// Adds `generator` to those the cooperator runs; the returned future resolves to
+    /// every value it yielded, once it has ended. The generator runs whether or not that
+    /// future is awaited.
+    pub fn accumulate<I>(&self, generator: I) -> Accumulation<I::Item>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'static,
+        I::Item: Send + 'static,
+    {
+        self.run(generator)
+    }
+
+    /// [`accumulate`](Self::accumulate) for a generator that yields `None` on a step that
+    /// produced nothing: only what its `Some` items hold is kept.
+    pub fn accumulate_some<I, T>(&self, generator: I) -> Accumulation<T>
+    where
+        I: IntoIterator<Item = Option<T>>,
+        I::IntoIter: Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(generator)
+    }
+
+    /// Both of the above: `T` is the item itself, or what a `Some` item holds.
+    fn run<I, T>(&self, generator: I) -> Accumulation<T>
     where
         I: IntoIterator,
         I::IntoIter: Send + 'static,

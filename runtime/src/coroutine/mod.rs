@@ -41,8 +41,10 @@
 //!
 //! The module also runs generators cooperatively: [`batch_accumulate`] drives one to its
 //! end in batches, handing control back to the tokio scheduler between batches so that I/O
-//! on the same runtime stays responsive, and collects what it yields; a [`Cooperator`] runs
-//! several fairly and can be paused, resumed and stopped.
+//! on the same runtime stays responsive, and collects what it yields
+//! ([`batch_accumulate_some`] keeps only the `Some` values of a generator that yields
+//! `None` for a step with nothing to show); a [`Cooperator`] runs several fairly and can
+//! be paused, resumed and stopped.
 
 // Where things are: `gen.rs` is the generator users drive (`Gen`), `step.rs` one poll of
 // its body, `slot.rs` the exchange of values between the two (how it works is told
@@ -60,7 +62,9 @@ mod slot;
 mod step;
 
 pub use self::body::{Captures, Slotted, SyncBody};
-pub use self::cooperative::{accumulate, batch_accumulate, ValueBucket};
+pub use self::cooperative::{
+    accumulate, accumulate_some, batch_accumulate, batch_accumulate_some, ValueBucket,
+};
 pub use self::cooperator::{Accumulation, Cooperator, CooperatorControl};
 pub use self::error::CooperativeError;
 pub use self::gen::{Gen, GenState, Resume};

@@ -107,8 +107,8 @@ async fn main() {
         "outside: squares {first:?} then {rest:?}, sum {:?}",
         gen.take_return().expect("it ended")
     );
-    // An `Option<u64>` is both a value and a skippable `u64`: the kept type is named.
-    let kept: Vec<u64> = coact::coroutine::accumulate(evens(5))
+    // "Yield `None` to skip": the kept type is inferred from the generator's.
+    let kept = coact::coroutine::accumulate_some(evens(5))
         .await
         .expect("the generator runs");
     println!("outside: evens {kept:?}");
