@@ -62,8 +62,9 @@ mod private_paths {
     };
     #[allow(unused_imports)]
     use crate::__private::identity::{
-        assert_error, assert_key, assert_shared, assert_value, fallible, fallible_optional,
-        optional, optional_value, plain, ttl, value, with_redis, Cache, Retention,
+        cacheable, fallible, fallible_optional, identity_cache, identity_shared_cache, load,
+        memo_cache, memo_shared_cache, optional, optional_value, plain, ttl, value, Cache, Cached,
+        Failure, Key, Load, Retention, Run, Slot, Unfit, Value,
     };
     #[allow(unused_imports)]
     use crate::__private::{

@@ -5,7 +5,7 @@
 //! only panic, so that callers type-check against them and the macro's errors are the
 //! only ones.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
@@ -34,7 +34,6 @@ struct Parts {
     /// `Shared<T>` or `Arc<T>`.
     handle: TokenStream,
     error: TokenStream,
-    key_types: Vec<TokenStream>,
     key_type: TokenStream,
     key_value: TokenStream,
     cache_type: TokenStream,
@@ -75,12 +74,15 @@ fn parts(args: &Args, model: &Cached<'_>, mode: Mode) -> Parts {
         .error
         .map(stand_in_types)
         .map_or_else(|| quote!(::core::convert::Infallible), |e| quote!(#e));
+    // Spanned at the user's types: an unmet bound of the cache is reported there.
     let key_types: Vec<TokenStream> = model
         .keys
         .iter()
         .map(|key| match key.ty {
             KeyType::Owned(ty) => quote!(#ty),
-            KeyType::Ref(ty) => quote!(<#ty as ::std::borrow::ToOwned>::Owned),
+            KeyType::Ref(ty) => {
+                quote_spanned!(key.owned_span()=> <#ty as ::std::borrow::ToOwned>::Owned)
+            }
         })
         .collect();
     let key_values: Vec<TokenStream> = model
@@ -96,7 +98,10 @@ fn parts(args: &Args, model: &Cached<'_>, mode: Mode) -> Parts {
         .collect();
     let (key_type, key_value) = match (&key_types[..], &key_values[..]) {
         ([ty], [value]) => (ty.clone(), value.clone()),
-        (types, values) => (quote!((#(#types,)*)), quote!((#(#values,)*))),
+        (types, values) => (
+            quote_spanned!(key_span(args, model)=> (#(#types,)*)),
+            quote!((#(#values,)*)),
+        ),
     };
     let cache_type = quote!(#krate::identity::Cache<#key_type, #handle, #error>);
     let cache_doc = format!(
@@ -110,11 +115,19 @@ fn parts(args: &Args, model: &Cached<'_>, mode: Mode) -> Parts {
         value,
         handle,
         error,
-        key_types,
         key_type,
         key_value,
         cache_type,
         cache_doc,
+    }
+}
+
+/// Where the key's type is written: the argument's, or for several the `key = [..]`
+/// argument (the call site when they are all the function's arguments).
+fn key_span(args: &Args, model: &Cached<'_>) -> Span {
+    match &model.keys[..] {
+        [key] => key.owned_span(),
+        _ => args.key.span().unwrap_or_else(Span::call_site),
     }
 }
 
@@ -148,34 +161,27 @@ fn returns(model: &Cached<'_>, parts: &Parts) -> (TokenStream, TokenStream, Toke
     }
 }
 
-/// `fn name_cache() -> &'static Cache<K, H, E>`: the cache, made on first use, and the
-/// checks that put an unmet bound at the user's type rather than at the attribute.
+/// `fn name_cache() -> &'static Cache<K, H, E>`: the cache, made on first use.
 fn accessor(args: &Args, model: &Cached<'_>, parts: &Parts) -> TokenStream {
     let Parts {
-        krate,
         private,
         accessor,
+        key_type,
         value,
-        key_types,
+        error,
         cache_type,
         cache_doc,
         ..
     } = parts;
     let vis = &model.item.vis;
     let name = &model.item.sig.ident;
-    let key_checks = model
-        .keys
-        .iter()
-        .zip(key_types)
-        .map(|(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_key::<#ty>();));
-    let value_check = quote_spanned!(value.span()=> #private::assert_value::<#value>(););
-    let error_check = model
-        .error
-        .map(|error| quote_spanned!(error.span()=> #private::assert_error::<#error>();));
     let retention = retention(args, private);
-    let new_cache = quote!(#krate::identity::Cache::new(#retention));
-    let (new_cache, shared_checks) = match args.redis.get() {
-        None => (new_cache, TokenStream::new()),
+    let kind = if model.identity { "identity" } else { "memo" };
+    let make = match args.redis.get() {
+        None => {
+            let function = format_ident!("{kind}_cache");
+            quote!(#private::#function::<#key_type, #value, #error>(&SLOT, || #retention))
+        }
         Some(tier) => {
             let namespace = args.namespace.get().map_or_else(
                 || {
@@ -192,30 +198,36 @@ fn accessor(args: &Args, model: &Cached<'_>, parts: &Parts) -> TokenStream {
                 .get()
                 .map_or_else(|| quote!(1), |version| quote!(#version));
             let tier = quote_spanned!(tier.span()=> &(#tier));
-            let checks = model.keys.iter().zip(key_types).map(
-                |(key, ty)| quote_spanned!(key.owned_span()=> #private::assert_shared::<#ty>();),
-            );
-            let value_check = quote_spanned!(value.span()=> #private::assert_shared::<#value>(););
-            (
-                quote!(#private::with_redis(#new_cache, #tier, #namespace, #version)),
-                quote!(#(#checks)* #value_check),
-            )
+            let function = format_ident!("{kind}_shared_cache");
+            quote! {
+                #private::#function::<#key_type, #value, #error>(
+                    &SLOT, || #retention, #tier, #namespace, #version,
+                )
+            }
         }
     };
+    let checks = cacheable(parts);
     quote! {
         #[doc = #cache_doc]
         #vis fn #accessor() -> &'static #cache_type {
-            const _: () = {
-                #(#key_checks)*
-                #value_check
-                #error_check
-                #shared_checks
-            };
-            static CACHE: ::std::sync::LazyLock<#cache_type> =
-                ::std::sync::LazyLock::new(|| #new_cache);
-            &CACHE
+            #checks
+            static SLOT: #private::Slot = #private::Slot::new();
+            #make
         }
     }
+}
+
+/// The call that checks the cache's types, first in each generated body (see
+/// `coact_runtime::identity::generated` for why this makes an unmet bound one error).
+fn cacheable(parts: &Parts) -> TokenStream {
+    let Parts {
+        private,
+        key_type,
+        value,
+        error,
+        ..
+    } = parts;
+    quote!(#private::cacheable::<#key_type, #value, #error>();)
 }
 
 /// The function: its key, then the cache's value for it, loaded by the original body on
@@ -234,6 +246,7 @@ fn function(
         key_value,
         ..
     } = parts;
+    let checks = cacheable(parts);
     let item = model.item;
     let ((attrs, inner), vis) = (outer_and_inner(&item.attrs), &item.vis);
     let output = model.output;
@@ -243,8 +256,12 @@ fn function(
         #vis #sig {
             #(#inner)*
             let __coact_key: #key_type = #key_value;
-            #finish(#accessor()
-                .get_or_load(__coact_key, move || #private::#adapt(async move {
+            #checks
+            // `run` is `Run::run`, or `Unfit::run` when the key is not a `Key`: then the
+            // check above is the only error (see `__private::identity`).
+            let __coact_loading = {
+                use #private::{Run as _, Unfit as _};
+                #private::load(#accessor(), __coact_key, move || #private::#adapt(async move {
                     // Fixes the block's output type before the body, so `?` and `return`
                     // in the body mean what they meant in the function.
                     if let ::core::option::Option::Some(__coact_ret) =
@@ -255,7 +272,9 @@ fn function(
                     }
                     #(#stmts)*
                 }))
-                .await)
+                .run()
+            };
+            #finish(__coact_loading.await)
         }
     }
 }

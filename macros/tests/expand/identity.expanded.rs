@@ -4,18 +4,21 @@ pub fn user_cache() -> &'static ::coact::identity::Cache<
     ::coact::identity::Shared<User>,
     DbError,
 > {
-    const _: () = {
-        ::coact::__private::identity::assert_key::<u32>();
-        ::coact::__private::identity::assert_value::<User>();
-        ::coact::__private::identity::assert_error::<DbError>();
-    };
-    static CACHE: ::std::sync::LazyLock<
-        ::coact::identity::Cache<u32, ::coact::identity::Shared<User>, DbError>,
-    > = ::std::sync::LazyLock::new(|| ::coact::identity::Cache::new(::coact::__private::identity::Retention::Keep {
-        ttl: ::core::option::Option::Some(::core::time::Duration::from_millis(30000u64)),
-        capacity: ::core::num::NonZeroUsize::new(1000),
-    }));
-    &CACHE
+    ::coact::__private::identity::cacheable::<u32, User, DbError>();
+    static SLOT: ::coact::__private::identity::Slot = ::coact::__private::identity::Slot::new();
+    ::coact::__private::identity::identity_cache::<
+        u32,
+        User,
+        DbError,
+    >(
+        &SLOT,
+        || ::coact::__private::identity::Retention::Keep {
+            ttl: ::core::option::Option::Some(
+                ::core::time::Duration::from_millis(30000u64),
+            ),
+            capacity: ::core::num::NonZeroUsize::new(1000),
+        },
+    )
 }
 pub async fn user(
     id: u32,
@@ -24,17 +27,22 @@ pub async fn user(
     ::coact::identity::LoadError<DbError>,
 > {
     let __coact_key: u32 = ::core::clone::Clone::clone(&id);
-    (user_cache()
-        .get_or_load(
-            __coact_key,
-            move || ::coact::__private::identity::fallible_optional(async move {
-                if let ::core::option::Option::Some(__coact_ret) = ::core::option::Option::None::<
-                    Result<Option<User>, DbError>,
-                > {
-                    #[allow(unreachable_code)] return __coact_ret;
-                }
-                db::load(id).await
-            }),
-        )
-        .await)
+    ::coact::__private::identity::cacheable::<u32, User, DbError>();
+    let __coact_loading = {
+        use ::coact::__private::identity::{Run as _, Unfit as _};
+        ::coact::__private::identity::load(
+                user_cache(),
+                __coact_key,
+                move || ::coact::__private::identity::fallible_optional(async move {
+                    if let ::core::option::Option::Some(__coact_ret) = ::core::option::Option::None::<
+                        Result<Option<User>, DbError>,
+                    > {
+                        #[allow(unreachable_code)] return __coact_ret;
+                    }
+                    db::load(id).await
+                }),
+            )
+            .run()
+    };
+    (__coact_loading.await)
 }

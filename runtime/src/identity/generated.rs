@@ -3,14 +3,16 @@
 //! and back, the checks that put an unmet bound at the user's type, and the way onto
 //! the shared tier. Reached through `coact::__private::identity`.
 
+use std::any::Any;
 use std::convert::Infallible;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::LoadError;
 
-pub use super::{Cache, Retention, Shared};
+pub use super::{Cache, Cached, Retention, Shared};
 
 /// A function returning `T` always has a value.
 ///
@@ -76,38 +78,197 @@ pub const fn ttl(ttl: Duration) -> Duration {
     ttl
 }
 
+// How generated code meets the bounds. Every generated body that uses the cache first
+// calls `cacheable::<K, V, E>()`, with each type spanned at the user's own; the accessor
+// then calls `identity_cache`/`memo_cache`, whose bounds are the same three traits on the
+// same types. So an unmet bound is one error: rustc
+// reports a failed predicate once per span within a body, and the two bodies' reports
+// are the same diagnostic, which it prints once. The cache lives in a `Slot` that is
+// `Sync` whatever the types, so the `static` adds no error of its own (a typed `static`
+// would walk the cache's internals in its notes). The handle (`Shared<V>` or `Arc<V>`)
+// is fixed per function rather than a parameter: its `Send + Sync` then follows from
+// `V: Value` inside, instead of being a bound of its own, reported a second time.
+//
+// The function's lookup is an opaque future, whose bounds rustc checks again where it is
+// awaited (at a span of its own): so the lookup is `load(..).run()`, and `run` resolves
+// to `Run::run` when the key is a `Key` and to `Unfit::run` (on `&Load`, one autoref
+// later) when it is not, which has no bound left to fail.
+
 /// What a key argument must be: compared and hashed to find its entry, cloned into it,
 /// and kept in a cache shared by every thread.
-pub const fn assert_key<K: Eq + Hash + Clone + Send + Sync + 'static>() {}
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of an identity cache",
+    label = "a key must be `Eq + Hash + Clone + Send + Sync + 'static`",
+    note = "a key is compared and hashed to find its entry, cloned into it, and kept in a \
+            cache that every thread shares"
+)]
+pub trait Key: Eq + Hash + Clone + Send + Sync + 'static {}
 
-/// A cached value is shared by every thread for as long as it is kept.
-pub const fn assert_value<V: Send + Sync + 'static>() {}
+#[diagnostic::do_not_recommend]
+impl<K: Eq + Hash + Clone + Send + Sync + 'static> Key for K {}
 
-/// A loader's error is handed to every caller waiting for the load, on any thread.
-pub const fn assert_error<E: Send + Sync + 'static>() {}
+/// What a cached value must be: shared by every thread for as long as it is kept.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be cached: a cached value must be `Send + Sync + 'static`",
+    label = "not `Send + Sync + 'static`",
+    note = "a cached value is shared by every thread for as long as the cache keeps it"
+)]
+pub trait Value: Send + Sync + 'static {}
 
-/// Puts a cache on the shared tier named by `redis = …`.
+#[diagnostic::do_not_recommend]
+impl<V: Send + Sync + 'static> Value for V {}
+
+/// What a loader's error must be: handed to every caller waiting for the load, on any
+/// thread.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a cached function's error: it must be `Send + Sync + 'static`",
+    label = "not `Send + Sync + 'static`",
+    note = "a load's error is handed to every caller waiting for it, on any thread"
+)]
+pub trait Failure: Send + Sync + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<E: Send + Sync + 'static> Failure for E {}
+
+/// The key, value and error types of a cached function are fit for a cache.
+pub const fn cacheable<K: Key, V: Value, E: Failure>() {}
+
+/// Where a cached function's `static` cache lives, whatever its types.
+#[derive(Default)]
+pub struct Slot(OnceLock<Box<dyn Any + Send + Sync>>);
+
+impl Slot {
+    /// An empty slot, for a `static`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(OnceLock::new())
+    }
+
+    /// The cache in the slot, made by `make` on first use.
+    fn get<C: Any + Send + Sync>(&'static self, make: impl FnOnce() -> C) -> &'static C {
+        self.0
+            .get_or_init(|| Box::new(make()))
+            .downcast_ref()
+            .expect("a slot holds the cache of one function, of one type")
+    }
+}
+
+/// An identity map's cache, made on first use with `retention`.
+pub fn identity_cache<K: Key, V: Value, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
+) -> &'static Cache<K, Shared<V>, E> {
+    slot.get(|| Cache::new(retention()))
+}
+
+/// A memoized function's cache, made on first use with `retention`.
+pub fn memo_cache<K: Key, V: Value, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
+) -> &'static Cache<K, Arc<V>, E> {
+    slot.get(|| Cache::new(retention()))
+}
+
+/// A lookup about to be made: [`load`] builds it, [`Run::run`] makes it.
+pub struct Load<'a, K, H: Cached, E, F> {
+    cache: &'a Cache<K, H, E>,
+    key: K,
+    loader: F,
+}
+
+/// A lookup of `key` in `cache`, `load` running on a miss.
+pub fn load<K, H: Cached, E, F, Fut>(
+    cache: &Cache<K, H, E>,
+    key: K,
+    load: F,
+) -> Load<'_, K, H, E, F>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<H::Value>, E>>,
+{
+    Load {
+        cache,
+        key,
+        loader: load,
+    }
+}
+
+/// Makes the lookup: [`Cache::get_or_load`].
+pub trait Run {
+    /// The cache's answer.
+    type Output;
+    /// Looks the key up, loading it on a miss.
+    fn run(self) -> impl Future<Output = Self::Output>;
+}
+
+impl<K: Key, H: Cached, E, F, Fut> Run for Load<'_, K, H, E, F>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<H::Value>, E>>,
+{
+    type Output = Result<H, LoadError<E>>;
+
+    fn run(self) -> impl Future<Output = Self::Output> {
+        self.cache.get_or_load(self.key, self.loader)
+    }
+}
+
+/// What `load(..).run()` resolves to when the key is not a [`Key`]: a future that never
+/// completes, so that the function still type-checks and [`cacheable`]'s error is the
+/// only one. It is never in a program that compiles: method resolution takes it only
+/// when `Load: Run` does not hold, and `load`'s own bounds leave `K: Key` the only bound
+/// of that impl that can fail, which `cacheable` reports.
+pub trait Unfit {
+    /// The cache's answer.
+    type Output;
+    /// Never completes.
+    fn run(self) -> std::future::Pending<Self::Output>;
+}
+
+impl<K, H: Cached, E, F> Unfit for &Load<'_, K, H, E, F> {
+    type Output = Result<H, LoadError<E>>;
+
+    fn run(self) -> std::future::Pending<Self::Output> {
+        std::future::pending()
+    }
+}
+
+/// What a key or value kept in the shared tier must be: written and read as JSON.
 #[cfg(feature = "redis")]
-#[must_use]
-pub fn with_redis<K, H, E>(
-    cache: Cache<K, H, E>,
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be kept in the shared tier: it must be `Serialize + DeserializeOwned`",
+    label = "not `Serialize + DeserializeOwned`",
+    note = "with `redis = …`, keys and values are written to Redis as JSON (serde)"
+)]
+pub trait Shareable: serde::Serialize + serde::de::DeserializeOwned {}
+
+#[cfg(feature = "redis")]
+#[diagnostic::do_not_recommend]
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Shareable for T {}
+
+/// [`identity_cache`] on the shared tier named by `redis = …`.
+#[cfg(feature = "redis")]
+pub fn identity_shared_cache<K: Key + Shareable, V: Value + Shareable, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
     tier: &super::RedisTier,
     namespace: &str,
     version: u32,
-) -> Cache<K, H, E>
-where
-    K: Eq + Hash + Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
-    H: super::Cached + Send + Sync + 'static,
-    H::Value: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
-    H::Weak: Send + Sync,
-    E: Send + Sync + 'static,
-{
-    cache.with_redis(tier, namespace, version)
+) -> &'static Cache<K, Shared<V>, E> {
+    slot.get(|| Cache::new(retention()).with_redis(tier, namespace, version))
 }
 
-/// Keys and values in the shared tier are written and read as JSON.
+/// [`memo_cache`] on the shared tier named by `redis = …`.
 #[cfg(feature = "redis")]
-pub const fn assert_shared<T: serde::Serialize + serde::de::DeserializeOwned>() {}
+pub fn memo_shared_cache<K: Key + Shareable, V: Value + Shareable, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
+    tier: &super::RedisTier,
+    namespace: &str,
+    version: u32,
+) -> &'static Cache<K, Arc<V>, E> {
+    slot.get(|| Cache::new(retention()).with_redis(tier, namespace, version))
+}
 
 /// Without the `redis` feature there is no tier to put a cache on.
 #[cfg(not(feature = "redis"))]
@@ -119,10 +280,24 @@ pub trait RedisFeature {}
 
 /// Without the `redis` feature: an error that says to enable it.
 #[cfg(not(feature = "redis"))]
-pub fn with_redis<C, T: RedisFeature + ?Sized>(cache: C, _tier: &T, _: &str, _: u32) -> C {
-    cache
+pub fn identity_shared_cache<K: Key, V: Value, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
+    _tier: &(impl RedisFeature + ?Sized),
+    _namespace: &str,
+    _version: u32,
+) -> &'static Cache<K, Shared<V>, E> {
+    identity_cache(slot, retention)
 }
 
-/// Without the `redis` feature, the error is [`with_redis`]'s.
+/// Without the `redis` feature: an error that says to enable it.
 #[cfg(not(feature = "redis"))]
-pub const fn assert_shared<T: ?Sized>() {}
+pub fn memo_shared_cache<K: Key, V: Value, E: Failure>(
+    slot: &'static Slot,
+    retention: impl FnOnce() -> Retention,
+    _tier: &(impl RedisFeature + ?Sized),
+    _namespace: &str,
+    _version: u32,
+) -> &'static Cache<K, Arc<V>, E> {
+    memo_cache(slot, retention)
+}
