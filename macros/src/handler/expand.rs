@@ -324,7 +324,6 @@ fn handler_impl(cx: &Cx<'_, '_>) -> TokenStream {
         impl #impl_generics #private::Handler for #self_ty
         where
             #send_bound
-            #call #ty_generics: ::core::marker::Send + 'static,
             #where_preds
         {
             type Call = #call #ty_generics;
@@ -459,25 +458,76 @@ fn dispatch_arm(cx: &Cx<'_, '_>, m: &Method<'_>) -> TokenStream {
     let cfgs = &m.cfgs;
     let name = ident.to_string();
     let args: Vec<_> = m.args.iter().map(|a| &a.ident).collect();
-    // Spanned at the method, so "future is not `Send`" and friends point at the user's code.
-    let run = if m.is_async {
-        quote_spanned!(m.span=> #private::guard_async(Self::#ident(self, #(#args),*)).await)
-    } else {
-        quote_spanned!(m.span=> #private::guard(|| Self::#ident(self, #(#args),*)))
-    };
-    quote! {
-        #(#cfgs)*
-        #kind::#variant((#(#args,)*), #reply) => match #reply.start() {
-            // The caller withdrew the call before it started: it does not run.
-            ::core::option::Option::None => false,
-            ::core::option::Option::Some(#reply) => {
-                let outcome = #run;
-                if let ::core::option::Option::Some(value) = #reply.finish(#name, outcome) {
-                    (&&&#private::Outcome(&value)).coact_report(#name);
-                }
-                true
+    // A oneway call's returned `Err` is logged; the autoref that finds out whether the
+    // value is a `Result` (and how to show its error) is left out for the types that
+    // plainly are not one, the common case, which type-checks faster.
+    let report = (!never_a_result(&m.output)).then(|| {
+        quote! {
+            if let ::core::option::Option::Some(value) = value {
+                (&&&#private::Outcome(&value)).coact_report(#name);
             }
-        },
+        }
+    });
+    let value = if report.is_some() {
+        quote!(value)
+    } else {
+        quote!(_)
+    };
+    if m.is_async {
+        // Spanned at the method, so "future is not `Send`" and friends point at the
+        // user's code.
+        let run =
+            quote_spanned!(m.span=> #private::guard_async(Self::#ident(self, #(#args),*)).await);
+        quote! {
+            #(#cfgs)*
+            #kind::#variant((#(#args,)*), #reply) => match #reply.start() {
+                // The caller withdrew the call before it started: it does not run.
+                ::core::option::Option::None => false,
+                ::core::option::Option::Some(#reply) => {
+                    let #value = #reply.finish(#name, #run);
+                    #report
+                    true
+                }
+            },
+        }
+    } else {
+        let method = quote_spanned!(m.span=> || Self::#ident(self, #(#args),*));
+        quote! {
+            #(#cfgs)*
+            #kind::#variant((#(#args,)*), #reply) => match #reply.run(#name, #method) {
+                // The caller withdrew the call before it started: it did not run.
+                ::core::option::Option::None => false,
+                ::core::option::Option::Some(#value) => {
+                    #report
+                    true
+                }
+            },
+        }
+    }
+}
+
+/// Whether a method's declared output is plainly not a `Result`: `()`, a tuple, a
+/// reference, an array, or a standard type that is not one by name (`u64`, `String`,
+/// `Vec<T>`, `Option<T>`...). A type alias of `Result` is none of these.
+fn never_a_result(ty: &syn::Type) -> bool {
+    const NOT_RESULTS: [&str; 29] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char", "String", "str", "Vec", "VecDeque", "Option", "Box", "Arc",
+        "Rc", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "Duration",
+    ];
+    match ty {
+        syn::Type::Tuple(_)
+        | syn::Type::Reference(_)
+        | syn::Type::Array(_)
+        | syn::Type::Slice(_)
+        | syn::Type::Never(_) => true,
+        syn::Type::Paren(inner) => never_a_result(&inner.elem),
+        syn::Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| NOT_RESULTS.contains(&last.ident.to_string().as_str())),
+        _ => false,
     }
 }
 

@@ -223,6 +223,17 @@ impl<T> Reply<T> {
         (Self(ReplyKind::Sync { tx, state }), rx, claim)
     }
 
+    /// Runs a sync method's queued call: claims it ([`start`](Self::start)), runs `method`
+    /// with its panic caught ([`guard`]) and hands the outcome over
+    /// ([`Started::finish`]). `None` when the caller withdrew the call; else the value of
+    /// a successful oneway call, as `finish` gives it. One call per generated arm, so that
+    /// a handler's many arms are cheap to type-check.
+    #[inline]
+    pub fn run(self, name: &'static str, method: impl FnOnce() -> T) -> Option<Option<T>> {
+        let started = self.start()?;
+        Some(started.finish(name, guard(method)))
+    }
+
     /// Claims the call for running; `None` when the caller withdrew it (timed out, or
     /// dropped its future) before the owner reached it.
     #[must_use]
