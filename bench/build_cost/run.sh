@@ -11,7 +11,7 @@
 # 2. `cargo check` of a 100-method handler (two arguments per method) against the same
 #    impl block without the attribute: CPU seconds of rustc checking the final crate
 #    alone (its dependencies are checked first; cargo's own time is left out), without
-#    incremental compilation (which would replay the type check from its cache), best of 3. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
+#    incremental compilation (which would replay the type check from its cache), best of 10. With RUSTC_BOOTSTRAP=1 it also prints rustc's own split of
 #    that time (`-Z time-passes`: expansion against type checking).
 #
 # The fixtures live in this folder and are copied to a scratch directory, outside any
@@ -70,7 +70,7 @@ fi
 [ "$what" = build ] && exit 0
 
 echo
-echo "== 2. cargo check of a 100-method handler, final crate only, CPU seconds, best of 3 =="
+echo "== 2. cargo check of a 100-method handler, final crate only, CPU seconds, best of 10 =="
 gen_handler() { # $1 = attribute line or empty
     echo '#![allow(dead_code)]'
     echo 'pub struct Big { n: u64 }'
@@ -98,7 +98,7 @@ declare -A check
 for crate in big_plain big_coact; do
     (cd "$scratch/$crate" && cargo fetch -q && cargo check -q --offline)
     best=
-    for _ in 1 2 3; do
+    for _ in $(seq 10); do
         touch "$scratch/$crate/src/main.rs"
         (cd "$scratch/$crate" && CARGO_INCREMENTAL=0 RUSTC_WORKSPACE_WRAPPER="$scratch/time_rustc.sh" \
             RUSTC_TIME="$scratch/rustc_time" RUSTC_STDERR="$scratch/rustc_stderr" \
@@ -111,6 +111,25 @@ for crate in big_plain big_coact; do
 done
 awk -v c="${check[big_coact]}" -v p="${check[big_plain]}" \
     'BEGIN { printf "with the attribute / without: %.1fx\n", c / p }'
+# Wall and CPU time swing by a third from run to run on a shared VM, even as the best of
+# 10; the instructions rustc executes do not. With valgrind installed, count them too.
+if command -v valgrind >/dev/null; then
+    cat > "$scratch/count_rustc.sh" <<'SH'
+#!/usr/bin/env bash
+valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" 2>"$RUSTC_COUNT"
+SH
+    chmod +x "$scratch/count_rustc.sh"
+    declare -A count
+    for crate in big_plain big_coact; do
+        touch "$scratch/$crate/src/main.rs"
+        (cd "$scratch/$crate" && CARGO_INCREMENTAL=0 RUSTC_WORKSPACE_WRAPPER="$scratch/count_rustc.sh" \
+            RUSTC_COUNT="$scratch/rustc_count" cargo check -q --offline)
+        count[$crate]=$(awk '/I *refs/ { gsub(",", "", $4); printf "%.0f", $4 / 1e6 }' "$scratch/rustc_count")
+        printf '%-10s %6s M instructions\n' "$crate" "${count[$crate]}"
+    done
+    awk -v c="${count[big_coact]}" -v p="${count[big_plain]}" \
+        'BEGIN { printf "with the attribute / without, in instructions: %.1fx\n", c / p }'
+fi
 if [ "${RUSTC_BOOTSTRAP:-}" = 1 ]; then
     echo "rustc's split for the 100-method handler (-Z time-passes, top passes):"
     touch "$scratch/big_coact/src/main.rs"
