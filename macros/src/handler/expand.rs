@@ -360,9 +360,7 @@ fn handler_impl(cx: &Cx<'_, '_>) -> TokenStream {
                 &mut self,
                 call: Self::Call,
             ) -> #dispatch_future {
-                async move {
-                    #dispatch_body
-                }
+                #dispatch_body
             }
         }
     }
@@ -421,22 +419,33 @@ fn bodies(cx: &Cx<'_, '_>) -> Bodies {
             })
         }
     };
-    let dispatch_body = if real {
+    let dispatch_body = if real && async_fns.is_empty() {
+        // No method awaits: the call runs at once and the future is only its answer, so
+        // it holds no call (whose `Send` is then checked once, by `Handler::Call`).
         quote! {
-            #[allow(unused_imports)]
-            use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
-            match call.0 {
-                #(#async_arms)*
-                #[allow(unreachable_patterns)]
-                kind => match Self::dispatch_now(self, #call(kind)) {
-                    ::core::result::Result::Ok(ran) => ran,
-                    // Only async methods are handed back, and they matched above.
-                    ::core::result::Result::Err(_) => false,
-                },
+            ::core::future::ready(match Self::dispatch_now(self, call) {
+                ::core::result::Result::Ok(ran) => ran,
+                ::core::result::Result::Err(_) => false,
+            })
+        }
+    } else if real {
+        quote! {
+            async move {
+                #[allow(unused_imports)]
+                use #private::{ReportDebug as _, ReportDisplay as _, ReportOther as _};
+                match call.0 {
+                    #(#async_arms)*
+                    #[allow(unreachable_patterns)]
+                    kind => match Self::dispatch_now(self, #call(kind)) {
+                        ::core::result::Result::Ok(ran) => ran,
+                        // Only async methods are handed back, and they matched above.
+                        ::core::result::Result::Err(_) => false,
+                    },
+                }
             }
         }
     } else {
-        quote!(match call.0 { #phantom_value })
+        quote!(async move { match call.0 { #phantom_value } })
     };
     Bodies {
         method: method_body,
@@ -492,10 +501,16 @@ fn dispatch_arm(cx: &Cx<'_, '_>, m: &Method<'_>) -> TokenStream {
         }
     } else {
         let method = quote_spanned!(m.span=> || Self::#ident(self, #(#args),*));
+        // `None`: the caller withdrew the call before it started, and it did not run.
+        if report.is_none() {
+            return quote! {
+                #(#cfgs)*
+                #kind::#variant((#(#args,)*), #reply) => #reply.run(#name, #method).is_some(),
+            };
+        }
         quote! {
             #(#cfgs)*
             #kind::#variant((#(#args,)*), #reply) => match #reply.run(#name, #method) {
-                // The caller withdrew the call before it started: it did not run.
                 ::core::option::Option::None => false,
                 ::core::option::Option::Some(#value) => {
                     #report

@@ -208,7 +208,6 @@ A `CallError` when the call could not be queued: the owner is gone, or its bound
 impl ::coact::__private::Handler for Manager
 where
     Self: ::core::marker::Send + 'static,
-    ManagerCall: ::core::marker::Send + 'static,
 {
     type Call = ManagerCall;
     type Method = ManagerMethod;
@@ -245,40 +244,14 @@ where
         ::core::result::Result::Ok(
             match call.0 {
                 __ManagerCallKind::AccessResources((), __coact_reply) => {
-                    match __coact_reply.start() {
-                        ::core::option::Option::None => false,
-                        ::core::option::Option::Some(__coact_reply) => {
-                            let outcome = ::coact::__private::guard(|| Self::access_resources(
-                                self,
-                            ));
-                            if let ::core::option::Option::Some(value) = __coact_reply
-                                .finish("access_resources", outcome)
-                            {
-                                (&&&::coact::__private::Outcome(&value))
-                                    .coact_report("access_resources");
-                            }
-                            true
-                        }
-                    }
+                    __coact_reply
+                        .run("access_resources", || Self::access_resources(self))
+                        .is_some()
                 }
                 __ManagerCallKind::UpdateResource((i, v), __coact_reply) => {
-                    match __coact_reply.start() {
-                        ::core::option::Option::None => false,
-                        ::core::option::Option::Some(__coact_reply) => {
-                            let outcome = ::coact::__private::guard(|| Self::update_resource(
-                                self,
-                                i,
-                                v,
-                            ));
-                            if let ::core::option::Option::Some(value) = __coact_reply
-                                .finish("update_resource", outcome)
-                            {
-                                (&&&::coact::__private::Outcome(&value))
-                                    .coact_report("update_resource");
-                            }
-                            true
-                        }
-                    }
+                    __coact_reply
+                        .run("update_resource", || Self::update_resource(self, i, v))
+                        .is_some()
                 }
                 #[allow(unreachable_patterns)]
                 kind => return ::core::result::Result::Err(ManagerCall(kind)),
@@ -299,16 +272,11 @@ where
                     match __coact_reply.start() {
                         ::core::option::Option::None => false,
                         ::core::option::Option::Some(__coact_reply) => {
-                            let outcome = ::coact::__private::guard_async(
-                                    Self::slow(self),
-                                )
-                                .await;
-                            if let ::core::option::Option::Some(value) = __coact_reply
-                                .finish("slow", outcome)
-                            {
-                                (&&&::coact::__private::Outcome(&value))
-                                    .coact_report("slow");
-                            }
+                            let _ = __coact_reply
+                                .finish(
+                                    "slow",
+                                    ::coact::__private::guard_async(Self::slow(self)).await,
+                                );
                             true
                         }
                     }
