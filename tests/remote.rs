@@ -403,6 +403,58 @@ async fn a_bounded_mailbox_holds_remote_calls_back_without_losing_them() {
     assert_eq!(owner.log, expected, "all ran, in order");
 }
 
+/// Sends `record(0..calls)` from one task that awaits nothing in between (`pace: false`)
+/// or spends tokio's cooperative budget after each call (`pace: true`), then has the owner
+/// run what arrived. Returns the ids refused with `MailboxFull` and the owner.
+async fn oneway_burst(calls: u32, pace: bool) -> (Vec<u32>, Deferred<Orders>) {
+    let name = name("burst");
+    let mut owner = Deferred::new(Orders::new());
+    let _serving = owner.serve_remote(&client().await, &name).await.unwrap();
+    let remote = RemoteHandle::<Orders>::new(&client().await, &name).unwrap();
+    let mut refused = Vec::new();
+    for id in 0..calls {
+        match remote.oneway().record(id) {
+            Ok(()) => {}
+            Err(error) => {
+                assert_eq!(error, CallError::MailboxFull { method: "record" });
+                refused.push(id);
+            }
+        }
+        if pace {
+            tokio::task::consume_budget().await;
+        }
+    }
+    let sent = usize::try_from(calls).unwrap() - refused.len();
+    tokio::time::timeout(Duration::from_secs(60), record_until(&mut owner, sent))
+        .await
+        .expect("every call sent reaches the owner");
+    (refused, owner)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_oneway_burst_past_the_connections_buffer_is_refused_never_lost() {
+    // async-nats buffers 2,048 commands per connection by default.
+    const CALLS: u32 = 10_000;
+    let (refused, owner) = oneway_burst(CALLS, false).await;
+    assert!(!refused.is_empty(), "a burst this long fills the buffer");
+    for id in 0..CALLS {
+        let ran = owner.runs.get(&id).copied().unwrap_or(0);
+        let expected = u32::from(!refused.contains(&id));
+        assert_eq!(
+            ran, expected,
+            "call {id}: run once if sent, never if refused"
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_oneway_loop_that_spends_its_budget_sends_every_call() {
+    const CALLS: u32 = 10_000;
+    let (refused, owner) = oneway_burst(CALLS, true).await;
+    assert_eq!(refused, Vec::<u32>::new(), "the buffer drains as it fills");
+    assert!((0..CALLS).all(|id| owner.runs.get(&id) == Some(&1)));
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_call_queued_when_the_owner_is_dropped_fails_with_gone() {
     let client = client().await;

@@ -16,10 +16,11 @@
 //! - `remote_sync_round_trip`: one caller, one sync call after the other.
 //! - `remote_oneway`: one fire-and-forget call, including its processing: calls go out in
 //!   chunks of [`ONEWAY_CHUNK`](common::ONEWAY_CHUNK), each chunk followed by one sync call that returns once the
-//!   owner has processed the chunk. A third row, `coact_yield_every_128`, yields every
-//!   [`YIELD_EVERY`] calls, as the raw side's awaited `publish` does by itself once tokio's
-//!   cooperative budget is spent (a sync `oneway()` cannot): it shows what the burst of
-//!   unyielding calls costs, and is not the target's measure.
+//!   owner has processed the chunk. `coact` sends each chunk as one burst of sync
+//!   `oneway()` calls, awaiting nothing in between (the worst case); `coact_paced` is the
+//!   loop coact's docs ask for, `tokio::task::consume_budget().await` after each call, which
+//!   yields when tokio's cooperative budget is spent, as the raw side's awaited `publish`
+//!   does by itself.
 //! - `remote_sync_throughput_32`: [`CALLERS`] caller tasks on one connection, each making
 //!   sync calls one after the other; time per call across all of them.
 //!
@@ -52,9 +53,6 @@ use tokio::sync::Barrier;
 
 /// Concurrent callers in `remote_sync_throughput_32`.
 const CALLERS: u64 = 32;
-/// Oneway calls between two yields in `remote_oneway/coact_yield_every_128`: tokio's
-/// cooperative budget per task poll, after which the raw side's `publish().await` yields.
-const YIELD_EVERY: u64 = 128;
 
 /// The server the benchmarks talk to.
 fn url() -> String {
@@ -196,27 +194,27 @@ pub mod with_coact {
     }
 
     pub async fn oneway(iters: u64) -> Duration {
-        oneway_yielding_every(iters, None).await
+        oneway_with(iters, false).await
     }
 
-    /// [`oneway`], with a `yield_now` after every [`YIELD_EVERY`] calls: what the raw
-    /// side's awaited `publish` does by itself once tokio's cooperative budget is spent,
-    /// and a sync `oneway()` cannot.
-    pub async fn oneway_yielding(iters: u64) -> Duration {
-        oneway_yielding_every(iters, Some(YIELD_EVERY)).await
+    /// [`oneway`] as coact's docs ask a loop of oneway calls to be written: spending
+    /// tokio's cooperative budget after each call, so the loop yields when it is spent, as
+    /// the raw side's awaited `publish` does by itself.
+    pub async fn oneway_paced(iters: u64) -> Duration {
+        oneway_with(iters, true).await
     }
 
-    async fn oneway_yielding_every(iters: u64, every: Option<u64>) -> Duration {
+    async fn oneway_with(iters: u64, paced: bool) -> Duration {
         let served = Served::start().await;
         let remote = served.remote.clone();
         let elapsed = on_task(async move {
             remote.sync().add(0).await.unwrap();
             let start = Instant::now();
             for chunk in chunks(iters) {
-                for i in 1..=chunk {
+                for _ in 0..chunk {
                     remote.oneway().add(black_box(1)).unwrap();
-                    if every.is_some_and(|every| i % every == 0) {
-                        tokio::task::yield_now().await;
+                    if paced {
+                        tokio::task::consume_budget().await;
                     }
                 }
                 black_box(remote.sync().add(0).await.unwrap());
@@ -513,9 +511,7 @@ fn remote_oneway(c: &mut Criterion) {
         &[
             ("coact", |n| Box::pin(with_coact::oneway(n))),
             ("raw_async_nats", |n| Box::pin(raw::oneway(n))),
-            ("coact_yield_every_128", |n| {
-                Box::pin(with_coact::oneway_yielding(n))
-            }),
+            ("coact_paced", |n| Box::pin(with_coact::oneway_paced(n))),
         ],
     );
 }

@@ -8,7 +8,7 @@
 //!     target/release/examples/remote_calls coact tp32 6000
 //! ```
 //!
-//! Arguments: `coact` or `raw`; `sync`, `oneway`, `oneway_yielding` (coact only) or `tp32`;
+//! Arguments: `coact` or `raw`; `sync`, `oneway`, `oneway_paced` (coact only) or `tp32`;
 //! the number of calls. A warm-up run of a tenth of them (plus one) comes first, so the
 //! difference between two call counts, divided by the difference in calls (warm-up
 //! included), is the cost of one call. `WORKERS` sets the runtime's worker threads (2 by
@@ -23,7 +23,7 @@ mod remote;
 use remote::{raw, with_coact};
 
 fn main() {
-    let usage = "usage: remote_calls coact|raw sync|oneway|oneway_yielding|tp32 CALLS";
+    let usage = "usage: remote_calls coact|raw sync|oneway|oneway_paced|tp32 CALLS";
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [side, measure, calls] = args.as_slice() else {
         panic!("{usage}");
@@ -45,7 +45,7 @@ fn main() {
             match (side.as_str(), measure.as_str()) {
                 ("coact", "sync") => with_coact::sync_round_trip(n).await,
                 ("coact", "oneway") => with_coact::oneway(n).await,
-                ("coact", "oneway_yielding") => with_coact::oneway_yielding(n).await,
+                ("coact", "oneway_paced") => with_coact::oneway_paced(n).await,
                 ("coact", "tp32") => with_coact::sync_throughput(n).await,
                 ("raw", "sync") => raw::sync_round_trip(n).await,
                 ("raw", "oneway") => raw::oneway(n).await,

@@ -49,6 +49,7 @@
 //! | subject | `coact.<name>`; every owner serving a name joins one queue group, so each call runs on exactly one of them |
 //! | sync | NATS request/reply, bounded by `sync().timeout(d)`, else by the handle's default bound ([`DEFAULT_TIMEOUT`], 30 s; [`RemoteHandle::with_timeout`]) |
 //! | oneway | one NATS publish, at most once; its panic or returned `Err` is logged by the owner through `tracing`, as for a local oneway call |
+//! | oneway, connection's buffer full | [`CallError::MailboxFull`]: the call was not sent. `oneway()` never waits, so a loop of many oneway calls that awaits nothing in between keeps the connection's task from sending what it buffered; spend tokio's cooperative budget in such a loop (`tokio::task::consume_budget().await` after each call, what an awaited `publish` does by itself) and the buffer drains as it fills |
 //! | durable oneway | at least once, through JetStream (see [Durable oneway calls](#durable-oneway-calls)) |
 //! | no owner serving | [`CallError::NoResponders`], at once |
 //! | timeout | [`CallError::TimedOut`] with `started: true`: the caller cannot see whether the owner started it, so it may have run. The owner drops a call that is still queued when its caller's bound has passed, so it does not run late for nobody |
