@@ -76,28 +76,53 @@
 //!
 //! ## Feature flags
 //!
-//! - `redis` (off by default): a shared second tier in Redis for identity maps and
-//!   memoized functions, [`identity::RedisTier`], so that several processes share what
-//!   they load and what they invalidate.
+//! One feature per pattern, all five on by default: `handler`
+//! ([`#[deferred_handler]`](macro@deferred_handler), [`mod@handler`]), `state`
+//! ([`#[machine]`](macro@machine), [`mod@state`]), `coroutine`
+//! ([`#[coroutine]`](macro@coroutine), [`mod@coroutine`]), `identity`
+//! ([`#[identity_cached]`](macro@identity_cached), [`mod@identity`]) and `access`
+//! ([`access`]). A program that uses fewer can name them, and compiles only what those
+//! need:
+//!
+//! ```toml
+//! coact = { version = "0.1", default-features = false, features = ["handler"] }
+//! ```
+//!
+//! A macro whose feature is off expands to an error that names the feature.
+//!
+//! - `redis` (off by default; turns on `identity`): a shared second tier in Redis for
+//!   identity maps and memoized functions, `identity::RedisTier`, so that several
+//!   processes share what they load and what they invalidate.
+//! - `nats` (off by default; turns on `handler`): deferred handlers reachable from other
+//!   processes and machines, `#[deferred_handler(remote)]` and `handler::remote`.
 //!
 //! ## Minimum supported Rust version
 //!
-//! Rust 1.85, with or without features. Raising it is a deliberate change, made in a minor
+//! Rust 1.85; 1.89 with the `nats` feature (the minimum of the `async-nats` client).
+//! Raising it is a deliberate change, made in a minor
 //! release and noted in the changelog.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Always exported: without its feature, it expands to an error that names the feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "handler")))]
 #[doc = include_str!("docs/deferred_handler.md")]
 pub use coact_macros::deferred_handler;
 
+// Always exported: without its feature, it expands to an error that names the feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 #[doc = include_str!("docs/identity_cached.md")]
 pub use coact_macros::identity_cached;
 
+// Always exported: without its feature, it expands to an error that names the feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "coroutine")))]
 #[doc = include_str!("docs/coroutine.md")]
 pub use coact_macros::coroutine;
 
+#[cfg(feature = "coroutine")]
+#[cfg_attr(docsrs, doc(cfg(feature = "coroutine")))]
 /// Suspends a [`#[coroutine]`](macro@coroutine) body with a value; evaluates to the
 /// value the generator is resumed with.
 ///
@@ -120,9 +145,12 @@ macro_rules! yield_ {
     };
 }
 
+// Always exported: without its feature, it expands to an error that names the feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "state")))]
 #[doc = include_str!("docs/machine.md")]
 pub use coact_macros::machine;
 
+#[cfg_attr(docsrs, doc(cfg(feature = "state")))]
 /// Marks a state inside a [`#[machine]`](macro@machine) module or impl block.
 ///
 /// `#[state]` (terminal), `#[state(transitions_to = next)]`,
@@ -131,19 +159,35 @@ pub use coact_macros::machine;
 /// it `#[state]` needs no import; used anywhere else it is a compile error.
 pub use coact_macros::state;
 
+#[cfg(feature = "access")]
+#[cfg_attr(docsrs, doc(cfg(feature = "access")))]
 pub use coact_runtime::access;
+#[cfg(feature = "access")]
 pub use coact_runtime::access::{FirstReply, Ordered, KV};
+#[cfg(feature = "coroutine")]
+#[cfg_attr(docsrs, doc(cfg(feature = "coroutine")))]
 pub use coact_runtime::coroutine;
+#[cfg(feature = "handler")]
+#[cfg_attr(docsrs, doc(cfg(feature = "handler")))]
 pub use coact_runtime::handler;
+#[cfg(feature = "handler")]
 pub use coact_runtime::handler::{CallError, Deferred, Handle, Handler, Served, StopReason};
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub use coact_runtime::identity;
+#[cfg(feature = "state")]
+#[cfg_attr(docsrs, doc(cfg(feature = "state")))]
 pub use coact_runtime::state;
 
 /// The names most programs need: `use coact::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "access")]
     pub use crate::access::{FirstReply, Ordered, KV};
+    #[cfg(feature = "coroutine")]
     pub use crate::coroutine::{Gen, GenState};
+    #[cfg(feature = "handler")]
     pub use crate::handler::{CallError, Deferred, Handle, Served, StopReason};
+    #[cfg(feature = "identity")]
     pub use crate::identity::{LoadError, Shared};
     pub use crate::{deferred_handler, identity_cached, machine};
 }

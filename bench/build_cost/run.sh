@@ -5,8 +5,9 @@
 #   bench/build_cost/run.sh build      # only the first; `check` for only the second
 #
 # 1. Clean debug build, CPU time (user + sys of every rustc), of one small program
-#    written three ways: a `#[deferred_handler]` with two methods, the same actor written
-#    by hand with bare tokio (mpsc + oneshot), and the same actor in kameo. Each builds
+#    written three ways: a `#[deferred_handler]` with two methods (with coact's default
+#    features, every pattern, and with `features = ["handler"]` alone), the same actor
+#    written by hand with bare tokio (mpsc + oneshot), and the same actor in kameo. Each builds
 #    in a fresh target directory, offline, once `cargo fetch` has filled the registry cache.
 # 2. `cargo check` of a 100-method handler (two arguments per method) against the same
 #    impl block without the attribute: CPU seconds of rustc checking the final crate
@@ -51,10 +52,13 @@ what=${1:-all}
 if [ "$what" != check ]; then
 echo "== 1. clean debug build, CPU seconds (user + sys) =="
 make_crate one_coact "coact = { path = \"$coact\" }" "$here/one_handler_coact.rs"
+# The same program asking coact for the one pattern it uses.
+make_crate one_handler "coact = { path = \"$coact\", default-features = false, features = [\"handler\"] }" \
+    "$here/one_handler_coact.rs"
 make_crate one_tokio "" "$here/one_handler_tokio.rs"
 make_crate one_kameo "kameo = \"0.22.2\"" "$here/one_handler_kameo.rs"
 declare -A cpu
-for crate in one_tokio one_coact one_kameo; do
+for crate in one_tokio one_coact one_handler one_kameo; do
     (cd "$scratch/$crate" && cargo fetch -q)   # the registry, once; the build is offline
     # The program must run: a build of something broken measures nothing.
     (cd "$scratch/$crate" && cargo run -q --offline >/dev/null)
@@ -62,10 +66,12 @@ for crate in one_tokio one_coact one_kameo; do
     cpu[$crate]=$(cd "$scratch/$crate" && cpu_seconds cargo build --offline)
     printf '%-10s %6s s\n' "$crate" "${cpu[$crate]}"
 done
-awk -v c="${cpu[one_coact]}" -v t="${cpu[one_tokio]}" -v k="${cpu[one_kameo]}" \
-    'BEGIN { printf "coact / bare tokio: %.2fx   coact / kameo: %.2fx\n", c / t, c / k }'
-echo "coact's dependency tree (normal dependencies):"
-(cd "$scratch/one_coact" && cargo tree --offline -e normal --prefix none | sort -u | tr '\n' ' ' && echo)
+awk -v c="${cpu[one_coact]}" -v h="${cpu[one_handler]}" -v t="${cpu[one_tokio]}" -v k="${cpu[one_kameo]}" \
+    'BEGIN { printf "coact / bare tokio: %.2fx (every pattern), %.2fx (features = [\"handler\"])   coact / kameo: %.2fx, %.2fx\n", c / t, h / t, c / k, h / k }'
+for crate in one_coact one_handler; do
+    echo "$crate's dependency tree (normal dependencies):"
+    (cd "$scratch/$crate" && cargo tree --offline -e normal --prefix none | sort -u | tr '\n' ' ' && echo)
+done
 fi
 [ "$what" = build ] && exit 0
 

@@ -8,12 +8,29 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "access")]
+#[cfg_attr(docsrs, doc(cfg(feature = "access")))]
 pub mod access;
+#[cfg(feature = "coroutine")]
+#[cfg_attr(docsrs, doc(cfg(feature = "coroutine")))]
 pub mod coroutine;
+#[cfg(feature = "handler")]
+#[cfg_attr(docsrs, doc(cfg(feature = "handler")))]
 pub mod handler;
+#[cfg(feature = "identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 pub mod identity;
+#[cfg(feature = "state")]
+#[cfg_attr(docsrs, doc(cfg(feature = "state")))]
 pub mod state;
 
+#[cfg(any(
+    feature = "access",
+    feature = "coroutine",
+    feature = "handler",
+    feature = "identity",
+    feature = "state"
+))]
 mod panic;
 mod sync;
 
@@ -21,6 +38,7 @@ mod sync;
 /// module, plus the few public items its output also names. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "handler")]
     pub use crate::handler::generated::{
         guard, guard_async, MisplacedOwnerCalls, OnewayProxy, Outcome, Reply, ReportDebug,
         ReportDisplay, ReportOther, Started, SyncProxy,
@@ -29,21 +47,26 @@ pub mod __private {
     pub use crate::handler::remote::{
         assert_wire, DecodeError, Probe, Remote, ViaNothing, ViaSerde, WireSlot,
     };
+    #[cfg(feature = "handler")]
     pub use crate::handler::{CallError, Deferred, Handle, Handler, SyncCall};
+    #[cfg(feature = "state")]
     pub use crate::state::generated::{
         graph, next_state, on_start, on_start_method, state_info, state_of, DebugArg,
         DebugArgOpaque, DebugArgShown, StateMarker, Step,
     };
+    #[cfg(feature = "state")]
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
     pub use core::future::Future;
     pub use core::time::Duration;
 
     /// What `#[coroutine]`'s output names.
+    #[cfg(feature = "coroutine")]
     pub mod coroutine {
         pub use crate::coroutine::generated::*;
     }
 
     /// What `#[identity_cached]`'s output names.
+    #[cfg(feature = "identity")]
     pub mod identity {
         pub use crate::identity::generated::*;
     }
@@ -52,7 +75,13 @@ pub mod __private {
 /// The paths macro output names today, pinned: the macros and this crate change apart, so
 /// a rename here must keep the old name under `__private` (as an alias) until the macros
 /// stop using it.
-#[cfg(test)]
+#[cfg(all(
+    test,
+    feature = "handler",
+    feature = "state",
+    feature = "coroutine",
+    feature = "identity"
+))]
 mod private_paths {
     // Resolving these imports is most of the test.
     #[allow(unused_imports)]

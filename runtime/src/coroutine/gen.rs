@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use futures_util::stream::{FusedStream, Stream};
+use futures_core::stream::{FusedStream, Stream};
 
 use super::body::{Body, Slotted, SyncBody};
 use super::generated::SlotKey;

@@ -1,7 +1,7 @@
 //! Generators on stable Rust, and CPU-heavy work that shares a tokio runtime with I/O.
 //!
 //! `#[coroutine]` turns a function whose body calls `yield_!(value)` into a [`Gen`]: an
-//! [`Iterator`] for a plain `fn` and a [`Stream`](futures_util::Stream) for an `async fn` (when
+//! [`Iterator`] for a plain `fn` and a [`Stream`](futures_core::Stream) for an `async fn` (when
 //! nothing is sent back in). `let r = yield_!(v);` receives the value the driver resumes
 //! the generator with ([`Gen::resume`]), and `return x` ends it with a final value of its
 //! own type ([`GenState::Complete`]).

@@ -14,7 +14,6 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use futures_util::FutureExt as _;
 use tokio::sync::mpsc;
 
 use super::handoff::Claim;
@@ -379,10 +378,7 @@ pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// Awaits an async method, turning a panic into its message.
 #[doc(hidden)]
 pub async fn guard_async<T>(fut: impl Future<Output = T>) -> Result<T, String> {
-    AssertUnwindSafe(fut)
-        .catch_unwind()
-        .await
-        .map_err(panic_message)
+    crate::panic::catch_unwind(fut).await.map_err(panic_message)
 }
 
 /// Reports the value a oneway call returned: an `Err` is logged, anything else is not.

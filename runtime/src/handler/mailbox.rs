@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures_util::task::AtomicWaker;
+use atomic_waker::AtomicWaker;
 use tokio::sync::mpsc;
 
 use super::CallError;

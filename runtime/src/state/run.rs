@@ -3,7 +3,6 @@
 
 use std::panic::AssertUnwindSafe;
 
-use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 
 use super::generated::Step;
@@ -94,10 +93,7 @@ pub(super) async fn run_loop<M: Machine>(
         }
     };
     let span = tracing::debug_span!("coact::state", machine = M::GRAPH.machine);
-    match AssertUnwindSafe(machine.instrument(span))
-        .catch_unwind()
-        .await
-    {
+    match crate::panic::catch_unwind(machine.instrument(span)).await {
         Ok(Some(output)) => Ok(output),
         Ok(None) => Err(MachineError::Cancelled {
             machine: M::GRAPH.machine,

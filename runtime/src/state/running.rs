@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use futures_util::Stream;
+use futures_core::Stream;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 

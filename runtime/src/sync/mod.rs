@@ -16,21 +16,29 @@
 //! Only `all(test, loom)`, as tokio does it: a crate built with `--cfg loom` as somebody's
 //! dependency (the facade, in the loom build) has no loom to use and runs std's types.
 
-#[cfg(not(all(test, loom)))]
+// A handler's reply hand-off (`handler`), and an identity map's loads and stamps
+// (`identity`): each name only where a pattern that uses it is built.
+#[cfg(all(feature = "handler", not(all(test, loom))))]
+pub(crate) use std::sync::{atomic::AtomicU8, Arc};
+#[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU64, AtomicU8},
-    Arc, Mutex, MutexGuard,
+    atomic::{AtomicBool, AtomicU64},
+    Mutex, MutexGuard,
 };
 
-#[cfg(not(all(test, loom)))]
+#[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
 /// The identity map: dashmap's, hashing with foldhash (a fast hash seeded at random per map,
 /// hashbrown's default) instead of std's `SipHash`.
-#[cfg(not(all(test, loom)))]
+#[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) type DashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
-#[cfg(not(all(test, loom)))]
-pub(crate) use tokio::sync::{oneshot, Notify};
+#[cfg(all(feature = "handler", not(all(test, loom))))]
+pub(crate) use tokio::sync::oneshot;
+#[cfg(all(feature = "identity", not(all(test, loom))))]
+pub(crate) use tokio::sync::Notify;
 
+// The loom build is a test of the runtime, with every pattern built (its dev-dependency on
+// the facade turns them all on).
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::{
     atomic::{AtomicBool, AtomicU64, AtomicU8},
