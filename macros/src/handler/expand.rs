@@ -178,6 +178,15 @@ fn call_types(cx: &Cx<'_, '_>) -> TokenStream {
         /// A queued call to a deferred handler (generated; not for direct use).
         #[doc(hidden)]
         pub struct #call #impl_generics (#kind #ty_generics) #where_clause;
+
+        impl #impl_generics ::core::convert::From<#kind #ty_generics> for #call #ty_generics
+        #where_clause
+        {
+            #[inline]
+            fn from(kind: #kind #ty_generics) -> Self {
+                Self(kind)
+            }
+        }
     }
 }
 
@@ -381,7 +390,6 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
         private,
         call,
         kind,
-        reply,
         ..
     } = cx;
     let Method {
@@ -429,12 +437,9 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
                 }
             });
             let body = match cx.mode {
+                // The variant is the constructor: no closure per method to check.
                 Mode::Real => quote! {
-                    self.0.#call_fn(
-                        #name,
-                        |#reply| #call(#kind::#variant((#(#args,)*), #reply))
-                        #decoder
-                    )
+                    self.0.#call_fn(#name, (#(#args,)*), #kind::#variant #decoder)
                 },
                 Mode::StandIn => stand_in,
             };

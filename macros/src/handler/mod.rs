@@ -7,9 +7,14 @@
 mod expand;
 mod model;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::ToTokens as _;
-use syn::LitInt;
+use syn::parse::discouraged::Speculative as _;
+use syn::parse::{ParseStream, Parser as _};
+use syn::{
+    braced, Attribute, Block, FnModifiers, ImplItem, ImplItemFn, Item, LitInt,
+    Signature, Stmt, Visibility,
+};
 
 use crate::args::NameArgs;
 use crate::diag::{eq, flag, Attr, Ctxt};
@@ -65,7 +70,7 @@ impl Args {
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let args = Args::parse(&cx, args);
-    let item = match syn::parse2(item.clone()) {
+    let item = match parse_item(item.clone()) {
         Ok(item) => item,
         Err(error) => {
             cx.syn_error(error);
@@ -83,4 +88,63 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     );
     out.extend(checked.err().map(syn::Error::into_compile_error));
     out
+}
+
+/// Parses the item as syn would, except that in an impl block each method's body stays
+/// tokens (one verbatim statement after its inner attributes): the macro never looks
+/// inside a body but as tokens (`self.process()` calls, `Self` in owner methods), and
+/// parsing them was a quarter of its run on a large handler. A body's syntax errors are
+/// then rustc's own, reported where they are. Any other item is parsed by syn in full, for
+/// the model to refuse.
+fn parse_item(item: TokenStream) -> syn::Result<Item> {
+    let mut header: Vec<TokenTree> = item.clone().into_iter().collect();
+    let body = match header.pop() {
+        Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => body,
+        _ => return syn::parse2(item),
+    };
+    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+    empty.set_span(body.span());
+    header.push(TokenTree::Group(empty));
+    let Ok(Item::Impl(mut parsed)) = syn::parse2(header.into_iter().collect()) else {
+        return syn::parse2(item);
+    };
+    let items = |input: ParseStream<'_>| {
+        let inner = input.call(Attribute::parse_inner)?;
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            let fork = input.fork();
+            if let Ok(f) = method_with_unparsed_body(&fork) {
+                input.advance_to(&fork);
+                items.push(ImplItem::Fn(f));
+            } else {
+                items.push(input.parse()?);
+            }
+        }
+        Ok((inner, items))
+    };
+    let (inner, items) = items.parse2(body.stream())?;
+    parsed.attrs.extend(inner);
+    parsed.items = items;
+    Ok(Item::Impl(parsed))
+}
+
+/// A method (`fn` with a body, no `default`), its body kept as tokens.
+fn method_with_unparsed_body(input: ParseStream<'_>) -> syn::Result<ImplItemFn> {
+    let mut attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    let sig: Signature = input.parse()?;
+    let content;
+    let brace_token = braced!(content in input);
+    attrs.extend(content.call(Attribute::parse_inner)?);
+    let body: TokenStream = content.parse()?;
+    Ok(ImplItemFn {
+        attrs,
+        vis,
+        modifiers: FnModifiers::default(),
+        sig,
+        block: Block {
+            brace_token,
+            stmts: vec![Stmt::Item(Item::Verbatim(body))],
+        },
+    })
 }

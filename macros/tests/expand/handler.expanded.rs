@@ -37,6 +37,12 @@ enum __ManagerCallKind {
 /// A queued call to a deferred handler (generated; not for direct use).
 #[doc(hidden)]
 pub struct ManagerCall(__ManagerCallKind);
+impl ::core::convert::From<__ManagerCallKind> for ManagerCall {
+    #[inline]
+    fn from(kind: __ManagerCallKind) -> Self {
+        Self(kind)
+    }
+}
 /**Sync proxy of [`Manager`], from `handle.sync()`: each method queues a call, waits until the owner has run it and returns its value.
 
 Chain [`timeout`](Self::timeout) to bound the wait.*/
@@ -103,13 +109,7 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
     pub fn access_resources(
         self,
     ) -> ::coact::__private::SyncCall<'__coact, Manager, Vec<u32>> {
-        self.0
-            .call(
-                "access_resources",
-                |__coact_reply| ManagerCall(
-                    __ManagerCallKind::AccessResources((), __coact_reply),
-                ),
-            )
+        self.0.call("access_resources", (), __ManagerCallKind::AccessResources)
     }
     /**Queues the call when awaited and resolves to `update_resource`'s value once the owner has run it.
 
@@ -121,13 +121,7 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
         i: usize,
         v: u32,
     ) -> ::coact::__private::SyncCall<'__coact, Manager, ()> {
-        self.0
-            .call(
-                "update_resource",
-                |__coact_reply| ManagerCall(
-                    __ManagerCallKind::UpdateResource((i, v), __coact_reply),
-                ),
-            )
+        self.0.call("update_resource", (i, v), __ManagerCallKind::UpdateResource)
     }
     /**Queues the call when awaited and resolves to `slow`'s value once the owner has run it.
 
@@ -135,11 +129,7 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `slow` panicked, or the call was made from inside this same handler.*/
     pub fn slow(self) -> ::coact::__private::SyncCall<'__coact, Manager, u32> {
-        self.0
-            .call(
-                "slow",
-                |__coact_reply| ManagerCall(__ManagerCallKind::Slow((), __coact_reply)),
-            )
+        self.0.call("slow", (), __ManagerCallKind::Slow)
     }
 }
 #[allow(dead_code)]

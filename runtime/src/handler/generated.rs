@@ -58,15 +58,19 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         self
     }
 
-    /// Builds the call `make` makes; the returned future queues it when first polled and
-    /// waits for its result.
-    pub fn call<T>(
+    /// Builds the call `make(args, reply)`; the returned future queues it when first polled
+    /// and waits for its result.
+    ///
+    /// `make` is the call enum's variant for the method (a constructor, not a closure:
+    /// generated code then has no closure per method for the compiler to check).
+    pub fn call<A, K: Into<H::Call>, T>(
         self,
         method: &'static str,
-        make: impl FnOnce(Reply<T>) -> H::Call,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
     ) -> SyncCall<'a, H, T> {
         match self.target {
-            Target::Local(handle) => self.local(handle, method, make),
+            Target::Local(handle) => self.local(handle, method, args, make),
             // A remote handle exists only for handlers with a wire form, whose proxies call
             // `call_wire`: this is never reached.
             #[cfg(feature = "nats")]
@@ -74,20 +78,21 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         }
     }
 
-    fn local<T>(
+    fn local<A, K: Into<H::Call>, T>(
         self,
         handle: &'a Handle<H>,
         method: &'static str,
-        make: impl FnOnce(Reply<T>) -> H::Call,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
     ) -> SyncCall<'a, H, T> {
         // Two paths, so that the untimed one (the common case) carries no claim at all.
         let Some(limit) = self.timeout else {
             let (reply, rx, _) = Reply::sync(false);
-            return SyncCall::new(handle, method, make(reply), rx, None);
+            return SyncCall::new(handle, method, make(args, reply).into(), rx, None);
         };
         let (reply, rx, claim) = Reply::sync(true);
         let timer = claim.map(|claim| (limit, claim));
-        SyncCall::new(handle, method, make(reply), rx, timer)
+        SyncCall::new(handle, method, make(args, reply).into(), rx, timer)
     }
 }
 
@@ -95,16 +100,17 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
 impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
     /// [`call`](Self::call) for a handler with a wire form: the call goes to whichever
     /// owner the proxy's handle reaches, in this process or over NATS.
-    pub fn call_wire<T: Send + 'static>(
+    pub fn call_wire<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         method: &'static str,
-        make: impl FnOnce(Reply<T>) -> H::Call,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
         decode: super::remote::Decoder<T>,
     ) -> SyncCall<'a, H, T> {
         match self.target {
-            Target::Local(handle) => self.local(handle, method, make),
+            Target::Local(handle) => self.local(handle, method, args, make),
             Target::Remote(remote) => {
-                let call = make(Reply::oneway());
+                let call = make(args, Reply::oneway()).into();
                 SyncCall::remote(method, remote.request(method, &call, self.timeout, decode))
             }
         }
