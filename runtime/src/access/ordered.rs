@@ -1,6 +1,6 @@
 //! [`Ordered`]: results in push order, each as soon as it and those before it are done.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroUsize;
@@ -19,8 +19,9 @@ use super::Entry;
 /// Must be used within a tokio runtime: `push` spawns a task.
 pub struct Ordered<T> {
     tasks: Tasks<T>,
-    /// Finished entries from `next` on, by position; `None` while running.
-    waiting: VecDeque<Option<Entry<T>>>,
+    /// Entries that finished before one pushed ahead of them, by position (most finish
+    /// in order and pass straight through).
+    early: BTreeMap<usize, Entry<T>>,
     /// The position of the next entry to yield.
     next: usize,
 }
@@ -37,7 +38,7 @@ impl<T: Send + 'static> Ordered<T> {
     pub fn new() -> Self {
         Self {
             tasks: Tasks::new(),
-            waiting: VecDeque::new(),
+            early: BTreeMap::new(),
             next: 0,
         }
     }
@@ -51,7 +52,6 @@ impl<T: Send + 'static> Ordered<T> {
     /// Outside a tokio runtime, like `tokio::spawn`.
     pub fn push(&mut self, work: impl Future<Output = T> + Send + 'static) {
         self.tasks.spawn(work);
-        self.waiting.push_back(None);
     }
 
     /// Starts the blocking closure `work` on tokio's blocking pool.
@@ -61,22 +61,21 @@ impl<T: Send + 'static> Ordered<T> {
     /// Outside a tokio runtime, like `tokio::task::spawn_blocking`.
     pub fn push_blocking(&mut self, work: impl FnOnce() -> T + Send + 'static) {
         self.tasks.spawn_blocking(work);
-        self.waiting.push_back(None);
     }
 
     /// How many entries were pushed and not yet yielded.
     pub fn len(&self) -> usize {
-        self.waiting.len()
+        self.tasks.pushed() - self.next
     }
 
     /// Whether every pushed entry was yielded.
     pub fn is_empty(&self) -> bool {
-        self.waiting.is_empty()
+        self.len() == 0
     }
 
     /// Every remaining entry, in push order.
     pub async fn all(mut self) -> Vec<Entry<T>> {
-        let mut out = Vec::with_capacity(self.waiting.len());
+        let mut out = Vec::with_capacity(self.len());
         while let Some(entry) = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await {
             out.push(entry);
         }
@@ -93,31 +92,37 @@ impl<T: Send + 'static> Stream for Ordered<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Entry<T>>> {
         let this = &mut *self;
         loop {
-            if let Some(Some(_)) = this.waiting.front() {
+            if let Some(entry) = this.early.remove(&this.next) {
                 this.next += 1;
-                return Poll::Ready(this.waiting.pop_front().flatten());
+                return Poll::Ready(Some(entry));
             }
-            if this.waiting.is_empty() {
+            if this.next == this.tasks.pushed() {
                 return Poll::Ready(None);
             }
             match std::task::ready!(this.tasks.poll_done(cx)) {
-                Some((index, entry)) => this.waiting[index - this.next] = Some(entry),
-                // Nothing running but the front still empty cannot happen: every pushed
+                Some((index, entry)) if index == this.next => {
+                    this.next += 1;
+                    return Poll::Ready(Some(entry));
+                }
+                Some((index, entry)) => {
+                    this.early.insert(index, entry);
+                }
+                // Nothing running but the next entry missing cannot happen: every pushed
                 // entry reports back. End rather than wait forever.
-                None => return Poll::Ready(this.waiting.pop_front().flatten()),
+                None => return Poll::Ready(None),
             }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.waiting.len(), Some(self.waiting.len()))
+        (self.len(), Some(self.len()))
     }
 }
 
 impl<T> fmt::Debug for Ordered<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ordered")
-            .field("waiting", &self.waiting.len())
+            .field("waiting", &(self.tasks.pushed() - self.next))
             .field("next", &self.next)
             .finish_non_exhaustive()
     }

@@ -21,13 +21,20 @@ use crate::panic::panic_message;
 ///
 /// `JoinHandle`s rather than a `JoinSet`: the same cost to run and collect, and much
 /// cheaper to cancel once the first reply is in (see BENCHMARKS.md). New handles wait in
-/// `spawned` until the collection is first read: reading them all moves them into a
-/// `FuturesUnordered`, while waiting for the first reply only polls them in place.
+/// `spawned`, in push order, until the collection is first read: reading them all moves
+/// them into a `FuturesUnordered`, while waiting for the first reply only polls them in
+/// place. A handle's position is its place in push order: in `spawned`, `first_spawned`
+/// plus its place there; in `running`, the tag it was moved with. Nothing else is kept per
+/// entry (one large buffer per collection, grown while entries are pushed, cost more than
+/// the entries themselves: BENCHMARKS.md).
 pub(super) struct Tasks<T> {
-    spawned: Vec<JoinHandle<(usize, Entry<T>)>>,
-    running: FuturesUnordered<JoinHandle<(usize, Entry<T>)>>,
-    /// Task ids in push order, to tag a task the runtime cancelled.
-    ids: Vec<tokio::task::Id>,
+    /// Handles not read yet, in push order; `None` once polled to its end in place.
+    spawned: Vec<Option<JoinHandle<Entry<T>>>>,
+    /// The position of `spawned[0]`.
+    first_spawned: usize,
+    /// How many of `spawned` are `None`.
+    done_in_place: usize,
+    running: FuturesUnordered<Tagged<T>>,
     limit: Option<Arc<Semaphore>>,
     pub(super) timeout: Option<Duration>,
 }
@@ -36,15 +43,12 @@ impl<T: Send + 'static> Tasks<T> {
     pub(super) fn new() -> Self {
         Self {
             spawned: Vec::new(),
+            first_spawned: 0,
+            done_in_place: 0,
             running: FuturesUnordered::new(),
-            ids: Vec::new(),
             limit: None,
             timeout: None,
         }
-    }
-
-    pub(super) fn pushed(&self) -> usize {
-        self.ids.len()
     }
 
     pub(super) fn spawn(&mut self, work: impl Future<Output = T> + Send + 'static) -> usize {
@@ -77,11 +81,10 @@ impl<T: Send + 'static> Tasks<T> {
     where
         F: Future<Output = Entry<T>> + Send + 'static,
     {
-        let index = self.ids.len();
+        let index = self.pushed();
         let handle = if self.limit.is_none() && self.timeout.is_none() {
             // The common case, as small a task as a bare `spawn`.
-            let entry = make(None);
-            tokio::spawn(async move { (index, entry.await) })
+            tokio::spawn(make(None))
         } else {
             let limit = self.limit.clone();
             let timeout = self.timeout;
@@ -92,73 +95,52 @@ impl<T: Send + 'static> Tasks<T> {
                     None => None,
                 };
                 let entry = make(slot);
-                let result = match timeout {
+                match timeout {
                     Some(after) => tokio::time::timeout(after, entry)
                         .await
                         .unwrap_or(Err(EntryError::TimedOut { after })),
                     None => entry.await,
-                };
-                (index, result)
+                }
             })
         };
-        self.ids.push(handle.id());
-        self.spawned.push(handle);
+        self.spawned.push(Some(handle));
         index
-    }
-
-    /// The position of the task `id`. Ids come from a global counter and pushes are
-    /// sequential, so `ids` is sorted; the linear search is only a safety net.
-    fn position(&self, id: tokio::task::Id) -> Option<usize> {
-        self.ids
-            .binary_search(&id)
-            .ok()
-            .or_else(|| self.ids.iter().position(|known| *known == id))
     }
 
     /// The next entry to finish, in completion order; `None` when none is running.
     pub(super) fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
         if !self.spawned.is_empty() {
-            self.running.extend(self.spawned.drain(..));
+            let first = self.first_spawned;
+            self.first_spawned += self.spawned.len();
+            self.done_in_place = 0;
+            self.running.extend(
+                self.spawned
+                    .drain(..)
+                    .enumerate()
+                    .filter_map(|(i, handle)| Some(Tagged(first + i, handle?))),
+            );
         }
         match std::task::ready!(self.running.poll_next_unpin(cx)) {
             None => Poll::Ready(None),
-            Some(joined) => Poll::Ready(self.joined(joined)),
+            Some((index, joined)) => Poll::Ready(Some((index, entry(joined)))),
         }
     }
 
     /// Like `poll_done`, for a caller that wants one entry and then drops the rest:
     /// entries never read yet are polled where they are, as `select_ok` does.
     pub(super) fn poll_any(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
-        if !self.running.is_empty() || self.spawned.is_empty() {
+        if !self.running.is_empty() || self.spawned.len() == self.done_in_place {
             return self.poll_done(cx);
         }
-        for i in 0..self.spawned.len() {
-            if let Poll::Ready(joined) = Pin::new(&mut self.spawned[i]).poll(cx) {
-                drop(self.spawned.swap_remove(i));
-                return Poll::Ready(self.joined(joined));
+        for (i, slot) in self.spawned.iter_mut().enumerate() {
+            let Some(handle) = slot else { continue };
+            if let Poll::Ready(joined) = Pin::new(handle).poll(cx) {
+                *slot = None;
+                self.done_in_place += 1;
+                return Poll::Ready(Some((self.first_spawned + i, entry(joined))));
             }
         }
         Poll::Pending
-    }
-
-    /// A finished task's entry, tagged with its position.
-    fn joined(
-        &self,
-        joined: Result<(usize, Entry<T>), tokio::task::JoinError>,
-    ) -> Option<(usize, Entry<T>)> {
-        match joined {
-            Ok(done) => Some(done),
-            Err(error) => {
-                let index = self.position(error.id())?;
-                let entry = match error.try_into_panic() {
-                    Ok(payload) => EntryError::Panicked {
-                        message: panic_message(payload),
-                    },
-                    Err(_) => EntryError::Cancelled,
-                };
-                Some((index, Err(entry)))
-            }
-        }
     }
 
     pub(super) fn limit(&mut self, limit: NonZeroUsize) {
@@ -166,18 +148,50 @@ impl<T: Send + 'static> Tasks<T> {
     }
 }
 
+/// A finished task's entry: its own, or what stopped it.
+fn entry<T>(joined: Result<Entry<T>, tokio::task::JoinError>) -> Entry<T> {
+    joined.unwrap_or_else(|error| {
+        Err(match error.try_into_panic() {
+            Ok(payload) => EntryError::Panicked {
+                message: panic_message(payload),
+            },
+            Err(_) => EntryError::Cancelled,
+        })
+    })
+}
+
+/// A running task and its position.
+struct Tagged<T>(usize, JoinHandle<Entry<T>>);
+
+impl<T> Future for Tagged<T> {
+    type Output = (usize, Result<Entry<T>, tokio::task::JoinError>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let joined = std::task::ready!(Pin::new(&mut self.1).poll(cx));
+        Poll::Ready((self.0, joined))
+    }
+}
+
 impl<T> Tasks<T> {
+    /// How many entries were pushed.
+    pub(super) fn pushed(&self) -> usize {
+        self.first_spawned + self.spawned.len()
+    }
+
     /// How many entries are running or waiting to be read.
     pub(super) fn len(&self) -> usize {
-        self.spawned.len() + self.running.len()
+        self.spawned.len() - self.done_in_place + self.running.len()
     }
 }
 
 impl<T> Drop for Tasks<T> {
     /// No entry outlives its collection: dropping a `JoinHandle` would only detach it.
     fn drop(&mut self) {
-        for task in self.spawned.iter().chain(self.running.iter()) {
+        for task in self.spawned.iter().flatten() {
             task.abort();
+        }
+        for task in &self.running {
+            task.1.abort();
         }
     }
 }
