@@ -12,8 +12,8 @@ use quote::ToTokens as _;
 use syn::parse::discouraged::Speculative as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::{
-    braced, Attribute, Block, FnModifiers, ImplItem, ImplItemFn, Item, LitInt,
-    Signature, Stmt, Visibility,
+    braced, Attribute, Block, FnModifiers, ImplItem, ImplItemFn, Item, LitInt, Signature, Stmt,
+    Visibility,
 };
 
 use crate::args::NameArgs;
