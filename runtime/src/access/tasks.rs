@@ -201,14 +201,7 @@ struct AbortOnDrop<T>(JoinHandle<T>);
 
 impl<T> AbortOnDrop<T> {
     async fn join(mut self) -> Entry<T> {
-        (&mut self.0)
-            .await
-            .map_err(|error| match error.try_into_panic() {
-                Ok(payload) => EntryError::Panicked {
-                    message: panic_message(payload),
-                },
-                Err(_) => EntryError::Cancelled,
-            })
+        entry((&mut self.0).await.map(Ok))
     }
 }
 
