@@ -354,6 +354,30 @@ async fn ten_thousand_entries_none_lost() {
     assert_eq!(seen, (0..10_000).collect::<Vec<_>>());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_made_with_capacity_take_more_entries_than_that() {
+    // The capacity is room, not a bound: pushing past it works as with `new`.
+    let mut ordered = Ordered::with_capacity(2);
+    for x in 0..5_u32 {
+        ordered.push(async move { x });
+    }
+    assert_eq!(ordered.all().await, [Ok(0), Ok(1), Ok(2), Ok(3), Ok(4)]);
+
+    let mut fr = FirstReply::with_capacity(2);
+    for x in 0..5_u32 {
+        fr.push(async move { x });
+    }
+    let mut seen: Vec<u32> = fr.map(|(_, x)| x.unwrap()).collect().await;
+    seen.sort_unstable();
+    assert_eq!(seen, [0, 1, 2, 3, 4]);
+
+    let mut kv = KV::with_capacity(1);
+    kv.put("a", async { 1 }).unwrap();
+    kv.put("b", async { 2 }).unwrap();
+    let map = kv.finish().await.into_map().unwrap();
+    assert_eq!((map["a"], map["b"]), (1, 2));
+}
+
 #[tokio::test(start_paused = true)]
 async fn first_after_some_replies_were_read_and_empty_collections() {
     let mut fr = FirstReply::new();

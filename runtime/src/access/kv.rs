@@ -45,7 +45,7 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            tasks: Tasks::new(),
+            tasks: Tasks::with_capacity(capacity),
             keys: HashMap::with_capacity(capacity),
             results: Vec::with_capacity(capacity),
         }

@@ -36,8 +36,14 @@ impl<T: Send + 'static> Ordered<T> {
     /// An empty collection with no limit and no timeout.
     #[must_use]
     pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty collection with room for `capacity` entries before it reallocates.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            tasks: Tasks::new(),
+            tasks: Tasks::with_capacity(capacity),
             early: BTreeMap::new(),
             next: 0,
         }

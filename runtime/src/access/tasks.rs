@@ -41,8 +41,13 @@ pub(super) struct Tasks<T> {
 
 impl<T: Send + 'static> Tasks<T> {
     pub(super) fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// Room for `capacity` entries before the collection reallocates.
+    pub(super) fn with_capacity(capacity: usize) -> Self {
         Self {
-            spawned: Vec::new(),
+            spawned: Vec::with_capacity(capacity),
             first_spawned: 0,
             done_in_place: 0,
             running: FuturesUnordered::new(),

@@ -1,0 +1,77 @@
+//! Runs one contender of the access benchmark (`benches/access.rs`) a fixed number of
+//! times and prints the time per iteration: a harness for callgrind, whose instruction
+//! counts do not move with this machine's noise the way criterion's times do.
+//!
+//! ```sh
+//! cargo build --release --example access_calls
+//! valgrind --tool=callgrind target/release/examples/access_calls coact_ordered 10
+//! valgrind --tool=callgrind target/release/examples/access_calls coact_ordered 30
+//! ```
+//!
+//! Arguments: a contender (a function of `contenders`, named as its criterion row) and the
+//! number of iterations (10,000 entries each). A warm-up of a tenth of them (plus one)
+//! comes first, so the difference between two counts, divided by the difference in
+//! iterations (warm-up included), is the cost of one iteration.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+#[path = "../benches/access.rs"]
+#[allow(dead_code)]
+mod access;
+
+use access::contenders;
+
+macro_rules! run_contender {
+    ($name:expr, $iterations:expr, $($contender:ident),* $(,)?) => {
+        match $name {
+            $(stringify!($contender) => {
+                for _ in 0..$iterations {
+                    black_box(contenders::$contender().await);
+                }
+            })*
+            other => panic!("no contender named `{other}`"),
+        }
+    };
+}
+
+async fn run(name: &str, iterations: u64) {
+    run_contender!(
+        name,
+        iterations,
+        coact_ordered,
+        futures_ordered_of_join_handles,
+        futures_ordered_in_place,
+        coact_first_reply,
+        join_set,
+        futures_unordered_of_join_handles,
+        futures_unordered_in_place,
+        coact_first_ok,
+        coact_first,
+        join_set_first_then_drop,
+        select_ok_of_join_handles,
+        select_ok_of_join_handles_fallible,
+        futures_unordered_of_join_handles_first_then_abort,
+        select_ok_in_place,
+        coact_kv,
+        join_set_into_hash_map,
+    );
+}
+
+fn main() {
+    let usage = "usage: access_calls CONTENDER ITERATIONS";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [name, iterations] = args.as_slice() else {
+        panic!("{usage}");
+    };
+    let iterations: u64 = iterations.parse().expect(usage);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(run(name, iterations / 10 + 1));
+    let start = Instant::now();
+    rt.block_on(run(name, iterations));
+    #[allow(clippy::cast_precision_loss)]
+    let per_iteration = start.elapsed().as_secs_f64() * 1e3 / iterations as f64;
+    println!("{name} {iterations}: {per_iteration:.3} ms per iteration");
+}
