@@ -99,8 +99,7 @@
 //! ## Minimum supported Rust version
 //!
 //! Rust 1.85; 1.89 with the `nats` feature (the minimum of the `async-nats` client).
-//! Raising it is a deliberate change, made in a minor
-//! release and noted in the changelog.
+//! Raising it is a deliberate change, made in a minor release and noted in the changelog.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
