@@ -58,6 +58,7 @@ mod cooperator;
 mod error;
 mod gen;
 pub(crate) mod generated;
+pub mod ops;
 mod slot;
 mod step;
 

@@ -1,0 +1,500 @@
+//! [`Driver`]: runs protocol coroutines as tokio tasks, performing the operations they
+//! yield, each under its timeout, and shuts them down gracefully.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::{AbortHandle, JoinHandle};
+
+use super::op::{Op, Operation, Outcome, Protocol, TaskId};
+use crate::coroutine::GenState;
+use crate::panic::{catch_unwind, panic_message};
+
+/// Runs protocol coroutines on tokio: each is a task of its own, whose operations the
+/// driver performs on real sockets (or scripted ones, under a
+/// [`Simulation`](super::Simulation)), resuming it with each [`Outcome`].
+///
+/// - An operation with a [`timeout`](Op::timeout) that passes resumes the coroutine with
+///   [`Outcome::TimedOut`]: the coroutine decides what to do (say goodbye, retry).
+/// - A coroutine that panics ends alone: its connections close, the panic is logged
+///   with `tracing` and its [`Task`] ends with [`TaskError::Panicked`]; every other
+///   coroutine goes on.
+/// - [`shutdown`](Self::shutdown) ends every wait with [`Outcome::ShuttingDown`], lets
+///   the coroutines finish within a grace period, then stops the rest.
+///
+/// Clones share the same tasks. Spawn on a tokio runtime.
+///
+/// ```
+/// use std::time::Duration;
+/// use coact::coroutine::Gen;
+/// use coact::coroutine::ops::{Conn, Driver, Listener, Op, Outcome};
+///
+/// /// Greets each client, then hangs up.
+/// #[coact::coroutine]
+/// fn greeter(listener: Listener) -> Gen<Op, Resume = Outcome> {
+///     while let Outcome::Accepted(conn) = yield_!(listener.accept()) {
+///         yield_!(Op::spawn(greet(conn)));
+///     }
+/// }
+///
+/// #[coact::coroutine]
+/// fn greet(conn: Conn) -> Gen<Op, Resume = Outcome> {
+///     yield_!(conn.write("hello\r\n").timeout(Duration::from_secs(5)));
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use tokio::io::AsyncReadExt as _;
+///
+/// let driver = Driver::new();
+/// let listener = Listener::bind_tcp("127.0.0.1:0").await?;
+/// let address = listener.local_addr()?;
+/// let server = driver.spawn(greeter(listener));
+///
+/// let mut said = String::new();
+/// tokio::net::TcpStream::connect(address).await?.read_to_string(&mut said).await?;
+/// assert_eq!(said, "hello\r\n");
+///
+/// let report = driver.shutdown(Duration::from_secs(1)).await;
+/// assert_eq!(report.aborted, 0); // the accept loop ended at `ShuttingDown`
+/// assert!(server.await.is_ok());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Default)]
+pub struct Driver {
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// A shutdown was asked for: waits end with `ShuttingDown`.
+    stopping: AtomicBool,
+    /// Wakes the waits in progress when the shutdown starts.
+    stop: Notify,
+    /// The tasks running, to stop those still running when the grace period ends.
+    tasks: Mutex<HashMap<TaskId, AbortHandle>>,
+    /// Wakes a shutdown when the last task has ended.
+    idle: Notify,
+    /// A simulation's log of operations: `Mutex<Vec<(TaskId, Op<X>)>>` for its `X`.
+    log: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+/// What a coroutine's operations run with: its driver, and the log it records to.
+struct Ctx<X: Operation> {
+    driver: Driver,
+    log: Option<Arc<Log<X>>>,
+}
+
+pub(super) type Log<X> = Mutex<Vec<(TaskId, Op<X>)>>;
+
+/// A coroutine running on a [`Driver`]: a future of what it returned, or of why it
+/// did not. Dropping it leaves the coroutine running.
+#[must_use = "a task runs whether or not its result is awaited; drop it to detach"]
+pub struct Task<R> {
+    id: TaskId,
+    /// `None` for a coroutine spawned after its driver began to shut down: it never ran.
+    handle: Option<JoinHandle<Result<R, TaskError>>>,
+}
+
+/// Why a coroutine has no value to give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The coroutine (or one of its operations) panicked, with this message.
+    #[error("the coroutine panicked: {0}")]
+    Panicked(String),
+    /// The coroutine was stopped before its end: its driver's shutdown grace period ran
+    /// out, [`Task::abort`] was called, or it was spawned after the shutdown began.
+    #[error("the coroutine was stopped before its end")]
+    Aborted,
+    /// [`Op::Join`] of a task this coroutine did not spawn, or already joined.
+    #[error("not a task this coroutine spawned, or one it already joined")]
+    NotJoinable,
+}
+
+/// What [`Driver::shutdown`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Shutdown {
+    /// Coroutines that ended by themselves within the grace period.
+    pub finished: usize,
+    /// Coroutines stopped when it ran out (their connections closed).
+    pub aborted: usize,
+}
+
+impl Driver {
+    /// A driver with no coroutines yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A driver that records every operation its coroutines yield in `log`.
+    pub(super) fn recording<X: Operation>(log: Arc<Log<X>>) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                log: Some(log),
+                ..Shared::default()
+            }),
+        }
+    }
+
+    /// Starts `coroutine` as a task of its own.
+    ///
+    /// Once [`shutdown`](Self::shutdown) has begun, the coroutine is not started: its task
+    /// ends with [`TaskError::Aborted`].
+    pub fn spawn<X: Operation, P: Protocol<X>>(&self, coroutine: P) -> Task<P::Return> {
+        self.spawn_as(TaskId::next(), coroutine)
+    }
+
+    fn spawn_as<X: Operation, P: Protocol<X>>(&self, id: TaskId, coroutine: P) -> Task<P::Return> {
+        if self.shared.stopping.load(Ordering::Acquire) {
+            return Task { id, handle: None };
+        }
+        let log = self
+            .shared
+            .log
+            .clone()
+            .and_then(|log| log.downcast::<Log<X>>().ok());
+        let ctx = Ctx {
+            driver: self.clone(),
+            log,
+        };
+        // Moved into the task, so that it is dropped even if the task never runs.
+        let live = Live {
+            shared: Arc::clone(&self.shared),
+            id,
+        };
+        // The lock is held across the spawn: the task cannot leave the map before it is
+        // in it.
+        let mut tasks = self.shared.tasks();
+        let handle = tokio::spawn(async move {
+            let _live = live;
+            run(id, coroutine, ctx).await
+        });
+        tasks.insert(id, handle.abort_handle());
+        Task {
+            id,
+            handle: Some(handle),
+        }
+    }
+
+    /// How many coroutines are running.
+    #[must_use]
+    pub fn running(&self) -> usize {
+        self.shared.tasks().len()
+    }
+
+    /// Shuts down gracefully: every wait in progress or to come ends with
+    /// [`Outcome::ShuttingDown`] (a write still goes through, so a coroutine can say
+    /// goodbye), no new coroutine starts, and the coroutines get `grace` to end by
+    /// themselves; those still running then are stopped (dropped, closing their
+    /// connections). Returns when every coroutine has ended.
+    pub async fn shutdown(&self, grace: Duration) -> Shutdown {
+        let shared = &self.shared;
+        shared.stopping.store(true, Ordering::Release);
+        shared.stop.notify_waiters();
+        let running = self.running();
+        let aborted = if tokio::time::timeout(grace, self.idle()).await.is_ok() {
+            0
+        } else {
+            let tasks = shared.tasks();
+            tasks.values().for_each(AbortHandle::abort);
+            tasks.len()
+        };
+        self.idle().await;
+        Shutdown {
+            finished: running.saturating_sub(aborted),
+            aborted,
+        }
+    }
+
+    /// Waits until no coroutine runs (once stopping: only then are ends announced).
+    async fn idle(&self) {
+        loop {
+            let mut ended = pin!(self.shared.idle.notified());
+            ended.as_mut().enable();
+            if self.shared.tasks().is_empty() {
+                return;
+            }
+            ended.await;
+        }
+    }
+}
+
+impl Shared {
+    fn tasks(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, AbortHandle>> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("running", &self.running())
+            .field(
+                "shutting_down",
+                &self.shared.stopping.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running task's place in its driver's map, given up when the task ends.
+struct Live {
+    shared: Arc<Shared>,
+    id: TaskId,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let mut tasks = self.shared.tasks();
+        tasks.remove(&self.id);
+        if tasks.is_empty() && self.shared.stopping.load(Ordering::Acquire) {
+            drop(tasks);
+            self.shared.idle.notify_waiters();
+        }
+    }
+}
+
+/// Runs a coroutine to its end, turning a panic (of its body or of an operation) into
+/// its task's error.
+async fn run<X: Operation, P: Protocol<X>>(
+    id: TaskId,
+    mut coroutine: P,
+    ctx: Ctx<X>,
+) -> Result<P::Return, TaskError> {
+    match catch_unwind(drive(id, &mut coroutine, &ctx)).await {
+        Ok(returned) => Ok(returned),
+        Err(payload) => {
+            let message = panic_message(payload);
+            tracing::error!(task = %id, panic = %message, "coroutine panicked");
+            Err(TaskError::Panicked(message))
+        }
+    }
+}
+
+async fn drive<X: Operation, P: Protocol<X>>(
+    id: TaskId,
+    coroutine: &mut P,
+    ctx: &Ctx<X>,
+) -> P::Return {
+    let mut children = Children::default();
+    let mut outcome = None;
+    loop {
+        match coroutine.step(outcome.take()) {
+            GenState::Complete(returned) => return returned,
+            GenState::Yielded(mut op) => {
+                outcome = Some(ctx.perform(&mut op, &mut children).await);
+                if let Some(log) = &ctx.log {
+                    log.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((id, op));
+                }
+            }
+        }
+    }
+}
+
+/// How a bounded wait ended.
+enum Waited<T> {
+    Done(T),
+    TimedOut,
+    ShuttingDown,
+}
+
+impl<X: Operation> Ctx<X> {
+    async fn perform(&self, op: &mut Op<X>, children: &mut Children) -> Outcome<X> {
+        let limit = op.limit();
+        let waited = match op {
+            Op::Accept { listener, .. } => self.wait(limit, listener.accept_now()).await,
+            Op::ReadLine { conn, max, .. } => match conn.io() {
+                Ok(mut io) => self.wait(limit, io.read_line(*max)).await,
+                Err(error) => return Outcome::Failed(error),
+            },
+            Op::Read { conn, max, .. } => match conn.io() {
+                Ok(mut io) => self.wait(limit, io.read(*max)).await,
+                Err(error) => return Outcome::Failed(error),
+            },
+            // Not ended by a shutdown: the goodbye a coroutine writes then goes out.
+            Op::Write { conn, bytes, .. } => match conn.io() {
+                Ok(mut io) => match limit {
+                    None => Waited::Done(io.write(bytes).await),
+                    Some(limit) => tokio::time::timeout(limit, io.write(bytes))
+                        .await
+                        .map_or(Waited::TimedOut, Waited::Done),
+                },
+                Err(error) => return Outcome::Failed(error),
+            },
+            Op::Sleep(duration) => {
+                let sleep = tokio::time::sleep(*duration);
+                self.wait(None, async {
+                    sleep.await;
+                    Outcome::Slept
+                })
+                .await
+            }
+            Op::Spawn(coroutine) => {
+                let Some(body) = coroutine.body.take() else {
+                    return Outcome::Failed(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "this coroutine was spawned already",
+                    ));
+                };
+                let task = self.driver.spawn_as(coroutine.id, body);
+                return match task.handle {
+                    Some(handle) => {
+                        children.insert(coroutine.id, handle);
+                        Outcome::Spawned(coroutine.id)
+                    }
+                    None => Outcome::ShuttingDown,
+                };
+            }
+            Op::Join { task, .. } => {
+                let task = *task;
+                let Some(mut handle) = children.remove(task) else {
+                    return Outcome::Joined(Err(TaskError::NotJoinable));
+                };
+                match self.wait(limit, &mut handle).await {
+                    Waited::Done(joined) => Waited::Done(Outcome::Joined(ended(joined))),
+                    other => {
+                        children.insert(task, handle);
+                        match other {
+                            Waited::TimedOut => Waited::TimedOut,
+                            _ => Waited::ShuttingDown,
+                        }
+                    }
+                }
+            }
+            Op::Custom { op, .. } => {
+                self.wait(limit, async { Outcome::Custom(op.perform().await) })
+                    .await
+            }
+        };
+        match waited {
+            Waited::Done(outcome) => outcome,
+            Waited::TimedOut => Outcome::TimedOut,
+            Waited::ShuttingDown => Outcome::ShuttingDown,
+        }
+    }
+
+    /// Awaits `future` within `limit`, unless the driver shuts down first.
+    async fn wait<F: Future>(&self, limit: Option<Duration>, future: F) -> Waited<F::Output> {
+        let until_stopped = until_stopped(&self.driver.shared, future);
+        let stopped = match limit {
+            None => until_stopped.await,
+            Some(limit) => match tokio::time::timeout(limit, until_stopped).await {
+                Ok(stopped) => stopped,
+                Err(_elapsed) => return Waited::TimedOut,
+            },
+        };
+        stopped.map_or(Waited::ShuttingDown, Waited::Done)
+    }
+}
+
+/// Awaits `future`, or `None` once the driver is shutting down. The shutdown's wake-up is
+/// registered only when `future` has to wait.
+async fn until_stopped<F: Future>(shared: &Shared, future: F) -> Option<F::Output> {
+    if shared.stopping.load(Ordering::Acquire) {
+        return None;
+    }
+    let mut future = pin!(future);
+    let mut stopped = pin!(shared.stop.notified());
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        // Registered before the flag is read: a shutdown after the read wakes this.
+        stopped.as_mut().enable();
+        if shared.stopping.load(Ordering::Acquire) {
+            return Poll::Ready(None);
+        }
+        stopped.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+/// How a task ended, as its [`Task`] and [`Outcome::Joined`] give it.
+fn ended<R>(joined: Result<Result<R, TaskError>, tokio::task::JoinError>) -> Result<R, TaskError> {
+    match joined {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => {
+            Err(TaskError::Panicked(panic_message(error.into_panic())))
+        }
+        Err(_cancelled) => Err(TaskError::Aborted),
+    }
+}
+
+/// The tasks a coroutine spawned and has not joined. Finished ones are dropped from time
+/// to time, so that an accept loop that never joins keeps a bounded map.
+#[derive(Default)]
+struct Children {
+    tasks: HashMap<TaskId, JoinHandle<Result<(), TaskError>>>,
+    /// The size at which finished tasks are next swept out.
+    sweep_at: usize,
+}
+
+impl Children {
+    fn insert(&mut self, id: TaskId, handle: JoinHandle<Result<(), TaskError>>) {
+        if self.tasks.len() >= self.sweep_at {
+            self.tasks.retain(|_, task| !task.is_finished());
+            self.sweep_at = (self.tasks.len() * 2).max(64);
+        }
+        self.tasks.insert(id, handle);
+    }
+
+    fn remove(&mut self, id: TaskId) -> Option<JoinHandle<Result<(), TaskError>>> {
+        self.tasks.remove(&id)
+    }
+}
+
+impl<R> Task<R> {
+    /// The task's id.
+    #[must_use]
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// Whether the coroutine has ended.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Stops the coroutine at its next operation (it is dropped, closing its
+    /// connections); the task then ends with [`TaskError::Aborted`].
+    pub fn abort(&self) {
+        if let Some(handle) = &self.handle {
+            handle.abort();
+        }
+    }
+}
+
+impl<R> Future for Task<R> {
+    type Output = Result<R, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(handle) = &mut self.get_mut().handle else {
+            return Poll::Ready(Err(TaskError::Aborted));
+        };
+        Pin::new(handle).poll(cx).map(ended)
+    }
+}
+
+impl<R> fmt::Debug for Task<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
