@@ -22,6 +22,7 @@ mod cached_homepage;
 #[path = "cooperative.rs"]
 mod cooperative;
 
+#[allow(dead_code)] // its `main`
 #[path = "echo_server.rs"]
 mod echo_server;
 
@@ -34,6 +35,44 @@ fn fibonacci(limit: u64) -> coact::coroutine::Gen<u64, Return = usize> {
         (a, b, count) = (b, a + b, count + 1);
     }
     count
+}
+
+/// cogen's echo server (`examples/echo_server.rs`) on the library's driver, and one
+/// client's conversation with it, printed.
+async fn echo_tour() -> std::io::Result<()> {
+    use coact::coroutine::ops::{Driver, Listener};
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
+
+    let listener = Listener::bind_tcp("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let driver = Driver::new();
+    let server = driver.spawn(echo_server::server(
+        listener,
+        std::time::Duration::from_secs(60),
+    ));
+    let mut client = tokio::io::BufReader::new(tokio::net::TcpStream::connect(address).await?);
+    let mut line = String::new();
+    client.read_line(&mut line).await?;
+    println!("  server: {}", line.trim_end());
+    for said in ["hello", "cooperative world", "exit"] {
+        println!("  client: {said}");
+        client
+            .get_mut()
+            .write_all(format!("{said}\n").as_bytes())
+            .await?;
+        line.clear();
+        client.read_line(&mut line).await?;
+        println!("  server: {}", line.trim_end());
+    }
+    client.read_to_end(&mut Vec::new()).await?;
+    println!("  (the server closed the connection)");
+    let report = driver.shutdown(std::time::Duration::from_secs(1)).await;
+    println!(
+        "  shut down: {} coroutine(s) ended by themselves, {} stopped",
+        report.finished, report.aborted
+    );
+    server.await.map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 /// A lemming whose `kaboom` panics: the panic fails only that call.
@@ -111,10 +150,8 @@ async fn main() {
     cooperative::tour()
         .await
         .expect("the cooperative example runs");
-    println!("\nAn echo server: a coroutine session yields socket operations.");
-    echo_server::tour()
-        .await
-        .expect("the echo server example runs");
+    println!("\nAn echo server: protocol coroutines yield socket operations to a driver.");
+    echo_tour().await.expect("the echo server example runs");
 
     println!("\nThe tour ends here; each later capability adds its part.");
 }

@@ -499,10 +499,9 @@ impl Listener {
                 .accept()
                 .await
                 .map(|(stream, _)| Conn::new(Stream::Unix(stream), None)),
-            ListenerKind::Scripted(listener) => match listener.accept().await {
-                Some(stream) => Ok(Conn::new(Stream::Scripted(stream), None)),
-                None => return Outcome::Closed,
-            },
+            ListenerKind::Scripted(listener) => {
+                Ok(Conn::new(Stream::Scripted(listener.accept().await), None))
+            }
         };
         match accepted {
             Ok(conn) => Outcome::Accepted(conn),

@@ -98,7 +98,6 @@ pub(super) type Log<X> = Mutex<Vec<(TaskId, Op<X>)>>;
 
 /// A coroutine running on a [`Driver`]: a future of what it returned, or of why it
 /// did not. Dropping it leaves the coroutine running.
-#[must_use = "a task runs whether or not its result is awaited; drop it to detach"]
 pub struct Task<R> {
     id: TaskId,
     /// `None` for a coroutine spawned after its driver began to shut down: it never ran.
@@ -157,9 +156,6 @@ impl Driver {
     }
 
     fn spawn_as<X: Operation, P: Protocol<X>>(&self, id: TaskId, coroutine: P) -> Task<P::Return> {
-        if self.shared.stopping.load(Ordering::Acquire) {
-            return Task { id, handle: None };
-        }
         let log = self
             .shared
             .log
@@ -169,14 +165,17 @@ impl Driver {
             driver: self.clone(),
             log,
         };
+        // The lock is held across the spawn, so that the task cannot leave the map before
+        // it is in it, and a shutdown sees either this task or the refusal.
+        let mut tasks = self.shared.tasks();
+        if self.shared.stopping.load(Ordering::Acquire) {
+            return Task { id, handle: None };
+        }
         // Moved into the task, so that it is dropped even if the task never runs.
         let live = Live {
             shared: Arc::clone(&self.shared),
             id,
         };
-        // The lock is held across the spawn: the task cannot leave the map before it is
-        // in it.
-        let mut tasks = self.shared.tasks();
         let handle = tokio::spawn(async move {
             let _live = live;
             run(id, coroutine, ctx).await
@@ -201,9 +200,14 @@ impl Driver {
     /// connections). Returns when every coroutine has ended.
     pub async fn shutdown(&self, grace: Duration) -> Shutdown {
         let shared = &self.shared;
-        shared.stopping.store(true, Ordering::Release);
+        // Set under the lock that spawns take: the coroutines counted are exactly those
+        // the shutdown finds (one may end at once on another thread, none can start).
+        let running = {
+            let tasks = shared.tasks();
+            shared.stopping.store(true, Ordering::Release);
+            tasks.len()
+        };
         shared.stop.notify_waiters();
-        let running = self.running();
         let aborted = if tokio::time::timeout(grace, self.idle()).await.is_ok() {
             0
         } else {
@@ -405,6 +409,10 @@ impl<X: Operation> Ctx<X> {
 /// registered only when `future` has to wait.
 async fn until_stopped<F: Future>(shared: &Shared, future: F) -> Option<F::Output> {
     if shared.stopping.load(Ordering::Acquire) {
+        // A coroutine that keeps waiting after it was told to stop gets every answer at
+        // once: spending the task's budget here lets the runtime (and the end of the
+        // grace period) reach it all the same.
+        tokio::task::consume_budget().await;
         return None;
     }
     let mut future = pin!(future);

@@ -83,9 +83,7 @@ impl<X: Operation> Simulation<X> {
         (Conn::new(Stream::Scripted(stream), None), peer)
     }
 
-    /// A listener, and the [`Dialer`] whose `connect`s it accepts, in order. Once the
-    /// dialer is dropped and every connection accepted, an accept gets
-    /// [`Outcome::Closed`](super::Outcome::Closed).
+    /// A listener, and the [`Dialer`] whose `connect`s it accepts, in order.
     #[must_use]
     pub fn listener(&self) -> (Listener, Dialer) {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -252,9 +250,13 @@ impl Dialer {
 pub(super) struct ScriptedListener(tokio::sync::Mutex<mpsc::UnboundedReceiver<Scripted>>);
 
 impl ScriptedListener {
-    /// The next connection; `None` once the dialer is gone and none is queued.
-    pub(super) async fn accept(&self) -> Option<Scripted> {
-        self.0.lock().await.recv().await
+    /// The next connection. Once the dialer is gone and none is queued, none ever comes:
+    /// an accept waits, as on a real listener nobody connects to.
+    pub(super) async fn accept(&self) -> Scripted {
+        match self.0.lock().await.recv().await {
+            Some(stream) => stream,
+            None => std::future::pending().await,
+        }
     }
 }
 
