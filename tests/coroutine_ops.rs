@@ -3,7 +3,6 @@
 //! shutdown's grace period; on real sockets where it matters, else under a `Simulation`
 //! with tokio's paused time.
 
-use std::future::Future;
 use std::time::Duration;
 
 use coact::coroutine::ops::{
@@ -177,8 +176,8 @@ impl PartialEq for WaitFor {
 
 impl Operation for WaitFor {
     type Output = bool;
-    fn perform(&mut self) -> impl Future<Output = bool> + Send + '_ {
-        async { self.0.wait_for(|set| *set).await.is_ok() }
+    async fn perform(&mut self) -> bool {
+        self.0.wait_for(|set| *set).await.is_ok()
     }
 }
 

@@ -8,18 +8,12 @@
 //!   `batch_accumulate` at batch sizes 1, 100, 1000 and 10,000, against a plain loop
 //!   collecting the same generator; before timing, the largest gap a ticker task on the
 //!   same current-thread runtime sees at each batch size is printed, in steps and time.
-//! - `echo`: `examples/echo_server.rs` (the coroutine session and its driver) against a
-//!   plain tokio echo server with the same greeting, goodbye and timeouts: 10 clients
-//!   each send 1000 lines of 64 bytes and read each echo before the next, on loopback.
+//!
+//! The echo server and the driver of protocol coroutines are in `benches/ops.rs`.
 //!
 //! Run with `cd bench && cargo bench --bench coroutine`.
 
-#[allow(dead_code)] // The example's `main` and `tour` are not used here.
-#[path = "../../examples/echo_server.rs"]
-mod echo_server;
-
 use std::hint::black_box;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,8 +23,6 @@ use std::time::{Duration, Instant};
 use coact::coroutine::{batch_accumulate, Gen};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::Stream;
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 
 /// Items per generator run.
 const ITEMS: u64 = 1_000_000;
@@ -242,96 +234,5 @@ fn cooperative(c: &mut Criterion) {
     group.finish();
 }
 
-// ---------------------------------------------------------------------------------------
-// Echo server
-
-const CLIENTS: usize = 10;
-const LINES: usize = 1000;
-
-/// A plain tokio echo server with the example's protocol and timeouts.
-async fn plain_serve(listener: TcpListener, config: echo_server::Config) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        let config = config.clone();
-        tokio::spawn(async move {
-            let (read, mut write) = stream.into_split();
-            let mut read = BufReader::new(read);
-            let greeting = echo_server::GREETING.as_bytes();
-            tokio::time::timeout(config.write_timeout, write.write_all(greeting)).await??;
-            loop {
-                let mut line = String::new();
-                let mut limited = (&mut read).take(config.max_line);
-                let n = tokio::time::timeout(config.idle_timeout, limited.read_line(&mut line))
-                    .await??;
-                if n == 0 {
-                    break;
-                }
-                if line.trim() == "exit" {
-                    let goodbye = echo_server::GOODBYE.as_bytes();
-                    tokio::time::timeout(config.write_timeout, write.write_all(goodbye)).await??;
-                    break;
-                }
-                tokio::time::timeout(config.write_timeout, write.write_all(line.as_bytes()))
-                    .await??;
-            }
-            write.shutdown().await?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        });
-    }
-}
-
-async fn echo_clients(address: SocketAddr) {
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            tokio::spawn(async move {
-                let mut stream = TcpStream::connect(address).await.expect("connects");
-                let mut buf = vec![0; 64];
-                stream
-                    .read_exact(&mut buf[..echo_server::GREETING.len()])
-                    .await
-                    .expect("greeting");
-                let line = format!("{}\n", "x".repeat(63));
-                for _ in 0..LINES {
-                    stream.write_all(line.as_bytes()).await.expect("writes");
-                    stream.read_exact(&mut buf).await.expect("echo");
-                }
-                stream.write_all(b"exit\n").await.expect("writes");
-                let mut rest = Vec::new();
-                stream.read_to_end(&mut rest).await.expect("goodbye");
-                assert_eq!(rest, echo_server::GOODBYE.as_bytes());
-            })
-        })
-        .collect();
-    for client in clients {
-        client.await.expect("client");
-    }
-}
-
-fn echo(c: &mut Criterion) {
-    let rt = runtime();
-    let (plain, coact) = rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let plain = listener.local_addr().expect("address");
-        tokio::spawn(plain_serve(listener, echo_server::Config::default()));
-        let coact = echo_server::spawn_server(echo_server::Config::default())
-            .await
-            .expect("binds");
-        (plain, coact)
-    });
-    let mut group = c.benchmark_group("echo");
-    group.throughput(Throughput::Elements((CLIENTS * LINES) as u64));
-    group.sample_size(20);
-    group.measurement_time(Duration::from_secs(4));
-    group.bench_function("plain_tokio", |b| {
-        b.iter(|| rt.block_on(echo_clients(plain)))
-    });
-    group.bench_function("coact_coroutine", |b| {
-        b.iter(|| rt.block_on(echo_clients(coact)))
-    });
-    group.finish();
-}
-
-criterion_group!(benches, coroutine_items, cooperative, echo);
+criterion_group!(benches, coroutine_items, cooperative);
 criterion_main!(benches);

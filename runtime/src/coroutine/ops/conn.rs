@@ -43,8 +43,9 @@ pub struct ConnRef(Arc<ConnInner>);
 struct ConnInner {
     id: u64,
     peer: Option<SocketAddr>,
-    /// The socket and its buffer; taken out while an operation runs on them.
-    io: Mutex<Option<Io>>,
+    /// The socket and its buffer; taken out while an operation runs on them (boxed, so
+    /// that taking it out and putting it back moves a pointer).
+    io: Mutex<Option<Box<Io>>>,
     /// The `Conn` was dropped: an operation in flight closes the socket when it ends.
     released: AtomicBool,
 }
@@ -64,7 +65,7 @@ impl Conn {
             inner: ConnRef(Arc::new(ConnInner {
                 id: NEXT.fetch_add(1, Ordering::Relaxed),
                 peer,
-                io: Mutex::new(Some(Io::new(stream))),
+                io: Mutex::new(Some(Box::new(Io::new(stream)))),
                 released: AtomicBool::new(false),
             })),
         }
@@ -118,14 +119,14 @@ impl fmt::Debug for Conn {
 }
 
 impl ConnInner {
-    fn take(&self) -> Option<Io> {
+    fn take(&self) -> Option<Box<Io>> {
         self.io
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
     }
 
-    fn put_back(&self, io: Io) {
+    fn put_back(&self, io: Box<Io>) {
         let mut slot = self.io.lock().unwrap_or_else(PoisonError::into_inner);
         // Checked under the lock: a `Conn` dropped from here on finds the socket back.
         if !self.released.load(Ordering::Acquire) {
@@ -203,7 +204,7 @@ impl ConnRef {
 /// A connection's socket, out for one operation: see [`ConnRef::io`].
 pub(super) struct IoGuard<'a> {
     conn: &'a ConnInner,
-    io: Option<Io>,
+    io: Option<Box<Io>>,
 }
 
 impl Deref for IoGuard<'_> {

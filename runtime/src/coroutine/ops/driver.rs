@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use atomic_waker::AtomicWaker;
 use tokio::sync::Notify;
 use tokio::task::{AbortHandle, JoinHandle};
 
@@ -78,20 +79,30 @@ pub struct Driver {
 struct Shared {
     /// A shutdown was asked for: waits end with `ShuttingDown`.
     stopping: AtomicBool,
-    /// Wakes the waits in progress when the shutdown starts.
-    stop: Notify,
-    /// The tasks running, to stop those still running when the grace period ends.
-    tasks: Mutex<HashMap<TaskId, AbortHandle>>,
+    /// The tasks running: how to wake each one's wait in progress when the shutdown
+    /// starts, and to stop those still running when the grace period ends.
+    tasks: Mutex<HashMap<TaskId, Running>>,
     /// Wakes a shutdown when the last task has ended.
     idle: Notify,
     /// A simulation's log of operations: `Mutex<Vec<(TaskId, Op<X>)>>` for its `X`.
     log: Option<Arc<dyn Any + Send + Sync>>,
 }
 
-/// What a coroutine's operations run with: its driver, and the log it records to.
+/// A running task, as its driver keeps it.
+struct Running {
+    abort: AbortHandle,
+    /// The waker of the task's wait in progress, woken when the shutdown starts. A waker
+    /// per task, registered only when a wait is pending: cheaper than registering each wait
+    /// with a `Notify` the driver shares (a lock and a list insertion, twice per wait).
+    stop: Arc<AtomicWaker>,
+}
+
+/// What a coroutine's operations run with: its driver, the log it records to, and the
+/// waker slot a shutdown wakes.
 struct Ctx<X: Operation> {
     driver: Driver,
     log: Option<Arc<Log<X>>>,
+    stop: Arc<AtomicWaker>,
 }
 
 pub(super) type Log<X> = Mutex<Vec<(TaskId, Op<X>)>>;
@@ -161,9 +172,11 @@ impl Driver {
             .log
             .clone()
             .and_then(|log| log.downcast::<Log<X>>().ok());
+        let stop = Arc::new(AtomicWaker::new());
         let ctx = Ctx {
             driver: self.clone(),
             log,
+            stop: Arc::clone(&stop),
         };
         // The lock is held across the spawn, so that the task cannot leave the map before
         // it is in it, and a shutdown sees either this task or the refusal.
@@ -180,7 +193,13 @@ impl Driver {
             let _live = live;
             run(id, coroutine, ctx).await
         });
-        tasks.insert(id, handle.abort_handle());
+        tasks.insert(
+            id,
+            Running {
+                abort: handle.abort_handle(),
+                stop,
+            },
+        );
         Task {
             id,
             handle: Some(handle),
@@ -205,14 +224,18 @@ impl Driver {
         let running = {
             let tasks = shared.tasks();
             shared.stopping.store(true, Ordering::Release);
+            for task in tasks.values() {
+                task.stop.wake();
+            }
             tasks.len()
         };
-        shared.stop.notify_waiters();
         let aborted = if tokio::time::timeout(grace, self.idle()).await.is_ok() {
             0
         } else {
             let tasks = shared.tasks();
-            tasks.values().for_each(AbortHandle::abort);
+            for task in tasks.values() {
+                task.abort.abort();
+            }
             tasks.len()
         };
         self.idle().await;
@@ -236,7 +259,7 @@ impl Driver {
 }
 
 impl Shared {
-    fn tasks(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, AbortHandle>> {
+    fn tasks(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Running>> {
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -393,7 +416,7 @@ impl<X: Operation> Ctx<X> {
 
     /// Awaits `future` within `limit`, unless the driver shuts down first.
     async fn wait<F: Future>(&self, limit: Option<Duration>, future: F) -> Waited<F::Output> {
-        let until_stopped = until_stopped(&self.driver.shared, future);
+        let until_stopped = until_stopped(&self.driver.shared, &self.stop, future);
         let stopped = match limit {
             None => until_stopped.await,
             Some(limit) => match tokio::time::timeout(limit, until_stopped).await {
@@ -407,7 +430,11 @@ impl<X: Operation> Ctx<X> {
 
 /// Awaits `future`, or `None` once the driver is shutting down. The shutdown's wake-up is
 /// registered only when `future` has to wait.
-async fn until_stopped<F: Future>(shared: &Shared, future: F) -> Option<F::Output> {
+async fn until_stopped<F: Future>(
+    shared: &Shared,
+    stop: &AtomicWaker,
+    future: F,
+) -> Option<F::Output> {
     if shared.stopping.load(Ordering::Acquire) {
         // A coroutine that keeps waiting after it was told to stop gets every answer at
         // once: spending the task's budget here lets the runtime (and the end of the
@@ -416,17 +443,16 @@ async fn until_stopped<F: Future>(shared: &Shared, future: F) -> Option<F::Outpu
         return None;
     }
     let mut future = pin!(future);
-    let mut stopped = pin!(shared.stop.notified());
     std::future::poll_fn(|cx: &mut Context<'_>| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
         // Registered before the flag is read: a shutdown after the read wakes this.
-        stopped.as_mut().enable();
+        stop.register(cx.waker());
         if shared.stopping.load(Ordering::Acquire) {
             return Poll::Ready(None);
         }
-        stopped.as_mut().poll(cx).map(|()| None)
+        Poll::Pending
     })
     .await
 }

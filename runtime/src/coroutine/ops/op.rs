@@ -328,18 +328,31 @@ where
 /// Under a [`Simulation`](super::Simulation) it is performed too: a test gives the
 /// coroutine a test double of the operation's type to keep it free of real effects.
 ///
-/// ```
-/// use std::future::Future;
-/// use coact::coroutine::ops::Operation;
+/// Implement it with an `async fn` (its future must be `Send`). A coroutine that yields
+/// its own operations names the type in its signature:
 ///
-/// /// Wait until a `tokio::sync::watch` flag is set: an event another task raises.
+/// ```
+/// use std::time::Duration;
+/// use coact::coroutine::Gen;
+/// use coact::coroutine::ops::{Op, Operation, Outcome};
+/// use tokio::sync::watch;
+///
+/// /// Wait until a flag is set: an event another task raises.
 /// #[derive(Debug)]
-/// struct WaitFor(tokio::sync::watch::Receiver<bool>);
+/// struct WaitFor(watch::Receiver<bool>);
 ///
 /// impl Operation for WaitFor {
 ///     type Output = bool;
-///     fn perform(&mut self) -> impl Future<Output = bool> + Send + '_ {
-///         async { self.0.wait_for(|set| *set).await.is_ok() }
+///     async fn perform(&mut self) -> bool {
+///         self.0.wait_for(|set| *set).await.is_ok()
+///     }
+/// }
+///
+/// #[coact::coroutine]
+/// fn patient(ready: watch::Receiver<bool>) -> Gen<Op<WaitFor>, Resume = Outcome<WaitFor>> {
+///     match yield_!(Op::custom(WaitFor(ready)).timeout(Duration::from_secs(5))) {
+///         Outcome::Custom(true) => { /* the event came */ }
+///         _ => { /* timed out, or the driver is shutting down */ }
 ///     }
 /// }
 /// ```
@@ -359,9 +372,8 @@ pub enum NoOperation {}
 impl Operation for NoOperation {
     type Output = NoOperation;
 
-    fn perform(&mut self) -> impl Future<Output = Self::Output> + Send + '_ {
-        let never = *self;
-        async move { match never {} }
+    async fn perform(&mut self) -> Self::Output {
+        match *self {}
     }
 }
 
