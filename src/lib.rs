@@ -57,7 +57,10 @@
 //! (rustc rejects it while parsing, before any macro runs), hence the macro call. The
 //! [`coroutine`](mod@coroutine) module also runs CPU-heavy generators cooperatively on
 //! tokio: [`coroutine::batch_accumulate`], [`coroutine::ValueBucket`],
-//! [`coroutine::Cooperator`].
+//! [`coroutine::Cooperator`]; and [`coroutine::ops`] runs protocol coroutines (cogen's
+//! operations: accept, read a line, write, sleep, spawn…) on real sockets with a
+//! [`Driver`](coroutine::ops::Driver), or from a script with a
+//! [`Simulation`](coroutine::ops::Simulation).
 //!
 //! ## Identity maps and memoization
 //!

@@ -33,7 +33,8 @@ fn a_crate_outside_the_workspace_builds_and_runs() {
         "outside: user 1 loaded once\noutside: user 2 is now Steve\n\
          outside: the plant withered, after [Flowering { is_eaten: false }, Dead { is_eaten: false }]\n\
          outside: 2 calls served, sum 3\noutside: squares [0, 1] then [4, 9], sum 14\n\
-         outside: evens [0, 2, 4]"
+         outside: evens [0, 2, 4]\n\
+         outside: a protocol coroutine yielded 3 operations"
     );
 }
 

@@ -210,6 +210,31 @@ pub mod contenders {
         start.elapsed()
     }
 
+    /// `rounds` of the echo group's clients against a plain tokio echo server.
+    pub async fn echo_plain_tokio(rounds: u64) -> Duration {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(plain_serve(listener));
+        let start = Instant::now();
+        for _ in 0..rounds {
+            echo_clients(address).await;
+        }
+        start.elapsed()
+    }
+
+    /// `rounds` of the echo group's clients against the example's coroutines.
+    pub async fn echo_coact_driver(rounds: u64) -> Duration {
+        let listener = Listener::bind_tcp("127.0.0.1:0").await.expect("binds");
+        let address = listener.local_addr().expect("address");
+        let driver = Driver::new();
+        driver.spawn(echo_server::server(listener, IDLE));
+        let start = Instant::now();
+        for _ in 0..rounds {
+            echo_clients(address).await;
+        }
+        start.elapsed()
+    }
+
     pub async fn write_64_coact_driver(n: u64) -> Duration {
         let conn = Conn::tcp(drained_stream().await);
         let start = Instant::now();

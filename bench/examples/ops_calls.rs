@@ -9,7 +9,8 @@
 //! ```
 //!
 //! The difference between two counts, divided by the difference in operations, is the
-//! cost of one operation (the program's setup cancels out).
+//! cost of one operation (the program's setup cancels out). The `echo_*` contenders count
+//! rounds of the echo group's 10 clients × 1,000 lines instead.
 
 #[path = "../benches/ops.rs"]
 #[allow(dead_code)]
@@ -34,6 +35,8 @@ fn main() {
             "yield_now_coact_driver" => contenders::yield_now_coact_driver(n).await,
             "write_64_tokio_await" => contenders::write_64_tokio_await(n).await,
             "write_64_coact_driver" => contenders::write_64_coact_driver(n).await,
+            "echo_plain_tokio" => contenders::echo_plain_tokio(n).await,
+            "echo_coact_driver" => contenders::echo_coact_driver(n).await,
             other => panic!("no contender named `{other}`"),
         }
     });

@@ -71,6 +71,17 @@ fn evens(n: u64) -> coact::coroutine::Gen<Option<u64>> {
     }
 }
 
+/// A protocol coroutine: greets, echoes one line, and hangs up.
+#[coact::coroutine]
+fn greet_once(
+    conn: coact::coroutine::ops::Conn,
+) -> coact::coroutine::Gen<coact::coroutine::ops::Op, Resume = coact::coroutine::ops::Outcome> {
+    yield_!(conn.write("hello\n"));
+    if let coact::coroutine::ops::Outcome::Line(line) = yield_!(conn.read_line(64)) {
+        yield_!(conn.write(line));
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let a = user(1).await.expect("user 1 exists");
@@ -112,4 +123,12 @@ async fn main() {
         .await
         .expect("the generator runs");
     println!("outside: evens {kept:?}");
+
+    // The same protocol coroutine under a simulation, from a script.
+    let sim = coact::coroutine::ops::Simulation::new();
+    let (conn, peer) = sim.connection(coact::coroutine::ops::Script::new().send("hi\n"));
+    let (returned, ops) = sim.run(greet_once(conn)).await;
+    returned.expect("the coroutine ends");
+    assert_eq!(peer.received(), b"hello\nhi\n");
+    println!("outside: a protocol coroutine yielded {} operations", ops.len());
 }
