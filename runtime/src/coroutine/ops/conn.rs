@@ -319,12 +319,9 @@ impl Io {
                 };
             }
             scanned = limit;
-            let start = self.start;
             if let Err(error) = self.fill(max).await {
                 return Outcome::Failed(error);
             }
-            // The buffer may have moved its contents to its front.
-            debug_assert!(self.start <= start);
         }
     }
 

@@ -133,8 +133,7 @@ impl<X: Operation> Op<X> {
     }
 
     /// The operation's timeout, if it has one.
-    #[must_use]
-    pub fn limit(&self) -> Option<Duration> {
+    pub(super) fn limit(&self) -> Option<Duration> {
         match self {
             Self::Accept { timeout, .. }
             | Self::ReadLine { timeout, .. }
