@@ -58,6 +58,8 @@ mod cooperator;
 mod error;
 mod gen;
 pub(crate) mod generated;
+// tokio has no sockets under `--cfg loom` (the loom build of the runtime's models).
+#[cfg(not(loom))]
 pub mod ops;
 mod slot;
 mod step;

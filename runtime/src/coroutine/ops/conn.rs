@@ -8,9 +8,10 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crossbeam_utils::atomic::AtomicCell;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
@@ -43,9 +44,10 @@ pub struct ConnRef(Arc<ConnInner>);
 struct ConnInner {
     id: u64,
     peer: Option<SocketAddr>,
-    /// The socket and its buffer; taken out while an operation runs on them (boxed, so
-    /// that taking it out and putting it back moves a pointer).
-    io: Mutex<Option<Box<Io>>>,
+    /// The socket and its buffer; taken out while an operation runs on them. Boxed, so
+    /// that the cell holds a pointer: taking it out and putting it back are one atomic
+    /// swap each, with no lock.
+    io: AtomicCell<Option<Box<Io>>>,
     /// The `Conn` was dropped: an operation in flight closes the socket when it ends.
     released: AtomicBool,
 }
@@ -65,7 +67,7 @@ impl Conn {
             inner: ConnRef(Arc::new(ConnInner {
                 id: NEXT.fetch_add(1, Ordering::Relaxed),
                 peer,
-                io: Mutex::new(Some(Box::new(Io::new(stream)))),
+                io: AtomicCell::new(Some(Box::new(Io::new(stream)))),
                 released: AtomicBool::new(false),
             })),
         }
@@ -120,17 +122,18 @@ impl fmt::Debug for Conn {
 
 impl ConnInner {
     fn take(&self) -> Option<Box<Io>> {
-        self.io
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        self.io.take()
     }
 
+    /// Puts the socket back after an operation; if its `Conn` was dropped meanwhile, the
+    /// socket is dropped (closed) here or by that drop, whichever takes it.
     fn put_back(&self, io: Box<Io>) {
-        let mut slot = self.io.lock().unwrap_or_else(PoisonError::into_inner);
-        // Checked under the lock: a `Conn` dropped from here on finds the socket back.
-        if !self.released.load(Ordering::Acquire) {
-            *slot = Some(io);
+        // The swap and the `Conn`'s (in `take`) are ordered: if the `Conn`'s came first,
+        // its `released` store (before it) is seen below; if this one came first, the
+        // `Conn`'s takes the socket.
+        drop(self.io.swap(Some(io)));
+        if self.released.load(Ordering::Acquire) {
+            drop(self.take());
         }
     }
 }
@@ -531,6 +534,11 @@ mod tests {
     fn io_of(script: Script) -> Io {
         let (stream, _peer) = Scripted::new(script);
         Io::new(Stream::Scripted(stream))
+    }
+
+    #[test]
+    fn a_connection_hands_its_socket_over_without_a_lock() {
+        assert!(AtomicCell::<Option<Box<Io>>>::is_lock_free());
     }
 
     #[tokio::test]
