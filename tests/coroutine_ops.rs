@@ -270,3 +270,93 @@ fn operations_show_their_bytes_as_text() {
         "Sleep(2s)"
     );
 }
+
+/// What a `tracing` subscriber writes, kept for a test to read.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_is_logged_with_its_task_and_message() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let task = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let sim = Simulation::new();
+            let (conn, _peer) = sim.connection(Script::new().send("boom\n"));
+            let task = sim.spawn(fragile(conn));
+            let id = task.id();
+            assert!(matches!(task.await, Err(TaskError::Panicked(_))));
+            id
+        })
+    });
+    let logged = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("text");
+    assert!(
+        logged.contains("ERROR")
+            && logged.contains("coroutine panicked")
+            && logged.contains(&format!("task={task}"))
+            && logged.contains("asked to blow up"),
+        "{logged}"
+    );
+}
+
+/// Reads a line with a short timeout, then reads on without one: what the first read
+/// received before it timed out is part of what comes next.
+#[coact::coroutine]
+fn patient_reader(conn: Conn) -> Gen<Op, Resume = Outcome, Return = Vec<Outcome>> {
+    vec![
+        yield_!(conn.read_line(64).timeout(Duration::from_secs(5))),
+        yield_!(conn.read(2)),
+        yield_!(conn.read_line(64)),
+        yield_!(conn.read_line(64)),
+    ]
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_read_that_timed_out_loses_nothing_it_received() {
+    let sim = Simulation::new();
+    let (conn, _peer) = sim.connection(
+        Script::new()
+            .send("abc")
+            .wait(Duration::from_secs(10))
+            .send("def\nghi\n"),
+    );
+    let (returned, _) = sim.run(patient_reader(conn)).await;
+    let seen = returned.expect("returns");
+    assert!(matches!(seen[0], Outcome::TimedOut), "{:?}", seen[0]);
+    assert!(
+        matches!(&seen[1], Outcome::Data(d) if d == b"ab"),
+        "{:?}",
+        seen[1]
+    );
+    assert!(
+        matches!(&seen[2], Outcome::Line(l) if l == b"cdef\n"),
+        "{:?}",
+        seen[2]
+    );
+    assert!(
+        matches!(&seen[3], Outcome::Line(l) if l == b"ghi\n"),
+        "{:?}",
+        seen[3]
+    );
+}

@@ -9,10 +9,10 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use crossbeam_utils::atomic::AtomicCell;
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
 use super::op::{Op, Operation, Outcome};
@@ -252,6 +252,9 @@ pub(super) struct Io {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// How much of what is buffered is known to hold no `\n` (a line read that waited
+    /// for more, or timed out, looked there already).
+    scanned: usize,
     /// The peer closed its side.
     eof: bool,
 }
@@ -263,6 +266,7 @@ impl Io {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            scanned: 0,
             eof: false,
         }
     }
@@ -276,6 +280,7 @@ impl Io {
     fn consume(&mut self, n: usize) -> Vec<u8> {
         let bytes = self.buf[self.start..self.start + n].to_vec();
         self.start += n;
+        self.scanned = 0;
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
         }
@@ -283,8 +288,9 @@ impl Io {
     }
 
     /// Reads once more into the buffer, growing it up to `limit` bytes if it is full;
-    /// `Ok(false)` at the end of the stream.
-    async fn fill(&mut self, limit: usize) -> io::Result<bool> {
+    /// `Ok(false)` at the end of the stream. Cancel-safe: what a read returns is counted
+    /// when it returns.
+    fn poll_fill(&mut self, cx: &mut Context<'_>, limit: usize) -> Poll<io::Result<bool>> {
         if self.end == self.buf.len() {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
@@ -294,54 +300,77 @@ impl Io {
                 self.buf.resize(grown, 0);
             }
         }
-        let read = self.stream.read(&mut self.buf[self.end..]).await?;
+        let mut free = ReadBuf::new(&mut self.buf[self.end..]);
+        ready!(Pin::new(&mut self.stream).poll_read(cx, &mut free))?;
+        let read = free.filled().len();
         self.end += read;
         if read == 0 {
             self.eof = true;
         }
-        Ok(read > 0)
+        Poll::Ready(Ok(read > 0))
     }
 
-    pub(super) async fn read_line<X: Operation>(&mut self, max: usize) -> Outcome<X> {
+    /// A line of at most `max` bytes, or the first `max` bytes of a longer one. A poll
+    /// function rather than an `async fn`: the wait around it is the driver's one future.
+    pub(super) fn poll_read_line<X: Operation>(
+        &mut self,
+        cx: &mut Context<'_>,
+        max: usize,
+    ) -> Poll<Outcome<X>> {
         let max = max.max(1);
-        // How much of the buffer is known to hold no `\n`.
-        let mut scanned = 0;
         loop {
             let data = self.buffered();
             let limit = data.len().min(max);
+            let scanned = self.scanned.min(limit);
             if let Some(at) = data[scanned..limit].iter().position(|&b| b == b'\n') {
-                return Outcome::Line(self.consume(scanned + at + 1));
+                return Poll::Ready(Outcome::Line(self.consume(scanned + at + 1)));
             }
             if data.len() >= max {
-                return Outcome::TooLong(self.consume(max));
+                return Poll::Ready(Outcome::TooLong(self.consume(max)));
             }
             if self.eof {
-                return match data.len() {
+                return Poll::Ready(match data.len() {
                     0 => Outcome::Closed,
                     n => Outcome::Line(self.consume(n)),
-                };
+                });
             }
-            scanned = limit;
-            if let Err(error) = self.fill(max).await {
-                return Outcome::Failed(error);
+            // No `\n` in what is buffered: the next look starts after it.
+            self.scanned = limit;
+            if let Err(error) = ready!(self.poll_fill(cx, max)) {
+                return Poll::Ready(Outcome::Failed(error));
             }
         }
     }
 
-    pub(super) async fn read<X: Operation>(&mut self, max: usize) -> Outcome<X> {
+    /// What has arrived, at most `max` bytes.
+    pub(super) fn poll_read<X: Operation>(
+        &mut self,
+        cx: &mut Context<'_>,
+        max: usize,
+    ) -> Poll<Outcome<X>> {
         let max = max.max(1);
         loop {
             let buffered = self.buffered().len();
             if buffered > 0 {
-                return Outcome::Data(self.consume(buffered.min(max)));
+                return Poll::Ready(Outcome::Data(self.consume(buffered.min(max))));
             }
             if self.eof {
-                return Outcome::Closed;
+                return Poll::Ready(Outcome::Closed);
             }
-            if let Err(error) = self.fill(BUFFER).await {
-                return Outcome::Failed(error);
+            if let Err(error) = ready!(self.poll_fill(cx, BUFFER)) {
+                return Poll::Ready(Outcome::Failed(error));
             }
         }
+    }
+
+    #[cfg(test)]
+    pub(super) async fn read_line<X: Operation>(&mut self, max: usize) -> Outcome<X> {
+        std::future::poll_fn(|cx| self.poll_read_line(cx, max)).await
+    }
+
+    #[cfg(test)]
+    pub(super) async fn read<X: Operation>(&mut self, max: usize) -> Outcome<X> {
+        std::future::poll_fn(|cx| self.poll_read(cx, max)).await
     }
 
     pub(super) async fn write<X: Operation>(&mut self, bytes: &[u8]) -> Outcome<X> {

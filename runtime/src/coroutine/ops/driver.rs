@@ -345,11 +345,19 @@ impl<X: Operation> Ctx<X> {
         let waited = match op {
             Op::Accept { listener, .. } => self.wait(limit, listener.accept_now()).await,
             Op::ReadLine { conn, max, .. } => match conn.io() {
-                Ok(mut io) => self.wait(limit, io.read_line(*max)).await,
+                Ok(mut io) => {
+                    let max = *max;
+                    let line = std::future::poll_fn(|cx| io.poll_read_line(cx, max));
+                    self.wait(limit, line).await
+                }
                 Err(error) => return Outcome::Failed(error),
             },
             Op::Read { conn, max, .. } => match conn.io() {
-                Ok(mut io) => self.wait(limit, io.read(*max)).await,
+                Ok(mut io) => {
+                    let max = *max;
+                    self.wait(limit, std::future::poll_fn(|cx| io.poll_read(cx, max)))
+                        .await
+                }
                 Err(error) => return Outcome::Failed(error),
             },
             // Not ended by a shutdown: the goodbye a coroutine writes then goes out.
@@ -416,45 +424,58 @@ impl<X: Operation> Ctx<X> {
 
     /// Awaits `future` within `limit`, unless the driver shuts down first.
     async fn wait<F: Future>(&self, limit: Option<Duration>, future: F) -> Waited<F::Output> {
-        let until_stopped = until_stopped(&self.driver.shared, &self.stop, future);
-        let stopped = match limit {
-            None => until_stopped.await,
-            Some(limit) => match tokio::time::timeout(limit, until_stopped).await {
-                Ok(stopped) => stopped,
-                Err(_elapsed) => return Waited::TimedOut,
-            },
-        };
-        stopped.map_or(Waited::ShuttingDown, Waited::Done)
+        let shared = &*self.driver.shared;
+        if shared.stopping.load(Ordering::Acquire) {
+            // A coroutine that keeps waiting after it was told to stop gets every answer
+            // at once: spending the task's budget here lets the runtime (and the end of
+            // the grace period) reach it all the same.
+            tokio::task::consume_budget().await;
+            return Waited::ShuttingDown;
+        }
+        Bounded {
+            future,
+            deadline: limit.map(tokio::time::sleep),
+            shared,
+            stop: &self.stop,
+        }
+        .await
     }
 }
 
-/// Awaits `future`, or `None` once the driver is shutting down. The shutdown's wake-up is
-/// registered only when `future` has to wait.
-async fn until_stopped<F: Future>(
-    shared: &Shared,
-    stop: &AtomicWaker,
-    future: F,
-) -> Option<F::Output> {
-    if shared.stopping.load(Ordering::Acquire) {
-        // A coroutine that keeps waiting after it was told to stop gets every answer at
-        // once: spending the task's budget here lets the runtime (and the end of the
-        // grace period) reach it all the same.
-        tokio::task::consume_budget().await;
-        return None;
+pin_project_lite::pin_project! {
+    /// A wait bounded by its timeout and by the driver's shutdown, in one future (no layer
+    /// per bound). The shutdown's wake-up is registered only when the future has to wait;
+    /// the timer is armed only when the operation has a timeout.
+    struct Bounded<'a, F> {
+        #[pin]
+        future: F,
+        #[pin]
+        deadline: Option<tokio::time::Sleep>,
+        shared: &'a Shared,
+        stop: &'a AtomicWaker,
     }
-    let mut future = pin!(future);
-    std::future::poll_fn(|cx: &mut Context<'_>| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
+}
+
+impl<F: Future> Future for Bounded<'_, F> {
+    type Output = Waited<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Waited::Done(output));
+        }
+        if let Some(deadline) = this.deadline.as_pin_mut() {
+            if deadline.poll(cx).is_ready() {
+                return Poll::Ready(Waited::TimedOut);
+            }
         }
         // Registered before the flag is read: a shutdown after the read wakes this.
-        stop.register(cx.waker());
-        if shared.stopping.load(Ordering::Acquire) {
-            return Poll::Ready(None);
+        this.stop.register(cx.waker());
+        if this.shared.stopping.load(Ordering::Acquire) {
+            return Poll::Ready(Waited::ShuttingDown);
         }
         Poll::Pending
-    })
-    .await
+    }
 }
 
 /// How a task ended, as its [`Task`] and [`Outcome::Joined`] give it.
