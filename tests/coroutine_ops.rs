@@ -12,6 +12,8 @@ use coact::coroutine::Gen;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+mod support;
+
 /// Echoes lines, and panics on `boom`.
 #[coact::coroutine]
 fn fragile(conn: Conn) -> Gen<Op, Resume = Outcome> {
@@ -271,46 +273,23 @@ fn operations_show_their_bytes_as_text() {
     );
 }
 
-/// What a `tracing` subscriber writes, kept for a test to read.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn a_panic_is_logged_with_its_task_and_message() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let (logs, _guard) = support::Logs::capture();
+    // A current-thread runtime on this thread: its tasks log to the capture.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let task = tracing::subscriber::with_default(subscriber, || {
-        runtime.block_on(async {
-            let sim = Simulation::new();
-            let (conn, _peer) = sim.connection(Script::new().send("boom\n"));
-            let task = sim.spawn(fragile(conn));
-            let id = task.id();
-            assert!(matches!(task.await, Err(TaskError::Panicked(_))));
-            id
-        })
+    let task = runtime.block_on(async {
+        let sim = Simulation::new();
+        let (conn, _peer) = sim.connection(Script::new().send("boom\n"));
+        let task = sim.spawn(fragile(conn));
+        let id = task.id();
+        assert!(matches!(task.await, Err(TaskError::Panicked(_))));
+        id
     });
-    let logged = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("text");
+    let logged = logs.text();
     assert!(
         logged.contains("ERROR")
             && logged.contains("coroutine panicked")
