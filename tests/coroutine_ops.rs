@@ -12,8 +12,6 @@ use coact::coroutine::Gen;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-mod support;
-
 /// Echoes lines, and panics on `boom`.
 #[coact::coroutine]
 fn fragile(conn: Conn) -> Gen<Op, Resume = Outcome> {
@@ -270,32 +268,6 @@ fn operations_show_their_bytes_as_text() {
             Op::<coact::coroutine::ops::NoOperation>::sleep(Duration::from_secs(2))
         ),
         "Sleep(2s)"
-    );
-}
-
-#[test]
-fn a_panic_is_logged_with_its_task_and_message() {
-    let (logs, _guard) = support::Logs::capture();
-    // A current-thread runtime on this thread: its tasks log to the capture.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let task = runtime.block_on(async {
-        let sim = Simulation::new();
-        let (conn, _peer) = sim.connection(Script::new().send("boom\n"));
-        let task = sim.spawn(fragile(conn));
-        let id = task.id();
-        assert!(matches!(task.await, Err(TaskError::Panicked(_))));
-        id
-    });
-    let logged = logs.text();
-    assert!(
-        logged.contains("ERROR")
-            && logged.contains("coroutine panicked")
-            && logged.contains(&format!("task={task}"))
-            && logged.contains("asked to blow up"),
-        "{logged}"
     );
 }
 
