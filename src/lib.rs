@@ -79,10 +79,11 @@
 //!
 //! ## Feature flags
 //!
-//! One feature per pattern, all five on by default: `handler`
+//! One feature per pattern, all on by default: `handler`
 //! ([`#[deferred_handler]`](macro@deferred_handler), [`mod@handler`]), `state`
 //! ([`#[machine]`](macro@machine), [`mod@state`]), `coroutine`
-//! ([`#[coroutine]`](macro@coroutine), [`mod@coroutine`]), `identity`
+//! ([`#[coroutine]`](macro@coroutine), [`mod@coroutine`]; `ops` adds
+//! [`coroutine::ops`], the driver of protocol coroutines on sockets), `identity`
 //! ([`#[identity_cached]`](macro@identity_cached), [`mod@identity`]) and `access`
 //! ([`access`]). A program that uses fewer can name them, and compiles only what those
 //! need:

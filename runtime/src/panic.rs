@@ -17,7 +17,7 @@ pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
 /// Awaits `future`, catching a panic of any of its polls as `Err` with the panic's
 /// payload: what `futures`' `FutureExt::catch_unwind` does, for the patterns built without
 /// that crate.
-#[cfg(any(feature = "handler", feature = "state", feature = "coroutine"))]
+#[cfg(any(feature = "handler", feature = "state", feature = "ops"))]
 pub(crate) async fn catch_unwind<F: std::future::Future>(
     future: F,
 ) -> Result<F::Output, Box<dyn Any + Send>> {

@@ -59,7 +59,8 @@ mod error;
 mod gen;
 pub(crate) mod generated;
 // tokio has no sockets under `--cfg loom` (the loom build of the runtime's models).
-#[cfg(not(loom))]
+#[cfg(all(feature = "ops", not(loom)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
 pub mod ops;
 mod slot;
 mod step;
