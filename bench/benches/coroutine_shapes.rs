@@ -312,50 +312,35 @@ fn shape_resume(c: &mut Criterion) {
             assert_eq!(sum, expected);
         });
     });
-    group.bench_function("genawaiter_sync", |b| {
-        b.iter(|| {
-            let n = n();
-            let mut gen = genawaiter::sync::Gen::new(|co| async move {
-                let mut total = 0u64;
-                for _ in 0..n {
-                    total = total.wrapping_add(co.yield_(total).await);
-                }
-                total
-            });
-            let mut sum = 0u64;
-            assert!(matches!(gen.resume_with(0), GeneratorState::Yielded(0)));
-            for i in 0..ITEMS {
-                match gen.resume_with(black_box(i)) {
-                    GeneratorState::Yielded(total) | GeneratorState::Complete(total) => {
-                        sum = sum.wrapping_add(total);
+    // The same contender for both of genawaiter's flavours, whose `Gen`s are two types.
+    macro_rules! genawaiter_running {
+        ($name:literal, $flavour:ident) => {
+            group.bench_function($name, |b| {
+                b.iter(|| {
+                    let n = n();
+                    let mut gen = genawaiter::$flavour::Gen::new(|co| async move {
+                        let mut total = 0u64;
+                        for _ in 0..n {
+                            total = total.wrapping_add(co.yield_(total).await);
+                        }
+                        total
+                    });
+                    let mut sum = 0u64;
+                    assert!(matches!(gen.resume_with(0), GeneratorState::Yielded(0)));
+                    for i in 0..ITEMS {
+                        match gen.resume_with(black_box(i)) {
+                            GeneratorState::Yielded(total) | GeneratorState::Complete(total) => {
+                                sum = sum.wrapping_add(total);
+                            }
+                        }
                     }
-                }
-            }
-            assert_eq!(sum, expected);
-        });
-    });
-    group.bench_function("genawaiter_rc", |b| {
-        b.iter(|| {
-            let n = n();
-            let mut gen = genawaiter::rc::Gen::new(|co| async move {
-                let mut total = 0u64;
-                for _ in 0..n {
-                    total = total.wrapping_add(co.yield_(total).await);
-                }
-                total
+                    assert_eq!(sum, expected);
+                });
             });
-            let mut sum = 0u64;
-            assert!(matches!(gen.resume_with(0), GeneratorState::Yielded(0)));
-            for i in 0..ITEMS {
-                match gen.resume_with(black_box(i)) {
-                    GeneratorState::Yielded(total) | GeneratorState::Complete(total) => {
-                        sum = sum.wrapping_add(total);
-                    }
-                }
-            }
-            assert_eq!(sum, expected);
-        });
-    });
+        };
+    }
+    genawaiter_running!("genawaiter_sync", sync);
+    genawaiter_running!("genawaiter_rc", rc);
     group.finish();
 }
 
