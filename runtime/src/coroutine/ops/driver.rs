@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use tokio::task::{AbortHandle, JoinHandle};
 
 use super::op::{Op, Operation, Outcome, Protocol, TaskId};
+use super::task::{ended, Task, TaskError};
 use crate::coroutine::GenState;
 use crate::panic::{catch_unwind, panic_message};
 
@@ -106,30 +107,6 @@ struct Ctx<X: Operation> {
 }
 
 pub(super) type Log<X> = Mutex<Vec<(TaskId, Op<X>)>>;
-
-/// A coroutine running on a [`Driver`]: a future of what it returned, or of why it
-/// did not. Dropping it leaves the coroutine running.
-pub struct Task<R> {
-    id: TaskId,
-    /// `None` for a coroutine spawned after its driver began to shut down: it never ran.
-    handle: Option<JoinHandle<Result<R, TaskError>>>,
-}
-
-/// Why a coroutine has no value to give.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TaskError {
-    /// The coroutine (or one of its operations) panicked, with this message.
-    #[error("the coroutine panicked: {0}")]
-    Panicked(String),
-    /// The coroutine was stopped before its end: its driver's shutdown grace period ran
-    /// out, [`Task::abort`] was called, or it was spawned after the shutdown began.
-    #[error("the coroutine was stopped before its end")]
-    Aborted,
-    /// [`Op::Join`] of a task this coroutine did not spawn, or already joined.
-    #[error("not a task this coroutine spawned, or one it already joined")]
-    NotJoinable,
-}
 
 /// What [`Driver::shutdown`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -478,17 +455,6 @@ impl<F: Future> Future for Bounded<'_, F> {
     }
 }
 
-/// How a task ended, as its [`Task`] and [`Outcome::Joined`] give it.
-fn ended<R>(joined: Result<Result<R, TaskError>, tokio::task::JoinError>) -> Result<R, TaskError> {
-    match joined {
-        Ok(result) => result,
-        Err(error) if error.is_panic() => {
-            Err(TaskError::Panicked(panic_message(error.into_panic())))
-        }
-        Err(_cancelled) => Err(TaskError::Aborted),
-    }
-}
-
 /// The tasks a coroutine spawned and has not joined. Finished ones are dropped from time
 /// to time, so that an accept loop that never joins keeps a bounded map.
 #[derive(Default)]
@@ -509,47 +475,5 @@ impl Children {
 
     fn remove(&mut self, id: TaskId) -> Option<JoinHandle<Result<(), TaskError>>> {
         self.tasks.remove(&id)
-    }
-}
-
-impl<R> Task<R> {
-    /// The task's id.
-    #[must_use]
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// Whether the coroutine has ended.
-    #[must_use]
-    pub fn is_finished(&self) -> bool {
-        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
-    }
-
-    /// Stops the coroutine at its next operation (it is dropped, closing its
-    /// connections); the task then ends with [`TaskError::Aborted`].
-    pub fn abort(&self) {
-        if let Some(handle) = &self.handle {
-            handle.abort();
-        }
-    }
-}
-
-impl<R> Future for Task<R> {
-    type Output = Result<R, TaskError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(handle) = &mut self.get_mut().handle else {
-            return Poll::Ready(Err(TaskError::Aborted));
-        };
-        Pin::new(handle).poll(cx).map(ended)
-    }
-}
-
-impl<R> fmt::Debug for Task<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish_non_exhaustive()
     }
 }

@@ -41,10 +41,15 @@
 
 mod conn;
 mod driver;
+mod io;
+mod listener;
 mod op;
 mod simulation;
+mod task;
 
-pub use self::conn::{Conn, ConnRef, Listener};
-pub use self::driver::{Driver, Shutdown, Task, TaskError};
+pub use self::conn::{Conn, ConnRef};
+pub use self::driver::{Driver, Shutdown};
+pub use self::listener::Listener;
 pub use self::op::{Coroutine, NoOperation, Op, Operation, Outcome, Protocol, TaskId};
 pub use self::simulation::{Dialer, Peer, Script, Simulation};
+pub use self::task::{Task, TaskError};

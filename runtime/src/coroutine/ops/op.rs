@@ -8,8 +8,9 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::conn::{Conn, ConnRef, Listener};
-use super::driver::TaskError;
+use super::conn::{Conn, ConnRef};
+use super::listener::Listener;
+use super::task::TaskError;
 use crate::coroutine::{Gen, GenState, Slotted, SyncBody};
 
 /// An operation a protocol coroutine yields, for its driver to perform; the coroutine is

@@ -16,9 +16,12 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::time::Sleep;
 
-use super::conn::{Conn, Listener, Stream};
-use super::driver::{Driver, Log, Shutdown, Task, TaskError};
+use super::conn::Conn;
+use super::driver::{Driver, Log, Shutdown};
+use super::io::Stream;
+use super::listener::Listener;
 use super::op::{NoOperation, Op, Operation, Protocol, TaskId};
+use super::task::{Task, TaskError};
 
 /// A [`Driver`] whose connections are scripted peers, not sockets, and which records the
 /// operations its coroutines yield: the same protocol coroutine that serves real clients,
