@@ -2,7 +2,9 @@
 //! async-stream and genawaiter's two flavours, in one run:
 //!
 //! - `shape_sum`: 10^6 `u64`s summed by `Iterator::sum` (async-stream: the same sum
-//!   over its `Stream`, polled with a no-op waker).
+//!   over its `Stream`, polled with a no-op waker). coact also as a `for` loop, which calls
+//!   `next` per item (`coact_sync_next`: no `fold`) and as an `async fn`'s `Stream`
+//!   (`coact_stream`, drained like async-stream's).
 //! - `shape_collect`: 10^6 `u64`s collected into a `Vec`.
 //! - `shape_strings`: 10^5 `String`s (each number written out), their lengths summed.
 //! - `shape_struct`: 10^6 values of a struct of the bench's own (two `u64`s): coact keeps
@@ -11,7 +13,8 @@
 //!   out (async-stream has no resume values: not in this group).
 //!
 //! A binary of its own, so that `coroutine_items` in `coroutine.rs` keeps its code
-//! placement. Run with `cd bench && cargo bench --bench coroutine_shapes`.
+//! placement. Run with `cd bench && cargo bench --bench coroutine_shapes`; one contender
+//! alone, for callgrind, with `bench/examples/coroutine_calls.rs`.
 
 use std::hint::black_box;
 use std::pin::pin;
@@ -19,8 +22,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use coact::coroutine::{Gen, GenState};
-use criterion::measurement::WallTime;
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
+use contenders::ALL;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures::Stream;
 use genawaiter::GeneratorState;
 
@@ -39,6 +42,14 @@ pub struct Pair {
 
 #[coact::coroutine]
 fn coact_count(n: u64) -> Gen<u64> {
+    for i in 0..n {
+        yield_!(black_box(i));
+    }
+}
+
+/// `coact_count` as an `async fn`: a `Stream`.
+#[coact::coroutine]
+async fn coact_count_stream(n: u64) -> Gen<u64> {
     for i in 0..n {
         yield_!(black_box(i));
     }
@@ -144,8 +155,8 @@ fn pair(i: u64) -> Pair {
 }
 
 /// The lengths of the strings, summed.
-fn lengths(values: impl Iterator<Item = String>) -> usize {
-    values.map(|s| s.len()).sum()
+fn lengths(values: impl Iterator<Item = String>) -> u64 {
+    values.map(|s| s.len() as u64).sum()
 }
 
 /// The pairs' fields, summed.
@@ -153,120 +164,10 @@ fn total(values: impl Iterator<Item = Pair>) -> u64 {
     values.fold(0u64, |t, p| t + black_box(p.a) + p.b)
 }
 
-fn group<'a>(c: &'a mut Criterion, name: &str, items: u64) -> BenchmarkGroup<'a, WallTime> {
-    let mut group = c.benchmark_group(name);
-    group.throughput(Throughput::Elements(items));
-    group.sample_size(20);
-    group.measurement_time(Duration::from_secs(2));
-    group
-}
-
 // ---------------------------------------------------------------------------------------
-// The shapes
-
-fn shape_sum(c: &mut Criterion) {
-    let expected = ITEMS * (ITEMS - 1) / 2;
-    let mut group = group(c, "shape_sum", ITEMS);
-    let n = || black_box(ITEMS);
-    group.bench_function("hand_written_iterator", |b| {
-        b.iter(|| assert_eq!(hand(n(), number).sum::<u64>(), expected));
-    });
-    group.bench_function("coact_sync", |b| {
-        b.iter(|| assert_eq!(coact_count(n()).sum::<u64>(), expected));
-    });
-    group.bench_function("async_stream", |b| {
-        b.iter(|| {
-            let mut total = 0;
-            drain(async_stream(n(), number), |v| total += v);
-            assert_eq!(total, expected);
-        });
-    });
-    group.bench_function("genawaiter_sync", |b| {
-        b.iter(|| assert_eq!(genawaiter_sync(n(), number).sum::<u64>(), expected));
-    });
-    group.bench_function("genawaiter_rc", |b| {
-        b.iter(|| assert_eq!(genawaiter_rc(n(), number).sum::<u64>(), expected));
-    });
-    group.finish();
-}
-
-fn shape_collect(c: &mut Criterion) {
-    let mut group = group(c, "shape_collect", ITEMS);
-    let n = || black_box(ITEMS);
-    let check = |values: Vec<u64>| assert_eq!(values.len() as u64, ITEMS);
-    group.bench_function("hand_written_iterator", |b| {
-        b.iter(|| check(hand(n(), number).collect()));
-    });
-    group.bench_function("coact_sync", |b| {
-        b.iter(|| check(coact_count(n()).collect()))
-    });
-    group.bench_function("async_stream", |b| {
-        b.iter(|| {
-            let mut values = Vec::new();
-            drain(async_stream(n(), number), |v| values.push(v));
-            check(values);
-        });
-    });
-    group.bench_function("genawaiter_sync", |b| {
-        b.iter(|| check(genawaiter_sync(n(), number).collect()));
-    });
-    group.bench_function("genawaiter_rc", |b| {
-        b.iter(|| check(genawaiter_rc(n(), number).collect()));
-    });
-    group.finish();
-}
-
-fn shape_strings(c: &mut Criterion) {
-    let expected: usize = (0..STRINGS).map(|i| i.to_string().len()).sum();
-    let mut group = group(c, "shape_strings", STRINGS);
-    let n = || black_box(STRINGS);
-    group.bench_function("hand_written_iterator", |b| {
-        b.iter(|| assert_eq!(lengths(hand(n(), text)), expected));
-    });
-    group.bench_function("coact_sync", |b| {
-        b.iter(|| assert_eq!(lengths(coact_strings(n())), expected));
-    });
-    group.bench_function("async_stream", |b| {
-        b.iter(|| {
-            let mut total = 0;
-            drain(async_stream(n(), text), |s| total += s.len());
-            assert_eq!(total, expected);
-        });
-    });
-    group.bench_function("genawaiter_sync", |b| {
-        b.iter(|| assert_eq!(lengths(genawaiter_sync(n(), text)), expected));
-    });
-    group.bench_function("genawaiter_rc", |b| {
-        b.iter(|| assert_eq!(lengths(genawaiter_rc(n(), text)), expected));
-    });
-    group.finish();
-}
-
-fn shape_struct(c: &mut Criterion) {
-    let expected = ITEMS * ITEMS;
-    let mut group = group(c, "shape_struct", ITEMS);
-    let n = || black_box(ITEMS);
-    group.bench_function("hand_written_iterator", |b| {
-        b.iter(|| assert_eq!(total(hand(n(), pair)), expected));
-    });
-    group.bench_function("coact_sync", |b| {
-        b.iter(|| assert_eq!(total(coact_pairs(n())), expected));
-    });
-    group.bench_function("async_stream", |b| {
-        b.iter(|| {
-            let mut sum = 0;
-            drain(async_stream(n(), pair), |p| sum += black_box(p.a) + p.b);
-            assert_eq!(sum, expected);
-        });
-    });
-    group.bench_function("genawaiter_sync", |b| {
-        b.iter(|| assert_eq!(total(genawaiter_sync(n(), pair)), expected));
-    });
-    group.bench_function("genawaiter_rc", |b| {
-        b.iter(|| assert_eq!(total(genawaiter_rc(n(), pair)), expected));
-    });
-    group.finish();
-}
+// The contenders: each runs its shape over `n` items and returns a checksum, which the
+// bench compares with the hand-written contender's. `bench/examples/coroutine_calls.rs`
+// runs one of them under callgrind.
 
 /// The hand-written equivalent of `coact_running`.
 struct Running {
@@ -280,76 +181,174 @@ impl Running {
     }
 }
 
-fn shape_resume(c: &mut Criterion) {
-    let mut group = group(c, "shape_resume", ITEMS);
-    let n = || black_box(ITEMS);
-    // The sum of the running totals after each of 0..n, wrapping.
-    let expected = {
-        let mut running = Running { total: 0 };
-        (0..ITEMS).fold(0u64, |sum, i| sum.wrapping_add(running.resume(i)))
-    };
-    group.bench_function("hand_written", |b| {
-        b.iter(|| {
+/// One contender per shape and implementation, named `shape/implementation`.
+pub mod contenders {
+    use super::*;
+
+    /// A contender: runs its shape over `n` items, returns a checksum.
+    pub type Contender = fn(u64) -> u64;
+
+    /// Every contender, by shape; in each shape the hand-written one comes first.
+    pub const ALL: &[(&str, Contender)] = &[
+        ("shape_sum/hand_written_iterator", |n| hand(n, number).sum()),
+        ("shape_sum/coact_sync", |n| coact_count(n).sum()),
+        ("shape_sum/coact_sync_next", |n| {
+            // A `for` loop calls `next` per item, where `sum` folds.
+            let mut sum = 0u64;
+            for value in coact_count(n) {
+                sum += value;
+            }
+            sum
+        }),
+        ("shape_sum/coact_stream", |n| {
+            let mut total = 0;
+            drain(coact_count_stream(n), |v| total += v);
+            total
+        }),
+        ("shape_sum/async_stream", |n| {
+            let mut total = 0;
+            drain(async_stream(n, number), |v| total += v);
+            total
+        }),
+        ("shape_sum/genawaiter_sync", |n| {
+            genawaiter_sync(n, number).sum()
+        }),
+        ("shape_sum/genawaiter_rc", |n| {
+            genawaiter_rc(n, number).sum()
+        }),
+        ("shape_collect/hand_written_iterator", |n| {
+            checksum(hand(n, number).collect())
+        }),
+        ("shape_collect/coact_sync", |n| {
+            checksum(coact_count(n).collect())
+        }),
+        ("shape_collect/async_stream", |n| {
+            let mut values = Vec::new();
+            drain(async_stream(n, number), |v| values.push(v));
+            checksum(values)
+        }),
+        ("shape_collect/genawaiter_sync", |n| {
+            checksum(genawaiter_sync(n, number).collect())
+        }),
+        ("shape_collect/genawaiter_rc", |n| {
+            checksum(genawaiter_rc(n, number).collect())
+        }),
+        ("shape_strings/hand_written_iterator", |n| {
+            lengths(hand(n, text))
+        }),
+        ("shape_strings/coact_sync", |n| lengths(coact_strings(n))),
+        ("shape_strings/async_stream", |n| {
+            let mut total = 0;
+            drain(async_stream(n, text), |s| total += s.len() as u64);
+            total
+        }),
+        ("shape_strings/genawaiter_sync", |n| {
+            lengths(genawaiter_sync(n, text))
+        }),
+        ("shape_strings/genawaiter_rc", |n| {
+            lengths(genawaiter_rc(n, text))
+        }),
+        ("shape_struct/hand_written_iterator", |n| {
+            total(hand(n, pair))
+        }),
+        ("shape_struct/coact_sync", |n| total(coact_pairs(n))),
+        ("shape_struct/async_stream", |n| {
+            let mut sum = 0;
+            drain(async_stream(n, pair), |p| sum += black_box(p.a) + p.b);
+            sum
+        }),
+        ("shape_struct/genawaiter_sync", |n| {
+            total(genawaiter_sync(n, pair))
+        }),
+        ("shape_struct/genawaiter_rc", |n| {
+            total(genawaiter_rc(n, pair))
+        }),
+        ("shape_resume/hand_written", |n| {
             let mut running = Running { total: 0 };
-            let sum = (0..n()).fold(0u64, |sum, i| {
+            (0..n).fold(0u64, |sum, i| {
                 sum.wrapping_add(running.resume(black_box(i)))
-            });
-            assert_eq!(sum, expected);
-        });
-    });
-    group.bench_function("coact_sync", |b| {
-        b.iter(|| {
-            let mut gen = coact_running(n());
+            })
+        }),
+        ("shape_resume/coact_sync", |n| {
+            let mut gen = coact_running(n);
             let mut sum = 0u64;
             assert!(matches!(gen.start(), GenState::Yielded(0)));
-            for i in 0..ITEMS {
+            for i in 0..n {
                 match gen.resume(black_box(i)) {
                     GenState::Yielded(total) | GenState::Complete(total) => {
                         sum = sum.wrapping_add(total);
                     }
                 }
             }
-            assert_eq!(sum, expected);
-        });
-    });
-    // The same contender for both of genawaiter's flavours, whose `Gen`s are two types.
+            sum
+        }),
+        ("shape_resume/genawaiter_sync", |n| {
+            genawaiter_running!(sync, n)
+        }),
+        ("shape_resume/genawaiter_rc", |n| genawaiter_running!(rc, n)),
+    ];
+
+    /// The running-total contender for either of genawaiter's flavours, whose `Gen`s are
+    /// two types.
     macro_rules! genawaiter_running {
-        ($name:literal, $flavour:ident) => {
-            group.bench_function($name, |b| {
-                b.iter(|| {
-                    let n = n();
-                    let mut gen = genawaiter::$flavour::Gen::new(|co| async move {
-                        let mut total = 0u64;
-                        for _ in 0..n {
-                            total = total.wrapping_add(co.yield_(total).await);
-                        }
-                        total
-                    });
-                    let mut sum = 0u64;
-                    assert!(matches!(gen.resume_with(0), GeneratorState::Yielded(0)));
-                    for i in 0..ITEMS {
-                        match gen.resume_with(black_box(i)) {
-                            GeneratorState::Yielded(total) | GeneratorState::Complete(total) => {
-                                sum = sum.wrapping_add(total);
-                            }
-                        }
-                    }
-                    assert_eq!(sum, expected);
-                });
+        ($flavour:ident, $n:expr) => {{
+            let n = $n;
+            let mut gen = genawaiter::$flavour::Gen::new(|co| async move {
+                let mut total = 0u64;
+                for _ in 0..n {
+                    total = total.wrapping_add(co.yield_(total).await);
+                }
+                total
             });
-        };
+            let mut sum = 0u64;
+            assert!(matches!(gen.resume_with(0), GeneratorState::Yielded(0)));
+            for i in 0..n {
+                match gen.resume_with(black_box(i)) {
+                    GeneratorState::Yielded(total) | GeneratorState::Complete(total) => {
+                        sum = sum.wrapping_add(total);
+                    }
+                }
+            }
+            sum
+        }};
     }
-    genawaiter_running!("genawaiter_sync", sync);
-    genawaiter_running!("genawaiter_rc", rc);
-    group.finish();
+    use genawaiter_running;
+
+    fn checksum(values: Vec<u64>) -> u64 {
+        values.len() as u64 + values.last().copied().unwrap_or_default()
+    }
+
+    /// The items a shape runs over.
+    pub fn items(shape: &str) -> u64 {
+        if shape == "shape_strings" {
+            STRINGS
+        } else {
+            ITEMS
+        }
+    }
 }
 
-criterion_group!(
-    benches,
-    shape_sum,
-    shape_collect,
-    shape_strings,
-    shape_struct,
-    shape_resume
-);
+/// Every shape's contenders side by side, each checked against the hand-written one.
+fn shapes(c: &mut Criterion) {
+    let mut at = 0;
+    while at < ALL.len() {
+        let shape = ALL[at].0.split('/').next().expect("shape/name");
+        let items = contenders::items(shape);
+        let expected = (ALL[at].1)(items);
+        let mut group = c.benchmark_group(shape);
+        group.throughput(Throughput::Elements(items));
+        group.sample_size(20);
+        group.measurement_time(Duration::from_secs(2));
+        while let Some((name, contender)) = ALL.get(at).filter(|(n, _)| n.starts_with(shape)) {
+            let name = name.split('/').nth(1).expect("shape/name");
+            group.bench_function(name, |b| {
+                b.iter(|| assert_eq!(contender(black_box(items)), expected, "{name}"));
+            });
+            at += 1;
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, shapes);
 criterion_main!(benches);

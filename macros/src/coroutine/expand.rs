@@ -36,7 +36,7 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
         )
     };
 
-    let (local, channel) = slot(&private, model, yields, &returns, &resume);
+    let channel = channel(&private, model, yields, &returns);
 
     let mut sig = item.sig.clone();
     sig.asyncness = None;
@@ -64,7 +64,6 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
         #(#attrs)*
         #vis #sig {
             #(#inner)*
-            #local
             let (#co, __coact_builder) = #channel;
             __coact_builder.#build(async move {
                 let #co = #co;
@@ -83,58 +82,20 @@ pub fn expand(args: &Args, model: &Coroutine<'_>) -> TokenStream {
     }
 }
 
-/// The slot a generator exchanges values through, and the call that makes its two ends:
-/// the items to declare first (a per-thread slot's key), then the channel expression.
-fn slot(
+/// The call that makes the generator's two ends: resumed with `()`, a generator needs no
+/// trip through its exchange to resume.
+fn channel(
     private: &TokenStream,
     model: &Coroutine<'_>,
     yields: &Type,
     returns: &Type,
-    resume: &Type,
-) -> (TokenStream, TokenStream) {
-    let types = &model.types;
-    // Resumed with `()`, a generator needs no trip through its slot to resume.
-    let unit = match types.resume {
-        None => true,
-        Some(Type::Tuple(tuple)) => tuple.elems.is_empty(),
-        Some(_) => false,
-    };
-    // With `'static`, non-generic yield and resume types, the generator exchanges values
-    // through a per-thread slot of this function's own, reached through a marker type
-    // declared here (no allocation, no atomics); otherwise through a slot of its own.
-    let key = quote!(__CoactSlot);
-    match (model.local_slot, unit) {
-        (true, unit) => {
-            let channel = if unit {
-                quote!(#private::local_unit_channel::<#yields, #returns, #key>())
-            } else {
-                quote!(#private::local_channel::<#yields, #returns, #resume, #key>())
-            };
-            let slot = quote!(#private::LocalSlot<#yields, #resume>);
-            let local = quote! {
-                struct #key;
-                impl #private::SlotKey<#yields, #resume> for #key {
-                    #[inline]
-                    fn with<__CoactT>(
-                        f: impl ::core::ops::FnOnce(::core::option::Option<&#slot>) -> __CoactT,
-                    ) -> __CoactT {
-                        ::std::thread_local! {
-                            static __COACT_SLOT: #slot = const { #private::LocalSlot::new() };
-                        }
-                        __COACT_SLOT.with(|slot| f(::core::option::Option::Some(slot)))
-                    }
-                }
-            };
-            (local, channel)
+) -> TokenStream {
+    match model.types.resume {
+        None => quote!(#private::unit_channel::<#yields, #returns>()),
+        Some(Type::Tuple(tuple)) if tuple.elems.is_empty() => {
+            quote!(#private::unit_channel::<#yields, #returns>())
         }
-        (false, true) => (
-            TokenStream::new(),
-            quote!(#private::unit_channel::<#yields, #returns>()),
-        ),
-        (false, false) => (
-            TokenStream::new(),
-            quote!(#private::channel::<#yields, #returns, #resume>()),
-        ),
+        Some(resume) => quote!(#private::channel::<#yields, #returns, #resume>()),
     }
 }
 

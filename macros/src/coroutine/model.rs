@@ -22,7 +22,7 @@ pub struct Coroutine<'a> {
     pub types: GenTypes<'a>,
     /// The body's statements, `yield_!`s rewritten.
     pub body: TokenStream,
-    /// The local that holds the body's end of the slot.
+    /// The local that holds the body's end of the exchange.
     pub co: Ident,
     /// Lifetimes the generator may borrow from: the function's own, and `'_` when an
     /// argument borrows with an elided lifetime.
@@ -30,9 +30,6 @@ pub struct Coroutine<'a> {
     /// Arguments bound to a plain name, moved into the body as an `async fn` moves them
     /// (so they live, and drop, with the generator): the name and its `mut`.
     pub moved: Vec<(&'a Ident, Option<Token![mut]>)>,
-    /// The yield and resume types are certainly `'static` and name nothing generic, so
-    /// the generator can use a per-thread slot declared inside the function.
-    pub local_slot: bool,
 }
 
 /// `Gen<Y, Return = R, Resume = S>`, as declared.
@@ -133,24 +130,9 @@ impl<'a> Coroutine<'a> {
 
         // Without its types no generator can be made; each way here reported why.
         let types = types?;
-        let generics: Vec<String> = sig
-            .generics
-            .params
-            .iter()
-            .filter_map(|param| match param {
-                syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
-                syn::GenericParam::Const(c) => Some(c.ident.to_string()),
-                syn::GenericParam::Lifetime(_) => None,
-            })
-            .collect();
-        let local_slot = [Some(types.yields), types.resume]
-            .into_iter()
-            .flatten()
-            .all(|ty| is_concrete(ty, &generics));
         Some(Self {
             item,
             is_async: sig.asyncness.is_some(),
-            local_slot,
             types,
             body,
             co,
@@ -260,94 +242,4 @@ fn read_gen_types<'a>(ty: &'a Type, cx: &Ctxt) -> Option<GenTypes<'a>> {
         path: &path.path,
         span: ty.span(),
     })
-}
-
-/// Standard types without lifetime parameters: with `'static` arguments they are
-/// `'static`.
-const KNOWN: &[&str] = &[
-    "bool",
-    "char",
-    "str",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "u128",
-    "usize",
-    "i8",
-    "i16",
-    "i32",
-    "i64",
-    "i128",
-    "isize",
-    "f32",
-    "f64",
-    "String",
-    "Vec",
-    "VecDeque",
-    "Option",
-    "Result",
-    "Box",
-    "Rc",
-    "Arc",
-    "HashMap",
-    "HashSet",
-    "BTreeMap",
-    "BTreeSet",
-    "BinaryHeap",
-    "Duration",
-    "Instant",
-    "SystemTime",
-    "PathBuf",
-    "OsString",
-    "CString",
-];
-
-/// Whether `ty` is certainly `'static` and names nothing generic, judged from its syntax
-/// alone: primitives, tuples, arrays of a literal length, and the standard types in
-/// `KNOWN` (by their name or under `std`/`core`/`alloc`) of such types. Anything else (a
-/// reference, a lifetime, a user's type, which might be a generic parameter of an `impl`
-/// around the function that an attribute cannot see, `Self`, a trait object) is not:
-/// such a generator keeps a slot of its own. A wrong "yes" would only fail to compile
-/// (the per-thread slot is declared inside the function, where outer generics are out of
-/// reach), never run wrongly.
-fn is_concrete(ty: &Type, generics: &[String]) -> bool {
-    match ty {
-        Type::Paren(inner) => is_concrete(&inner.elem, generics),
-        Type::Group(inner) => is_concrete(&inner.elem, generics),
-        Type::Tuple(tuple) => tuple.elems.iter().all(|ty| is_concrete(ty, generics)),
-        Type::Slice(slice) => is_concrete(&slice.elem, generics),
-        Type::Array(array) => {
-            matches!(
-                &array.len,
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Int(_),
-                    ..
-                })
-            ) && is_concrete(&array.elem, generics)
-        }
-        Type::Path(path) if path.qself.is_none() => {
-            let segments = &path.path.segments;
-            let Some(last) = segments.last() else {
-                return false;
-            };
-            let name = last.ident.to_string();
-            let rooted = match segments.len() {
-                1 => path.path.leading_colon.is_none() && !generics.contains(&name),
-                _ => ["std", "core", "alloc"]
-                    .iter()
-                    .any(|root| segments[0].ident == root),
-            };
-            rooted
-                && KNOWN.contains(&name.as_str())
-                && segments.iter().all(|segment| match &segment.arguments {
-                    PathArguments::None => true,
-                    PathArguments::AngleBracketed(args) => args.args.iter().all(
-                        |arg| matches!(arg, GenericArgument::Type(ty) if is_concrete(ty, generics)),
-                    ),
-                    PathArguments::Parenthesized(_) => false,
-                })
-        }
-        _ => false,
-    }
 }

@@ -10,27 +10,9 @@ pub fn countdown(
         > + ::coact::__private::coroutine::Slotted<u32, ()>,
     >,
 > {
-    struct __CoactSlot;
-    impl ::coact::__private::coroutine::SlotKey<u32, ()> for __CoactSlot {
-        #[inline]
-        fn with<__CoactT>(
-            f: impl ::core::ops::FnOnce(
-                ::core::option::Option<
-                    &::coact::__private::coroutine::LocalSlot<u32, ()>,
-                >,
-            ) -> __CoactT,
-        ) -> __CoactT {
-            ::std::thread_local! {
-                static __COACT_SLOT : ::coact::__private::coroutine::LocalSlot < u32, ()
-                > = const { ::coact::__private::coroutine::LocalSlot::new() };
-            }
-            __COACT_SLOT.with(|slot| f(::core::option::Option::Some(slot)))
-        }
-    }
-    let (__coact_co, __coact_builder) = ::coact::__private::coroutine::local_unit_channel::<
+    let (__coact_co, __coact_builder) = ::coact::__private::coroutine::unit_channel::<
         u32,
         &'static str,
-        __CoactSlot,
     >();
     __coact_builder
         .sync(async move {

@@ -2,12 +2,10 @@
 
 use std::fmt;
 use std::future::Future;
-use std::mem;
 use std::pin::Pin;
-use std::ptr;
 use std::task::{Context, Poll};
 
-use super::generated::{Keyed, SlotKey};
+use super::generated::{Made, Resumption};
 
 /// The body of a generator made by `#[coroutine]`, yielding `Y` and resumed with `S`.
 ///
@@ -34,9 +32,9 @@ use super::generated::{Keyed, SlotKey};
 /// assert_eq!(countdown(3).collect::<Vec<_>>(), [3, 2, 1]);
 /// ```
 pub trait Slotted<Y, S>: sealed::Sealed {
-    /// Which slot the body meets its generator in.
+    /// Whether the body's yields make their own resume value (`()`).
     #[doc(hidden)]
-    type Key: SlotKey<Y, S>;
+    const UNIT: bool;
 }
 
 mod sealed {
@@ -44,15 +42,15 @@ mod sealed {
     pub trait Sealed {}
 }
 
-impl<F, K> sealed::Sealed for Keyed<F, K> {}
+impl<F, K> sealed::Sealed for Made<F, K> {}
 impl<F: sealed::Sealed> sealed::Sealed for SyncBody<F> {}
 
-impl<Y, S, F, K: SlotKey<Y, S>> Slotted<Y, S> for Keyed<F, K> {
-    type Key = K;
+impl<Y, S, F, K: Resumption<S>> Slotted<Y, S> for Made<F, K> {
+    const UNIT: bool = K::UNIT;
 }
 
 impl<Y, S, F: Slotted<Y, S>> Slotted<Y, S> for SyncBody<F> {
-    type Key = F::Key;
+    const UNIT: bool = F::UNIT;
 }
 
 /// Names the lifetimes a generator borrows from its arguments, in the signature of a
@@ -70,24 +68,14 @@ pub trait Body {
     type Output;
     /// Polls the body once.
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output>;
-    /// The addresses the body's future occupies, which hold its end of the slot.
-    fn addresses(&self) -> (usize, usize);
-}
-
-fn addresses_of<F>(future: &F) -> (usize, usize) {
-    let start = ptr::from_ref(future).addr();
-    (start, start + mem::size_of::<F>())
 }
 
 impl<F: Future> Body for F {
     type Output = F::Output;
 
+    #[inline]
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.poll(cx)
-    }
-
-    fn addresses(&self) -> (usize, usize) {
-        addresses_of(self)
     }
 }
 
@@ -99,12 +87,9 @@ pub struct SyncBody<F>(pub(super) Pin<Box<F>>);
 impl<F: Future> Body for SyncBody<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.get_mut().0.as_mut().poll(cx)
-    }
-
-    fn addresses(&self) -> (usize, usize) {
-        addresses_of(&*self.0)
     }
 }
 

@@ -4,16 +4,16 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use futures_core::stream::{FusedStream, Stream};
 
 use super::body::{Body, Slotted, SyncBody};
-use super::generated::SlotKey;
-use super::slot::OwnSlot;
-use super::step::{step, step_local, Stage, AFTER_END};
+use super::handoff::{Id, Published};
+use super::slot::Exchange;
+use super::step::{step, Stage, AFTER_END};
 
 /// Where a generator stopped: at a `yield_!`, with the value it yielded, or at its end,
 /// with what it returned.
@@ -61,13 +61,12 @@ pin_project_lite::pin_project! {
 /// locals wherever it was suspended. A panic in the body propagates to the call that
 /// resumed it, and the generator is finished from then on.
 ///
-/// Allocations: the box of a plain `fn`'s body, and, only when the yield or resume type
-/// borrows or is generic, a slot shared with the body; nothing per item.
+/// Allocations: the box of a plain `fn`'s body, and nothing else; nothing per item.
 #[must_use = "a generator does nothing unless it is resumed, iterated or polled"]
 pub struct Gen<Y, R, S, F> {
-        // `None` with a per-thread slot.
-        slot: Option<Arc<OwnSlot<Y, S>>>,
-        unit: bool,
+        id: Id,
+        // Yielded values pass through, none is kept.
+        yields: PhantomData<fn() -> Y>,
         #[pin]
         body: F,
         stage: Stage<R>,
@@ -78,11 +77,11 @@ pub struct Gen<Y, R, S, F> {
 }
 
 impl<Y, R, S, F> Gen<Y, R, S, F> {
-    /// A generator that has not started; `slot` is `None` with a per-thread slot.
-    pub(super) fn new(slot: Option<Arc<OwnSlot<Y, S>>>, unit: bool, body: F) -> Self {
+    /// A generator that has not started, whose body's yields carry `id`.
+    pub(super) fn new(id: Id, body: F) -> Self {
         Self {
-            slot,
-            unit,
+            id,
+            yields: PhantomData,
             body,
             stage: Stage::Fresh,
             held: None,
@@ -133,61 +132,55 @@ impl<Y, R, S, F: Future<Output = R> + Slotted<Y, S>> Gen<Y, R, S, SyncBody<F>> {
     ///
     /// After the generator finished (once it gave [`GenState::Complete`] or its body
     /// panicked), and when the body panics.
+    #[inline]
     pub fn resume(&mut self, value: S) -> GenState<Y, R> {
         assert!(!self.stage.is_finished(), "{AFTER_END}");
         self.run(Some(value))
     }
 
-    fn run(&mut self, resume: Option<S>) -> GenState<Y, R> {
+    #[inline]
+    fn run(&mut self, value: Option<S>) -> GenState<Y, R> {
+        let entry = Self::entry(&self.stage, &mut self.held, value);
         let mut cx = Context::from_waker(Waker::noop());
-        match Pin::new(self).poll_step(&mut cx, &mut { resume }) {
-            Poll::Ready(state) => state,
-            Poll::Pending => panic!(
-                "the body of a sync coroutine awaited something other than `yield_!` (a \
-                 `yield_!` smuggled in from another coroutine?); only an `async fn` \
-                 coroutine may await"
-            ),
+        match Pin::new(&mut *self).advance(&mut cx, entry) {
+            Poll::Ready(Some(value)) => GenState::Yielded(value),
+            Poll::Ready(None) => {
+                GenState::Complete(self.stage.take_return().expect("just returned"))
+            }
+            Poll::Pending => panic!("{AWAITED}"),
         }
     }
 }
 
 impl<Y, R, S, B: Body<Output = R> + Slotted<Y, S>> Gen<Y, R, S, B> {
-    /// Polls the body once, resuming it with `resume` if it is suspended at a yield.
-    fn poll_step(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        resume: &mut Option<S>,
-    ) -> Poll<GenState<Y, R>> {
-        let this = self.project();
-        assert!(!this.stage.is_finished(), "{AFTER_END}");
-        let body = this.body;
-        let resume = match this.stage {
-            // Resumed with `()`, the body's yield makes its own resume value.
-            Stage::Suspended if !*this.unit => resume.take(),
-            // The first value starts the body: no `yield_!` waits for it.
-            Stage::Fresh | Stage::Suspended => resume.take().and(None),
+    /// What the exchange holds when the body is polled, given the value the generator is
+    /// resumed with: that value if a `yield_!` waits for it (unless the yield makes its
+    /// own `()`), the value a running body has not taken yet, or nothing.
+    #[inline]
+    fn entry(stage: &Stage<R>, held: &mut Option<S>, value: Option<S>) -> Exchange<Y, S> {
+        let resume = match stage {
+            Stage::Suspended if !B::UNIT => value,
+            Stage::Running => held.take(),
             _ => None,
         };
-        let addresses = body.as_ref().get_ref().addresses();
-        let (stage, held, own, unit) = (&mut *this.stage, this.held, this.slot, *this.unit);
-        let stepped = B::Key::with(|local| match local {
-            Some(slot) => step_local(slot, addresses, stage, resume, held, || body.poll_body(cx)),
-            None => step(
-                own.as_ref().expect("a slot of its own"),
-                stage,
-                resume,
-                held,
-                unit,
-                || body.poll_body(cx),
-            ),
-        });
-        match stepped {
-            Poll::Ready(GenState::Yielded(value)) => Poll::Ready(GenState::Yielded(value)),
-            Poll::Ready(GenState::Complete(())) => Poll::Ready(GenState::Complete(
-                this.stage.take_return().expect("just returned"),
-            )),
-            Poll::Pending => Poll::Pending,
-        }
+        resume.map_or(Exchange::Empty, Exchange::Resumed)
+    }
+
+    /// One step of the body: `Some` value it yielded, `None` if it returned (its value is
+    /// kept in the stage), `Pending` if it awaits something else.
+    // Always, like the other functions of a step: see `Gen::next`.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn advance(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        entry: Exchange<Y, S>,
+    ) -> Poll<Option<Y>> {
+        let this = self.project();
+        let body = this.body;
+        step(*this.id, this.stage, this.held, entry, || {
+            body.poll_body(cx)
+        })
     }
 }
 
@@ -243,26 +236,79 @@ impl<Y, R, S, F: Future<Output = R> + Slotted<Y, S>> Future for Resume<'_, Y, R,
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.generator.as_mut().poll_step(cx, &mut this.value)
+        let generator = this.generator.as_mut().project();
+        assert!(!generator.stage.is_finished(), "{AFTER_END}");
+        let entry = Gen::<Y, R, S, F>::entry(generator.stage, generator.held, this.value.take());
+        match this.generator.as_mut().advance(cx, entry) {
+            Poll::Ready(Some(value)) => Poll::Ready(GenState::Yielded(value)),
+            Poll::Ready(None) => Poll::Ready(GenState::Complete(
+                this.generator
+                    .as_mut()
+                    .take_return_pinned()
+                    .expect("just returned"),
+            )),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
 impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> Iterator for Gen<Y, R, (), SyncBody<F>> {
     type Item = Y;
 
+    // Always, and the functions of a step under it too: a consumer that calls `next`
+    // from two places (`Vec`'s `collect`) would otherwise call it, and nothing would stay
+    // in registers between items (measured: 80 instructions per item collected into a
+    // `Vec` with `#[inline]`, 69 with this; `bench/examples/coroutine_calls.rs`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn next(&mut self) -> Option<Y> {
         if self.stage.is_finished() {
             return None;
         }
-        match self.run(Some(())) {
-            GenState::Yielded(value) => Some(value),
-            GenState::Complete(value) => {
-                self.stage = Stage::Returned(value);
-                None
-            }
+        let entry = Self::entry(&self.stage, &mut self.held, Some(()));
+        let mut cx = Context::from_waker(Waker::noop());
+        match Pin::new(self).advance(&mut cx, entry) {
+            Poll::Ready(next) => next,
+            Poll::Pending => panic!("{AWAITED}"),
         }
     }
+
+    /// Runs the body to its end in one loop, folding what it yields into `init`: the
+    /// step's setup is paid once, not per item (`sum`, `count`, `for_each` and `last`
+    /// drain through here).
+    fn fold<B, G: FnMut(B, Y) -> B>(mut self, init: B, mut g: G) -> B {
+        if self.stage.is_finished() {
+            return init;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        // `self` is consumed: its stage only matters for the return value.
+        let (id, body, stage) = (self.id, &mut self.body, &mut self.stage);
+        let (acc, _) = Published::run(id, Exchange::<Y, ()>::Empty, |exchange| {
+            let mut acc = init;
+            loop {
+                if !F::UNIT && matches!(stage, Stage::Suspended) {
+                    // Its `yield_!` waits for the `()` (a resume type spelled otherwise).
+                    exchange.replace(Exchange::Resumed(()));
+                }
+                // Until the poll returns: a panic leaves the body unusable.
+                *stage = Stage::Done;
+                if let Poll::Ready(value) = Pin::new(&mut *body).poll_body(&mut cx) {
+                    *stage = Stage::Returned(value);
+                    return acc;
+                }
+                match exchange.replace(Exchange::Empty) {
+                    Exchange::Yielded(value) => acc = g(acc, value),
+                    _ => panic!("{AWAITED}"),
+                }
+            }
+        });
+        acc
+    }
 }
+
+const AWAITED: &str = "the body of a sync coroutine awaited something other than `yield_!` (a \
+                       `yield_!` smuggled in from another coroutine?); only an `async fn` \
+                       coroutine may await";
 
 impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> std::iter::FusedIterator
     for Gen<Y, R, (), SyncBody<F>>
@@ -272,18 +318,14 @@ impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> std::iter::FusedIterator
 impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> Stream for Gen<Y, R, (), F> {
     type Item = Y;
 
+    #[inline]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         if self.stage.is_finished() {
             return Poll::Ready(None);
         }
-        match self.as_mut().poll_step(cx, &mut Some(())) {
-            Poll::Ready(GenState::Yielded(value)) => Poll::Ready(Some(value)),
-            Poll::Ready(GenState::Complete(value)) => {
-                *self.project().stage = Stage::Returned(value);
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        let this = self.as_mut().project();
+        let entry = Self::entry(this.stage, this.held, Some(()));
+        self.advance(cx, entry)
     }
 }
 

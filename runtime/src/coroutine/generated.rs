@@ -1,97 +1,76 @@
 //! Items only `#[coroutine]`'s output names, reached through
-//! `coact::__private::coroutine`: the body's end of the slot ([`Co`] and the [`Yield`]
-//! future a `yield_!` awaits), the functions that make a generator's slot and its
-//! [`Builder`], the per-thread [`LocalSlot`] and the keys that say which slot a body uses.
+//! `coact::__private::coroutine`: the body's end of the exchange ([`Co`] and the
+//! [`Yield`] future a `yield_!` awaits), and the functions that make a generator's two
+//! ends.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::ptr;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::body::SyncBody;
 use super::gen::Gen;
-use super::slot::{hand_over, own_slot, yield_local, Exchange, OwnSlot, SMUGGLED};
+use super::handoff::Id;
+use super::slot::{hand_over, resumed};
 
 pub use super::body::{Captures, Slotted};
 
-/// A `#[coroutine]` function's own per-thread slot, declared by the macro inside the
-/// function (so its types are the function's concrete yield and resume types) when those
-/// types are `'static` and name nothing generic.
-///
-/// Its state between two polls is always the same: empty, no body polled. A generator's
-/// step saves that state, puts the resume value in (if any) and the address range of the
-/// body it polls, polls, takes what the body left, and restores what it saved, on unwind
-/// too. So a value never outlives the poll it was exchanged in, and a generator of the
-/// same function driven inside that poll (a recursive generator) saves and restores
-/// around its own step without touching the outer one's value.
-pub struct LocalSlot<Y, S> {
-    pub(super) exchange: Cell<Exchange<Y, S>>,
-    /// The addresses of the body being polled on this thread: a `Yield` whose handle
-    /// (stored inside its body) lies outside was taken out of its coroutine. `(0, 0)`
-    /// when no body of this function is polled here.
-    pub(super) polling: Cell<(usize, usize)>,
+/// The body's end of a generator; `#[coroutine]` creates it with [`channel`] or
+/// [`unit_channel`]. `K` says where a yield's resume value comes from.
+pub struct Co<Y, S, K = Sent> {
+    /// The generator's identity: a yield hands its value only to a step of this one.
+    id: Id,
+    types: PhantomData<fn(Y, K) -> S>,
 }
 
-impl<Y, S> LocalSlot<Y, S> {
-    /// An empty slot, no body polled: the initial value of the macro's `thread_local!`.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            exchange: Cell::new(Exchange::Empty),
-            polling: Cell::new((0, 0)),
-        }
-    }
+/// Where a yield's resume value comes from: the generator ([`Sent`]), or the yield
+/// itself ([`Unit`], for `()`, which then costs no trip through the exchange).
+pub trait Resumption<S> {
+    /// Whether the yield makes its resume value itself.
+    const UNIT: bool;
+    /// The resume value, if the yield makes it itself.
+    fn made() -> Option<S>;
 }
 
-impl<Y, S> Default for LocalSlot<Y, S> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Which slot a generator and its body meet in: a marker type that reaches a function's
-/// per-thread slot (declared by `#[coroutine]` inside the function), or [`OwnSlotKey`].
-/// Statically known, so that reaching the slot costs no lookup and no indirect call.
-pub trait SlotKey<Y, S> {
-    /// Calls `f` with this thread's slot, or `None` for a slot of the generator's own.
-    fn with<T>(f: impl FnOnce(Option<&LocalSlot<Y, S>>) -> T) -> T;
-}
-
-/// The key to a slot of the generator's own, shared with its body through an `Arc`: for
-/// yield and resume types that borrow or are generic, which a per-thread slot cannot hold.
+/// A resume value the generator sends in.
 #[derive(Debug)]
-pub struct OwnSlotKey;
+pub enum Sent {}
 
-impl<Y, S> SlotKey<Y, S> for OwnSlotKey {
+/// The `()` a generator resumed with `()` would send: made by the yield.
+#[derive(Debug)]
+pub enum Unit {}
+
+impl<S> Resumption<S> for Sent {
+    const UNIT: bool = false;
     #[inline]
-    fn with<T>(f: impl FnOnce(Option<&LocalSlot<Y, S>>) -> T) -> T {
-        f(None)
+    fn made() -> Option<S> {
+        None
     }
 }
 
-/// The body's end of a generator's slot; `#[coroutine]` creates it with [`channel`] or
-/// [`local_channel`].
-pub struct Co<Y, S, K = OwnSlotKey> {
-    /// `None` with a per-thread slot.
-    slot: Option<Arc<OwnSlot<Y, S>>>,
-    key: PhantomData<fn() -> K>,
-    /// For `S = ()`: makes the resume value, so that resuming costs no trip through
-    /// the slot.
-    unit: Option<fn() -> S>,
+impl Resumption<()> for Unit {
+    const UNIT: bool = true;
+    #[inline]
+    fn made() -> Option<()> {
+        Some(())
+    }
 }
 
 impl<Y, S, K> Co<Y, S, K> {
-    /// Suspends the body with `value`; resolves to the value the generator is resumed
-    /// with.
+    /// Hands `value` to the generator; the returned future suspends the body and
+    /// resolves to the value the generator is resumed with.
+    ///
+    /// # Panics
+    ///
+    /// Unless this generator is polling its body on this thread (a `yield_!` taken out
+    /// of its coroutine), or when another yield already handed a value over in this poll.
+    #[inline]
     pub fn yield_(&self, value: Y) -> Yield<'_, Y, S, K> {
+        hand_over::<Y, S>(self.id, value);
         Yield {
-            co: self,
-            value: Some(value),
+            id: self.id,
+            co: PhantomData,
         }
     }
 }
@@ -102,125 +81,94 @@ impl<Y, S, K> fmt::Debug for Co<Y, S, K> {
     }
 }
 
-/// The future a `yield_!` awaits: the first poll hands the value to the generator and
-/// suspends; the next, after the generator was resumed, gives the resume value.
+/// The future a `yield_!` awaits, once its value was handed over: suspended until the
+/// generator resumes the body, then the resume value. It holds no value of its own, so
+/// the body's state keeps nothing but the id across the suspension.
 #[must_use = "a yield does nothing unless awaited"]
-pub struct Yield<'a, Y, S, K = OwnSlotKey> {
-    co: &'a Co<Y, S, K>,
-    value: Option<Y>,
+pub struct Yield<'a, Y, S, K = Sent> {
+    /// Its generator's id, copied from the `Co` it borrows: one load less per poll.
+    id: Id,
+    co: PhantomData<&'a Co<Y, S, K>>,
 }
 
-// The value is moved, never pinned: a `Yield` may move between polls.
 impl<Y, S, K> Unpin for Yield<'_, Y, S, K> {}
 
-impl<Y, S, K: SlotKey<Y, S>> Future for Yield<'_, Y, S, K> {
+impl<Y, S, K: Resumption<S>> Future for Yield<'_, Y, S, K> {
     type Output = S;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
-        let this = self.get_mut();
-        if let (None, Some(unit)) = (&this.value, this.co.unit) {
-            // The generator polls its body again only to resume it.
-            return Poll::Ready(unit());
-        }
-        let at = ptr::from_ref(this.co).addr();
-        let value = &mut this.value;
-        if let Some(local) = K::with(|slot| slot.map(|slot| yield_local(slot, at, value))) {
-            return local;
-        }
-        let slot = this.co.slot.as_ref().expect("a slot of its own");
-        assert!(
-            this.co.unit.is_some() || slot.polling.load(Ordering::Acquire),
-            "{SMUGGLED}"
-        );
-        hand_over(&slot.exchange, &mut this.value)
+        resumed::<Y, S>(self.id, K::made)
     }
 }
 
-/// The two ends of a new generator's slot: the body's and the generator's.
-pub type Ends<Y, R, S, K = OwnSlotKey> = (Co<Y, S, K>, Builder<Y, R, S, K>);
+/// The two ends of a new generator: the body's and the generator's.
+pub type Ends<Y, R, S, K = Sent> = (Co<Y, S, K>, Builder<Y, R, S, K>);
 
-/// Makes the slot of a new generator: the body's end and the generator's.
+/// Makes the two ends of a new generator: the body's and the generator's.
 #[must_use]
-pub fn channel<Y, R, S>() -> (Co<Y, S>, Builder<Y, R, S>) {
-    make_channel(Some(own_slot()), None)
+pub fn channel<Y, R, S>() -> Ends<Y, R, S> {
+    make_channel()
 }
 
 /// [`channel`] for a generator resumed with `()`: resuming it takes no trip through the
-/// slot.
+/// exchange.
 #[must_use]
-pub fn unit_channel<Y, R>() -> (Co<Y, ()>, Builder<Y, R, ()>) {
-    make_channel(Some(own_slot()), Some(|| ()))
+pub fn unit_channel<Y, R>() -> Ends<Y, R, (), Unit> {
+    make_channel()
 }
 
-/// [`channel`] through the function's own per-thread slot, reached through `K` (see
-/// [`LocalSlot`]): nothing to allocate.
-#[must_use]
-pub fn local_channel<Y, R, S, K: SlotKey<Y, S>>() -> Ends<Y, R, S, K> {
-    make_channel(None, None)
-}
-
-/// [`local_channel`] for a generator resumed with `()`.
-#[must_use]
-pub fn local_unit_channel<Y, R, K: SlotKey<Y, ()>>() -> Ends<Y, R, (), K> {
-    make_channel(None, Some(|| ()))
-}
-
-fn make_channel<Y, R, S, K>(
-    slot: Option<Arc<OwnSlot<Y, S>>>,
-    unit: Option<fn() -> S>,
-) -> Ends<Y, R, S, K> {
+fn make_channel<Y, R, S, K>() -> Ends<Y, R, S, K> {
+    let id = Id::new();
     let builder = Builder {
-        slot: slot.clone(),
-        unit: unit.is_some(),
-        ret: PhantomData,
+        id,
+        types: PhantomData,
     };
     let co = Co {
-        slot,
-        key: PhantomData,
-        unit,
+        id,
+        types: PhantomData,
     };
     (co, builder)
 }
 
 /// Turns a body into a generator of the right form.
-pub struct Builder<Y, R, S, K = OwnSlotKey> {
-    slot: Option<Arc<OwnSlot<Y, S>>>,
-    unit: bool,
-    ret: PhantomData<fn() -> (R, K)>,
+pub struct Builder<Y, R, S, K = Sent> {
+    id: Id,
+    types: PhantomData<fn(Y, S, K) -> R>,
 }
 
 impl<Y, R, S, K> Builder<Y, R, S, K> {
     /// The generator of a plain `fn`: its body boxed, so that it is `Unpin`.
-    pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<Keyed<F, K>>> {
-        Gen::new(self.slot, self.unit, SyncBody(Box::pin(Keyed::new(body))))
+    pub fn sync<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, SyncBody<Made<F, K>>> {
+        Gen::new(self.id, SyncBody(Box::pin(Made::new(body))))
     }
 
     /// The generator of an `async fn`: its body inline.
-    pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, Keyed<F, K>> {
-        Gen::new(self.slot, self.unit, Keyed::new(body))
+    pub fn stream<F: Future<Output = R>>(self, body: F) -> Gen<Y, R, S, Made<F, K>> {
+        Gen::new(self.id, Made::new(body))
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A generator's body with the key to its slot in its type: what `#[coroutine]`'s
-    /// generators poll.
-        pub struct Keyed<F, K> {
+    /// A body `#[coroutine]` made: the only kind a generator drives
+    /// ([`Slotted`]).
+    pub struct Made<F, K> {
         #[pin]
         future: F,
-        key: PhantomData<fn() -> K>,
+        resumption: PhantomData<fn() -> K>,
     }
 }
 
-impl<F, K> Keyed<F, K> {
+impl<F, K> Made<F, K> {
     fn new(future: F) -> Self {
         Self {
             future,
-            key: PhantomData,
+            resumption: PhantomData,
         }
     }
 }
 
-impl<F: Future, K> Future for Keyed<F, K> {
+impl<F: Future, K> Future for Made<F, K> {
     type Output = F::Output;
 
     #[inline]
@@ -228,6 +176,3 @@ impl<F: Future, K> Future for Keyed<F, K> {
         self.project().future.poll(cx)
     }
 }
-
-/// The name `#[coroutine]`'s output uses for [`OwnSlotKey`].
-pub use self::OwnSlotKey as Shared;

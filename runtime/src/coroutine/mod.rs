@@ -48,7 +48,8 @@
 
 // Where things are: `gen.rs` is the generator users drive (`Gen`), `step.rs` one poll of
 // its body, `slot.rs` the exchange of values between the two (how it works is told
-// there), `body.rs` what a generator polls, `generated.rs` the items only
+// there), `handoff.rs` the pointer a `yield_!` reaches the exchange through (the one
+// module with `unsafe`), `body.rs` what a generator polls, `generated.rs` the items only
 // `#[coroutine]`'s output names; `cooperative.rs` and `cooperator.rs` drive CPU-heavy
 // generators on tokio, `error.rs` says why such a run has no values.
 
@@ -58,6 +59,8 @@ mod cooperator;
 mod error;
 mod gen;
 pub(crate) mod generated;
+#[allow(unsafe_code)]
+mod handoff;
 // tokio has no sockets under `--cfg loom` (the loom build of the runtime's models).
 #[cfg(all(feature = "ops", not(loom)))]
 #[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
