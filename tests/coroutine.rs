@@ -385,14 +385,15 @@ fn methods_generics_and_borrows_work() {
     assert_eq!(pairs, [("a", "x"), ("b", "y")]);
 }
 
-// ---- the per-thread slot ----
+// ---- the exchange ----
 //
-// A generator whose yield and resume types are `'static` and name nothing generic (every
-// one below) exchanges values through a per-thread slot of its function: these tests
-// drive such generators inside each other, across threads and through panics.
+// A value crosses between a generator and its body within one poll, through the frame
+// its step publishes on its thread: these tests drive generators inside each other,
+// across threads and through panics (`coroutine_soundness.rs` aims at the unsafe frame
+// itself).
 
-/// Yields `depth`, takes a resume value, then drives a generator of its own function (the
-/// same slot) to its end, resuming it with values of its own and yielding what it
+/// Yields `depth`, takes a resume value, then drives a generator of its own function to
+/// its end, resuming it with values of its own and yielding what it
 /// yields, and returns the sum of all it was resumed with.
 #[coact::coroutine]
 fn nested(depth: u64) -> Gen<u64, Return = u64, Resume = u64> {
@@ -463,7 +464,7 @@ impl std::future::Future for Once {
 }
 
 /// Waits before each yield (the generator's poll returns `Pending` with nothing in the
-/// slot) and panics when resumed with 0.
+/// exchange) and panics when resumed with 0.
 #[coact::coroutine]
 async fn waits(n: u64) -> Gen<u64, Return = u64, Resume = u64> {
     let mut total = 0;
@@ -515,7 +516,7 @@ fn an_async_coroutine_waits_between_yields_on_any_thread() {
 }
 
 #[test]
-fn a_panic_leaves_nothing_in_the_slot() {
+fn a_panic_leaves_nothing_in_the_exchange() {
     let mut cx = cx_noop();
     let mut failing = Box::pin(waits(3));
     let mut start = failing.as_mut().start_async();
@@ -533,7 +534,7 @@ fn a_panic_leaves_nothing_in_the_slot() {
     assert!(failing.is_finished());
 
     // The next generator of that function on this thread: its first poll waits without
-    // yielding, and must find the slot empty, not the value the panic interrupted.
+    // yielding, and must find its exchange empty, not the value the panic interrupted.
     let mut next = Box::pin(waits(1));
     let mut start = next.as_mut().start_async();
     let mut start = std::pin::Pin::new(&mut start);
@@ -607,9 +608,7 @@ fn a_yield_smuggled_into_another_coroutine_is_refused() {
 }
 
 #[test]
-fn borrowed_and_generic_types_keep_a_slot_of_their_own() {
-    // `&u8`, `(T, T)` and a user's type: the slot is shared with the body instead (their
-    // behaviour is the same; this checks they compile and run next to the others).
+fn a_type_of_the_users_own_is_yielded_and_resumed_like_any_other() {
     #[derive(Debug, PartialEq)]
     struct Item(u8);
     #[coact::coroutine]

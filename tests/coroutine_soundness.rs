@@ -1,4 +1,4 @@
-//! The soundness of the one `unsafe` module in coact, `runtime/src/coroutine/handoff.rs`:
+//! The soundness of the one `unsafe` module in coact, `runtime/src/coroutine/frame.rs`:
 //! a `yield_!` reaches the exchange of the step polling its body through a pointer in a
 //! thread-local, checked against its generator's id. Each test aims at one of the rules
 //! that module states (type, lifetime, aliasing), and at the values crossing it: every

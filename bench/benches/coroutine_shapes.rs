@@ -7,8 +7,8 @@
 //!   (`coact_stream`, drained like async-stream's).
 //! - `shape_collect`: 10^6 `u64`s collected into a `Vec`.
 //! - `shape_strings`: 10^5 `String`s (each number written out), their lengths summed.
-//! - `shape_struct`: 10^6 values of a struct of the bench's own (two `u64`s): coact keeps
-//!   such a generator on the shared slot.
+//! - `shape_struct`: 10^6 values of a struct of the bench's own (two `u64`s): the slowest
+//!   shape for coact while such types took a slot of their own.
 //! - `shape_resume`: 10^6 resumes, each sending a value in and getting a running total
 //!   out (async-stream has no resume values: not in this group).
 //!

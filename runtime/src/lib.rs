@@ -5,7 +5,7 @@
 //! `__private` exist only for generated code and may change in any release.
 
 #![deny(missing_docs)]
-// One module has `unsafe` code, and says why it is sound: `coroutine/handoff.rs`.
+// One module has `unsafe` code, and says why it is sound: `coroutine/frame.rs`.
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

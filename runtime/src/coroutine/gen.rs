@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 use futures_core::stream::{FusedStream, Stream};
 
 use super::body::{Body, Slotted, SyncBody};
-use super::handoff::{Id, Published};
+use super::frame::{Id, Published};
 use super::slot::Exchange;
 use super::step::{step, Stage, AFTER_END};
 

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use super::body::SyncBody;
 use super::gen::Gen;
-use super::handoff::Id;
+use super::frame::Id;
 use super::slot::{hand_over, resumed};
 
 pub use super::body::{Captures, Slotted};

@@ -48,7 +48,7 @@
 
 // Where things are: `gen.rs` is the generator users drive (`Gen`), `step.rs` one poll of
 // its body, `slot.rs` the exchange of values between the two (how it works is told
-// there), `handoff.rs` the pointer a `yield_!` reaches the exchange through (the one
+// there), `frame.rs` the pointer a `yield_!` reaches the exchange through (the one
 // module with `unsafe`), `body.rs` what a generator polls, `generated.rs` the items only
 // `#[coroutine]`'s output names; `cooperative.rs` and `cooperator.rs` drive CPU-heavy
 // generators on tokio, `error.rs` says why such a run has no values.
@@ -57,10 +57,11 @@ mod body;
 mod cooperative;
 mod cooperator;
 mod error;
+// The one module with `unsafe` code, and why it is sound.
+#[allow(unsafe_code)]
+mod frame;
 mod gen;
 pub(crate) mod generated;
-#[allow(unsafe_code)]
-mod handoff;
 // tokio has no sockets under `--cfg loom` (the loom build of the runtime's models).
 #[cfg(all(feature = "ops", not(loom)))]
 #[cfg_attr(docsrs, doc(cfg(feature = "ops")))]

@@ -12,7 +12,7 @@
 // Each step of the generator keeps an `Exchange` on its own stack: the resume value goes
 // in before the body is polled, and the `yield_!` that suspends the body leaves its value
 // there. The `yield_!` reaches it through a frame the step publishes on its thread for
-// the length of the poll (`handoff.rs`, the one module with `unsafe`, says why that is
+// the length of the poll (`frame.rs`, the one module with `unsafe`, says why that is
 // sound). A value crosses within one poll on one thread, so nothing stays behind between
 // polls: the generator may move to another thread between items, a body may wait on I/O
 // between yields, and a generator driven inside a body publishes its own frame and
@@ -21,7 +21,7 @@
 
 use std::task::Poll;
 
-use super::handoff::{put, take, Found, Id, Refused};
+use super::frame::{put, take, Found, Id, Refused};
 
 /// What travels between a generator and its body, one value at a time.
 #[derive(Default)]

@@ -5,7 +5,7 @@
 use std::mem;
 use std::task::Poll;
 
-use super::handoff::{Id, Published};
+use super::frame::{Id, Published};
 use super::slot::Exchange;
 
 /// Where a generator is in its life.

@@ -1,6 +1,8 @@
 //! Uses every coact macro the way a user's crate would.
 
 #![deny(warnings)]
+// What the macros generate has no `unsafe` code: a crate that forbids it compiles.
+#![forbid(unsafe_code)]
 
 use coact::prelude::*;
 

@@ -1,10 +1,11 @@
-//! The one place in coact with `unsafe` code: the pointer through which a `yield_!`
-//! reaches the exchange of the generator step that is polling it.
+//! The one module of coact with `unsafe` code: the frame through which a `yield_!`
+//! reaches the exchange of the generator step that is polling its body.
 //!
 //! A step keeps its exchange (`Exchange<Y, S>`) on its own stack, in a [`Frame`] behind
 //! the generator's [`Id`], and for as long as it polls the body publishes the frame's
-//! address in a thread-local. A `yield_!` swaps its value with what that address holds only
-//! if the frame's id is its own generator's. Three rules make this sound:
+//! address in a thread-local. A `yield_!` puts its value in ([`put`]), and later takes
+//! its resume value out ([`take`]), only if the published frame's id is its own
+//! generator's. Three rules make this sound:
 //!
 //! - **Type**: ids are never reused (a 64-bit counter), and a generator and its body's
 //!   yields get theirs from the same call, which also fixes their `Y` and `S`; so a frame
@@ -13,15 +14,16 @@
 //!   another id, or none, and is refused.
 //! - **Lifetime**: a frame is published only inside [`Published::run`], which keeps it on
 //!   its stack for the whole call and puts the frame it replaced back when it returns or
-//!   unwinds; so the published address is always alive. A step nested inside
-//!   another (a generator driven inside a body) publishes its own frame and restores the
-//!   outer one.
-//! - **Aliasing**: the exchange is touched through one raw pointer only, by a
-//!   `ptr::replace` that runs no other code, so no two accesses overlap and no
-//!   reference to it is held while the body runs.
+//!   unwinds; so the published address is always alive. A step nested inside another (a
+//!   generator driven inside a body) publishes its own frame and restores the outer one.
+//! - **Aliasing and ownership**: the exchange is reached through the frame's pointer
+//!   only, by the yield while the body is polled and by the step between polls, never
+//!   both at once; each access moves values in or out with plain reads and writes that
+//!   run no other code (no drop in place), so every value moves exactly once and no
+//!   reference into the frame outlives an access.
 //!
-//! `tests/coroutine_soundness.rs` aims at each rule, and CI runs it under valgrind's
-//! memcheck.
+//! `tests/coroutine_soundness.rs` aims at each rule, and CI runs it and the generator
+//! tests under valgrind's memcheck (`.ci/valgrind`).
 
 use std::cell::Cell;
 use std::marker::PhantomData;
