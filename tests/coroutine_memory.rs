@@ -77,115 +77,90 @@ fn main() {
     println!("test generators_allocate_at_most_their_body_and_never_per_item ... ok");
 }
 
+/// What `f` allocated: how many allocations, and their bytes.
+fn allocations<T>(f: impl FnOnce() -> T) -> (T, (usize, usize)) {
+    let region = Region::new(GLOBAL);
+    let out = f();
+    let change = region.change();
+    (out, (change.allocations, change.bytes_allocated))
+}
+
+/// Makes a generator (one allocation: its boxed body) and drives it with `drive` (none).
+fn one_allocation_then_none<G, T>(make: impl FnOnce() -> G, drive: impl FnOnce(G) -> T) -> T {
+    let (gen, (created, _)) = allocations(make);
+    assert_eq!(created, 1, "making the generator");
+    let (out, per_item) = allocations(|| drive(gen));
+    assert_eq!(per_item, (0, 0), "driving it");
+    out
+}
+
 fn generators_allocate_at_most_their_body_and_never_per_item() {
     // A plain fn: the boxed body only (values cross on the stepping thread's stack).
-    let region = Region::new(GLOBAL);
-    let mut gen = numbers(ITEMS);
-    let created = region.change();
-    assert_eq!(created.allocations, 1, "{created:?}");
-
-    let region = Region::new(GLOBAL);
-    let mut count = 0;
-    for value in gen.by_ref() {
-        count += 1;
-        std::hint::black_box(value);
-    }
-    let items = region.change();
-    assert_eq!(count, ITEMS);
-    assert_eq!(gen.take_return(), Some(ITEMS * (ITEMS - 1) / 2));
-    assert_eq!(
-        (items.allocations, items.bytes_allocated),
-        (0, 0),
-        "{items:?}"
+    let (count, sum) = one_allocation_then_none(
+        || numbers(ITEMS),
+        |mut gen| {
+            let count = gen.by_ref().map(std::hint::black_box).count();
+            (count, gen.take_return())
+        },
     );
-    drop(gen);
+    assert_eq!(count, usize::try_from(ITEMS).unwrap());
+    assert_eq!(sum, Some(ITEMS * (ITEMS - 1) / 2));
 
     // Resume values: nothing per item either.
-    let mut gen = doubler(ITEMS);
-    let region = Region::new(GLOBAL);
-    let mut state = gen.start();
-    let mut next = 1;
-    while let GenState::Yielded(value) = state {
-        std::hint::black_box(value);
-        state = gen.resume(next);
-        next += 1;
-    }
-    let resumed = region.change();
-    assert_eq!(state, GenState::Complete(ITEMS));
-    assert_eq!(
-        (resumed.allocations, resumed.bytes_allocated),
-        (0, 0),
-        "{resumed:?}"
+    let end = one_allocation_then_none(
+        || doubler(ITEMS),
+        |mut gen| {
+            let mut state = gen.start();
+            let mut next = 1;
+            while let GenState::Yielded(value) = state {
+                std::hint::black_box(value);
+                state = gen.resume(next);
+                next += 1;
+            }
+            state
+        },
     );
+    assert_eq!(end, GenState::Complete(ITEMS));
 
     // Borrowed, user-defined and generic types: the boxed body only, like any other;
     // nothing per item.
     let items: Vec<u64> = (0..1000).collect();
-    let region = Region::new(GLOBAL);
-    let gen = borrowed(&items);
-    let created = region.change();
-    assert_eq!(created.allocations, 1, "{created:?}");
-    let region = Region::new(GLOBAL);
-    assert_eq!(gen.copied().sum::<u64>(), 999 * 1000 / 2);
-    let items = region.change();
-    assert_eq!(
-        (items.allocations, items.bytes_allocated),
-        (0, 0),
-        "{items:?}"
-    );
+    let sum = one_allocation_then_none(|| borrowed(&items), |gen| gen.copied().sum::<u64>());
+    assert_eq!(sum, 999 * 1000 / 2);
 
-    let region = Region::new(GLOBAL);
-    let mut gen = pairs(ITEMS);
-    let created = region.change();
-    assert_eq!(created.allocations, 1, "{created:?}");
-    let region = Region::new(GLOBAL);
-    let mut state = gen.start();
-    let mut sent = 0;
-    while let GenState::Yielded(pair) = state {
-        assert_eq!(pair, Pair(sent, sent.saturating_sub(1)));
-        state = gen.resume(Pair(0, sent));
-        sent += 1;
-    }
-    let resumed = region.change();
-    assert_eq!(sent, ITEMS);
-    assert_eq!(
-        (resumed.allocations, resumed.bytes_allocated),
-        (0, 0),
-        "{resumed:?}"
+    let sent = one_allocation_then_none(
+        || pairs(ITEMS),
+        |mut gen| {
+            let mut state = gen.start();
+            let mut sent = 0;
+            while let GenState::Yielded(pair) = state {
+                assert_eq!(pair, Pair(sent, sent.saturating_sub(1)));
+                state = gen.resume(Pair(0, sent));
+                sent += 1;
+            }
+            sent
+        },
     );
+    assert_eq!(sent, ITEMS);
 
     let values: Vec<u64> = (0..1000).collect();
-    let region = Region::new(GLOBAL);
-    let gen = each(values);
-    let created = region.change();
-    assert_eq!(created.allocations, 1, "{created:?}");
-    let region = Region::new(GLOBAL);
-    assert_eq!(gen.sum::<u64>(), 999 * 1000 / 2);
-    let items = region.change();
-    assert_eq!(
-        (items.allocations, items.bytes_allocated),
-        (0, 0),
-        "{items:?}"
-    );
+    let sum = one_allocation_then_none(|| each(values), Iterator::sum::<u64>);
+    assert_eq!(sum, 999 * 1000 / 2);
 
     // An async fn: nothing at all; the body is stored inline in the pinned generator.
     let region = Region::new(GLOBAL);
     let mut stream = pin!(stream_numbers(ITEMS));
     let created = region.change();
     assert_eq!(created.allocations, 0, "{created:?}");
-
-    let region = Region::new(GLOBAL);
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut count = 0;
-    while let Poll::Ready(Some(value)) = stream.as_mut().poll_next(&mut cx) {
-        count += 1;
-        std::hint::black_box(value);
-    }
-    let items = region.change();
+    let (count, per_item) = allocations(|| {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut count = 0;
+        while let Poll::Ready(Some(value)) = stream.as_mut().poll_next(&mut cx) {
+            count += 1;
+            std::hint::black_box(value);
+        }
+        count
+    });
     assert_eq!(count, ITEMS);
-    assert_eq!(
-        (items.allocations, items.bytes_allocated),
-        (0, 0),
-        "{items:?}"
-    );
+    assert_eq!(per_item, (0, 0), "driving the stream");
 }

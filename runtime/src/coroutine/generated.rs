@@ -10,8 +10,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::body::SyncBody;
-use super::gen::Gen;
 use super::frame::Id;
+use super::gen::Gen;
 use super::slot::{hand_over, resumed};
 
 pub use super::body::{Captures, Slotted};
