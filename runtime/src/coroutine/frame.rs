@@ -131,6 +131,11 @@ fn replace<Y, S>(exchange: &mut Exchange<Y, S>, value: Exchange<Y, S>) -> Exchan
 }
 
 /// The step of generator `id` polling on this thread, as a pointer to its frame.
+///
+/// A frame with this id was published by `Published::run` of the generator made with
+/// this yield's id, so it is a `Frame<Y, S>` of this yield's `Y` and `S` (ids are unique,
+/// and one call makes both), alive for as long as it is published, and not touched by
+/// the step while the body is polled: what `put` and `take` rely on.
 #[inline]
 fn frame<Y, S>(id: Id) -> Option<*mut Frame<Y, S>> {
     let frame = FRAME.get();
@@ -138,10 +143,6 @@ fn frame<Y, S>(id: Id) -> Option<*mut Frame<Y, S>> {
     // of a frame that a `Published::run` still running on this thread keeps on its stack
     // (it puts the pointer before back when it returns or unwinds).
     (unsafe { *frame } == id.0).then(|| frame.cast::<Frame<Y, S>>().cast_mut())
-    // A frame with this id was published by `Published::run` of the generator made with
-    // this yield's id, so it is a `Frame<Y, S>` of this yield's `Y` and `S` (ids are
-    // unique, and one call makes both), alive (above), and not touched by the step
-    // while the body is polled.
 }
 
 /// Why a yield could not hand its value over.
@@ -191,9 +192,10 @@ pub(super) fn take<Y, S>(id: Id) -> Option<Found<S>> {
         Exchange::Empty => Found::Empty,
         Exchange::Yielded(_) => Found::Yielded,
         Exchange::Resumed(resume) => {
-            // SAFETY: the value is moved out, and its place overwritten with `Empty`
-            // without being dropped: it is moved exactly once.
+            // SAFETY: the value is moved out, and its place overwritten below without
+            // being dropped: it is moved exactly once.
             let resume = unsafe { ptr::read(resume) };
+            // SAFETY: `exchange` is a valid place whose value was moved out above.
             unsafe { ptr::write(exchange, Exchange::Empty) };
             Found::Resumed(resume)
         }
