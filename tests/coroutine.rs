@@ -607,6 +607,27 @@ fn a_yield_smuggled_into_another_coroutine_is_refused() {
     let _ = smuggler(None).collect::<Vec<_>>();
 }
 
+/// `()` under another name: the macro cannot tell it is `()`, so the generator is
+/// resumed through the exchange like any other resume type.
+type Nothing = ();
+
+#[coact::coroutine]
+fn resumed_with_nothing(n: u64) -> Gen<u64, Resume = Nothing> {
+    for i in 0..n {
+        let () = yield_!(i);
+    }
+}
+
+#[test]
+fn a_unit_resume_type_under_another_name_iterates_folds_and_resumes() {
+    assert_eq!(resumed_with_nothing(4).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    assert_eq!(resumed_with_nothing(4).sum::<u64>(), 6);
+    let mut gen = resumed_with_nothing(2);
+    assert_eq!(gen.start(), GenState::Yielded(0));
+    assert_eq!(gen.resume(()), GenState::Yielded(1));
+    assert_eq!(gen.resume(()), GenState::Complete(()));
+}
+
 #[test]
 fn a_type_of_the_users_own_is_yielded_and_resumed_like_any_other() {
     #[derive(Debug, PartialEq)]

@@ -297,7 +297,10 @@ impl<Y, R, F: Future<Output = R> + Slotted<Y, ()>> Iterator for Gen<Y, R, (), Sy
                     return acc;
                 }
                 match exchange.replace(Exchange::Empty) {
-                    Exchange::Yielded(value) => acc = g(acc, value),
+                    Exchange::Yielded(value) => {
+                        *stage = Stage::Suspended;
+                        acc = g(acc, value);
+                    }
                     _ => panic!("{AWAITED}"),
                 }
             }
