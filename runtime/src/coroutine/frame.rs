@@ -26,7 +26,6 @@
 //! tests under valgrind's memcheck (`.ci/valgrind`).
 
 use std::cell::Cell;
-use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -58,17 +57,17 @@ static NO_FRAME: u64 = 0;
 
 thread_local! {
     /// The frame of the step polling on this thread, as a pointer to its `id`: either
-    /// `NO_FRAME` or a `Frame<Y, S>` that a `Published::run` borrows.
+    /// `NO_FRAME` or a `Frame<Y, S>` that a running `Published::run` keeps on its stack.
     static FRAME: Cell<*const u64> = const { Cell::new(&raw const NO_FRAME) };
 }
 
 /// A step's exchange, published to its body's yields for the length of [`run`](Self::run).
-pub(super) struct Published<'a, Y, S> {
+/// Only `run` makes one, and only lends it to its closure: it cannot outlive the frame.
+pub(super) struct Published<Y, S> {
     frame: NonNull<Frame<Y, S>>,
-    borrow: PhantomData<&'a mut Exchange<Y, S>>,
 }
 
-impl<Y, S> Published<'_, Y, S> {
+impl<Y, S> Published<Y, S> {
     /// Publishes `exchange`, moved into a frame with `id`, while `f` runs, then puts back
     /// whatever was published before (on unwind too) and gives back what the exchange
     /// holds with what `f` returned. `f` reaches the exchange between polls through
@@ -79,7 +78,7 @@ impl<Y, S> Published<'_, Y, S> {
     pub(super) fn run<T>(
         id: Id,
         exchange: Exchange<Y, S>,
-        f: impl FnOnce(&mut Published<'_, Y, S>) -> T,
+        f: impl FnOnce(&mut Self) -> T,
     ) -> (T, Exchange<Y, S>) {
         /// Puts the outer frame back however `f` ends.
         struct Restore(*const u64);
@@ -90,9 +89,8 @@ impl<Y, S> Published<'_, Y, S> {
             }
         }
         let mut frame = Frame { id: id.0, exchange };
-        let mut published = Published {
+        let mut published = Self {
             frame: NonNull::from(&mut frame),
-            borrow: PhantomData,
         };
         let restore = Restore(FRAME.replace(published.frame.as_ptr().cast_const().cast()));
         let out = f(&mut published);
