@@ -24,9 +24,7 @@ use std::task::Poll;
 use super::frame::{put, take, Found, Id, Refused};
 
 /// What travels between a generator and its body, one value at a time.
-#[derive(Default)]
 pub(super) enum Exchange<Y, S> {
-    #[default]
     Empty,
     Yielded(Y),
     Resumed(S),
