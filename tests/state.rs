@@ -660,46 +660,6 @@ async fn transitions_of_a_machine_that_has_ended_end_at_once() {
     assert_eq!(running.await, Ok("eaten"));
 }
 
-/// What a `tracing` subscriber writes, kept for the test to read.
-#[derive(Clone, Default)]
-struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Log {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn a_spawned_machine_traces_each_transition_for_a_subscriber_that_wants_them() {
-    let log = Log::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // This thread only: the test's current-thread runtime runs the machine here.
-    let _default = tracing::subscriber::set_default(subscriber);
-    let running = state::spawn(PlantState::Flowering { eaten: false });
-    assert_eq!(running.await, Ok("withered"));
-    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    let traced: Vec<_> = log
-        .lines()
-        .filter(|line| line.contains(" transition "))
-        .collect();
-    assert_eq!(traced.len(), 2, "{log}");
-    assert!(
-        traced[0].contains("from=\"flowering\" to=\"withering\""),
-        "{log}"
-    );
-}
-
 /// A machine that never ends on its own.
 #[coact::machine]
 mod ticker {
