@@ -746,6 +746,31 @@ async fn bounded_mailbox_backpressure() {
     handle.oneway().jump().unwrap();
 }
 
+#[tokio::test]
+async fn a_call_waiting_for_room_learns_when_the_owner_goes() {
+    let owner = Deferred::bounded(Lemming { jumps: 0 }, NonZeroUsize::new(1).unwrap());
+    let handle = owner.handle();
+    handle.oneway().jump().unwrap();
+    let waiting = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.sync().jump().await }
+    });
+    for _ in 0..10 {
+        yield_now().await;
+    }
+    assert!(!waiting.is_finished(), "no room: the call waits");
+    drop(owner);
+    assert_eq!(
+        waiting.await.unwrap(),
+        Err(CallError::Gone { method: "jump" })
+    );
+    assert!(handle.is_closed());
+    assert_eq!(
+        handle.oneway().jump(),
+        Err(CallError::Gone { method: "jump" })
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Async methods run inside the owner's turn, one at a time.
 

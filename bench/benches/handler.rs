@@ -37,7 +37,7 @@ const DRAIN: usize = 1_000;
 // ---------------------------------------------------------------------------------------
 // coact
 
-mod with_coact {
+pub mod with_coact {
     use super::*;
     use coact::prelude::*;
 
@@ -149,7 +149,7 @@ mod with_coact {
 // ---------------------------------------------------------------------------------------
 // The hand-written tokio actor: unbounded mpsc, an enum message, a oneshot reply.
 
-mod hand_written {
+pub mod hand_written {
     use super::*;
     use tokio::sync::{mpsc, oneshot};
 

@@ -11,19 +11,17 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::mpsc::error::{SendError, TrySendError};
-use tokio::sync::mpsc::OwnedPermit;
 use tokio::time::Sleep;
 
 use super::handoff::Claim;
-use super::mailbox::{Queued, Tx, SERVING};
+use super::mailbox::{Queued, SERVING};
+use super::queue::Refused;
 use super::{CallError, Handle, Handler};
 use crate::sync::oneshot;
 
 /// Waiting for room in a full bounded mailbox: the one case that allocates (boxed, so
 /// that the common case carries no room for it).
-type Reserve<C> =
-    Pin<Box<dyn Future<Output = Result<OwnedPermit<Queued<C>>, SendError<()>>> + Send + 'static>>;
+type Reserve<C> = super::queue::Reserve<Queued<C>>;
 
 /// Where a call is on its way to the owner.
 enum Stage<C> {
@@ -216,19 +214,13 @@ fn advance<H: Handler, T>(
                     Err(_outside) => None,
                 };
                 let call = Queued { call, waiting };
-                let sent = match &handle.tx {
-                    Tx::Unbounded(tx) => tx.send(call).is_ok(),
-                    Tx::Bounded(tx) => match tx.try_send(call) {
-                        Ok(()) => true,
-                        Err(TrySendError::Full(call)) => {
-                            *stage = Stage::Reserving(Box::new((
-                                call,
-                                Box::pin(tx.clone().reserve_owned()),
-                            )));
-                            continue;
-                        }
-                        Err(TrySendError::Closed(_)) => false,
-                    },
+                let sent = match handle.tx.try_send(call) {
+                    Ok(()) => true,
+                    Err(Refused::Full(call)) => {
+                        *stage = Stage::Reserving(Box::new((call, handle.tx.reserve())));
+                        continue;
+                    }
+                    Err(Refused::Closed(_)) => false,
                 };
                 if !sent {
                     *stage = Stage::Done;
@@ -236,10 +228,14 @@ fn advance<H: Handler, T>(
                 }
             }
             Stage::Reserving(mut reserving) => match reserving.1.as_mut().poll(cx) {
-                Poll::Ready(Ok(permit)) => {
-                    permit.send(reserving.0);
+                Poll::Ready(Some(permit)) => {
+                    let (call, _) = *reserving;
+                    if permit.send(call).is_err() {
+                        *stage = Stage::Done;
+                        return Poll::Ready(Err(CallError::Gone { method }));
+                    }
                 }
-                Poll::Ready(Err(_)) => {
+                Poll::Ready(None) => {
                     *stage = Stage::Done;
                     return Poll::Ready(Err(CallError::Gone { method }));
                 }

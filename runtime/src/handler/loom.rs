@@ -1,4 +1,5 @@
-//! Loom models of a sync call's hand-off between its caller and the owner (run with
+//! Loom models of a sync call's hand-off between its caller and the owner, and of the
+//! mailbox's queue (run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p coact-runtime --release --lib loom`).
 //!
 //! What runs is production code: `Reply::sync` (what `SyncProxy::call` builds a call
@@ -124,4 +125,81 @@ fn untimed_call_dropped_while_the_owner_starts_it() {
         dropped.store(true, Release);
         owner.join().unwrap();
     });
+}
+
+/// The mailbox's queue (`queue.rs`), what an idle owner does with it: register its waker,
+/// then look (`serve.rs`'s `idle`). A push onto a non-empty queue wakes nobody.
+mod queue {
+    use std::future::poll_fn;
+    use std::task::Poll;
+
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::super::mailbox::MailboxState;
+    use super::super::queue::{queue, Refused, Rx};
+
+    /// The owner's idle wait: `None` never comes (no stop, no handle count in the model).
+    async fn next(state: &MailboxState, rx: &mut Rx<u32>) -> u32 {
+        poll_fn(|cx| {
+            state.owner.register(cx.waker());
+            rx.try_recv().map_or(Poll::Pending, Poll::Ready)
+        })
+        .await
+    }
+
+    /// Two handles push while the owner waits: it takes both, in each handle's order,
+    /// and no wake-up is lost (loom fails a model where every thread is blocked).
+    #[test]
+    fn an_idle_owner_wakes_for_pushes_from_two_handles() {
+        crate::sync::model(|| {
+            let state = std::sync::Arc::new(MailboxState::new("model"));
+            let (tx, mut rx) = queue::<u32>(std::sync::Arc::clone(&state), None);
+            let pushers: Vec<_> = [1, 2]
+                .into_iter()
+                .map(|value| {
+                    let tx = tx.clone();
+                    thread::spawn(move || assert!(tx.try_send(value).is_ok()))
+                })
+                .collect();
+            let mut got = loom::future::block_on(async {
+                let first = next(&state, &mut rx).await;
+                [first, next(&state, &mut rx).await]
+            });
+            for pusher in pushers {
+                pusher.join().unwrap();
+            }
+            got.sort_unstable();
+            assert_eq!(got, [1, 2]);
+        });
+    }
+
+    /// A push that races the owner's drop is refused (the value comes back) or queued and
+    /// then dropped with the queue: either way exactly once, never kept alive by the queue.
+    #[test]
+    fn a_push_racing_the_owners_drop_is_refused_or_dropped_once() {
+        crate::sync::model(|| {
+            let state = std::sync::Arc::new(MailboxState::new("model"));
+            let (tx, rx) = queue::<Arc<()>>(state, None);
+            // A handle that outlives the race keeps the queue itself alive: what it still
+            // held would be kept, not freed with it.
+            let kept = tx.clone();
+            let value = Arc::new(());
+            let pusher = thread::spawn({
+                let value = Arc::clone(&value);
+                move || match tx.try_send(value) {
+                    Ok(()) => true,
+                    Err(Refused::Closed(value)) => {
+                        drop(value);
+                        false
+                    }
+                    Err(Refused::Full(_)) => unreachable!("unbounded"),
+                }
+            });
+            drop(rx);
+            pusher.join().unwrap();
+            assert_eq!(Arc::strong_count(&value), 1, "the queue kept a value");
+            assert!(kept.is_closed());
+        });
+    }
 }

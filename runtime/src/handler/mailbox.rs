@@ -8,10 +8,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use atomic_waker::AtomicWaker;
-use tokio::sync::mpsc;
+use crate::sync::AtomicWaker;
 
 use super::CallError;
 
@@ -99,57 +97,11 @@ impl Waiting {
     }
 }
 
-/// How the owner's mailbox is bounded.
-pub(super) enum Tx<C> {
-    Bounded(mpsc::Sender<Queued<C>>),
-    Unbounded(mpsc::UnboundedSender<Queued<C>>),
-}
+/// The handles' end of the queue.
+pub(super) type Tx<C> = super::queue::Tx<Queued<C>>;
 
-pub(super) enum Rx<C> {
-    Bounded(mpsc::Receiver<Queued<C>>),
-    Unbounded(mpsc::UnboundedReceiver<Queued<C>>),
-}
-
-impl<C> Clone for Tx<C> {
-    fn clone(&self) -> Self {
-        match self {
-            Self::Bounded(tx) => Self::Bounded(tx.clone()),
-            Self::Unbounded(tx) => Self::Unbounded(tx.clone()),
-        }
-    }
-}
-
-impl<C> Tx<C> {
-    pub(super) fn is_closed(&self) -> bool {
-        match self {
-            Self::Bounded(tx) => tx.is_closed(),
-            Self::Unbounded(tx) => tx.is_closed(),
-        }
-    }
-}
-
-impl<C> Rx<C> {
-    pub(super) fn try_recv(&mut self) -> Option<Queued<C>> {
-        match self {
-            Self::Bounded(rx) => rx.try_recv().ok(),
-            Self::Unbounded(rx) => rx.try_recv().ok(),
-        }
-    }
-
-    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Queued<C>>> {
-        match self {
-            Self::Bounded(rx) => rx.poll_recv(cx),
-            Self::Unbounded(rx) => rx.poll_recv(cx),
-        }
-    }
-
-    pub(super) fn len(&self) -> usize {
-        match self {
-            Self::Bounded(rx) => rx.len(),
-            Self::Unbounded(rx) => rx.len(),
-        }
-    }
-}
+/// The owner's end of the queue.
+pub(super) type Rx<C> = super::queue::Rx<Queued<C>>;
 
 /// What the owner and every handle share besides the queue.
 pub(super) struct MailboxState {

@@ -30,8 +30,8 @@
 //! ```
 
 // Where things are: `owner.rs` is the owner's API (`Deferred`), `serve.rs` the engine its
-// `process` methods run, `mailbox.rs` the queue and state the owner shares with its
-// handles, `handle.rs` the callers' side, `call.rs` the future a sync call is, `error.rs` `CallError`, and `generated.rs` the
+// `process` methods run, `mailbox.rs` the state the owner shares with its handles,
+// `queue.rs` the queue of calls between them, `handle.rs` the callers' side, `call.rs` the future a sync call is, `error.rs` `CallError`, and `generated.rs` the
 // items only `#[deferred_handler]`'s output names (proxies, reply protocol, guards).
 // `handoff.rs` is the claim a timed call's caller and owner race for; `loom.rs` models
 // the hand-off under loom (`--cfg loom`).
@@ -45,6 +45,7 @@ mod handoff;
 mod loom;
 mod mailbox;
 mod owner;
+mod queue;
 #[cfg(feature = "nats")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
 pub mod remote;

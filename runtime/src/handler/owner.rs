@@ -9,9 +9,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
 use super::mailbox::{MailboxState, Queued, Rx, Tx, Waiting};
+use super::queue::queue;
 use super::{Handle, Handler};
 
 /// Why [`Deferred::process_forever`] returned.
@@ -58,8 +57,7 @@ pub struct Deferred<H: Handler> {
 impl<H: Handler> Deferred<H> {
     /// Wraps `value` with an unbounded mailbox: calls are always accepted.
     pub fn new(value: H) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
-        Self::with_channel(value, Tx::Unbounded(tx), Rx::Unbounded(rx))
+        Self::with_queue(value, None)
     }
 
     /// Wraps `value` with a mailbox that holds at most `capacity` queued calls.
@@ -77,12 +75,12 @@ impl<H: Handler> Deferred<H> {
     /// let owner = Deferred::bounded(Log, NonZeroUsize::new(64).unwrap());
     /// ```
     pub fn bounded(value: H, capacity: NonZeroUsize) -> Self {
-        let (tx, rx) = mpsc::channel(capacity.get());
-        Self::with_channel(value, Tx::Bounded(tx), Rx::Bounded(rx))
+        Self::with_queue(value, Some(capacity.get()))
     }
 
-    fn with_channel(value: H, tx: Tx<H::Call>, rx: Rx<H::Call>) -> Self {
+    fn with_queue(value: H, capacity: Option<usize>) -> Self {
         let mailbox = Arc::new(MailboxState::new(std::any::type_name::<H>()));
+        let (tx, rx) = queue(Arc::clone(&mailbox), capacity);
         Self {
             value,
             tx,

@@ -81,8 +81,9 @@ impl<H: Handler> Deferred<H> {
             {
                 return Poll::Ready(None);
             }
-            // The owner holds a sender, so the channel never reports closed here.
-            rx.poll_recv(cx)
+            // A push onto the empty queue wakes the waker registered above.
+            rx.try_recv()
+                .map_or(Poll::Pending, |call| Poll::Ready(Some(call)))
         })
         .await
     }

@@ -1,15 +1,16 @@
 //! The synchronisation coact's own protocols go through, named once here so that loom can
 //! stand in for it: a sync call's reply channel and the claim a timed call's caller and
-//! owner race for (`handler/{generated,call,handoff}.rs`); a load in flight, the map it
+//! owner race for (`handler/{generated,call,handoff}.rs`), a mailbox's queue and its
+//! owner's waker (`handler/{queue,mailbox}.rs`); a load in flight, the map it
 //! is found in (`identity/{flight,cache}.rs`) and the recency stamps that hits write and
 //! eviction reads (`identity/housekeeper.rs`).
 //!
 //! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
-//! is a plain re-export of std's, tokio's or dashmap's own type: production runs exactly
+//! is a plain re-export of std's, tokio's, dashmap's or atomic-waker's own type: production runs exactly
 //! those, with no wrapper and no cost. In the loom tests std's types become loom's, and
-//! tokio's `oneshot` and `Notify` and dashmap's `DashMap`, whose insides loom cannot see,
-//! become the small doubles in `oneshot.rs`, `notify.rs` and `map.rs`, written to the
-//! contract coact relies on. Plain counters (statistics, flight ids, the sweep
+//! tokio's `oneshot` and `Notify`, dashmap's `DashMap` and atomic-waker's `AtomicWaker`,
+//! whose insides loom cannot see, become the small doubles in `oneshot.rs`, `notify.rs`,
+//! `map.rs` and `waker.rs`, written to the contract coact relies on. Plain counters (statistics, flight ids, the sweep
 //! heuristics) stay std's atomics: nothing is handed over through them.
 //! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
 //!
@@ -19,12 +20,13 @@
 // A handler's reply hand-off (`handler`), and an identity map's loads and stamps
 // (`identity`): each name only where a pattern that uses it is built.
 #[cfg(all(feature = "handler", not(all(test, loom))))]
-pub(crate) use std::sync::{atomic::AtomicU8, Arc};
+pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicU64},
-    Mutex, MutexGuard,
-};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64};
+#[cfg(all(feature = "handler", not(all(test, loom))))]
+pub(crate) use std::sync::{atomic::AtomicU8, Arc};
+#[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
@@ -51,11 +53,15 @@ mod map;
 mod notify;
 #[cfg(all(test, loom))]
 pub(crate) mod oneshot;
+#[cfg(all(test, loom))]
+mod waker;
 
 #[cfg(all(test, loom))]
 pub(crate) use self::map::{shard_of, DashMap, Entry as MapEntry};
 #[cfg(all(test, loom))]
 pub(crate) use self::notify::Notify;
+#[cfg(all(test, loom))]
+pub(crate) use self::waker::AtomicWaker;
 
 /// Runs a loom model with at most four preemptions per execution (unless
 /// `LOOM_MAX_PREEMPTIONS` asks for another bound), which keeps the whole suite under a

@@ -35,7 +35,6 @@ use tokio::time::Instant;
 use super::owner::{accept, ServeOptions};
 use super::wire::{publish, Slot, WireSlot};
 use super::{Remote, RemoteError};
-use crate::handler::mailbox::Tx;
 use crate::handler::{CallError, Handle};
 
 /// The name of the consumer every owner of a name pulls from.
@@ -325,10 +324,7 @@ const HAND_BACK: &[u8] = b"-NAK {\"delay\":1000000000}";
 
 /// Resolves once the owner's mailbox is closed (the `Deferred` dropped).
 async fn closed<H: Remote>(handle: &Handle<H>) {
-    match &handle.tx {
-        Tx::Bounded(tx) => tx.closed().await,
-        Tx::Unbounded(tx) => tx.closed().await,
-    }
+    handle.tx.closed().await;
 }
 
 /// Pulls the name's durable calls into the owner's mailbox until the mailbox closes.

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::durable::{self, AbortOnDrop};
 use super::wire::{self, failure, CallHeaders, Route, Slot, WireSlot};
 use super::{subject, Remote, RemoteError};
-use crate::handler::mailbox::{Queued, Tx};
+use crate::handler::mailbox::Queued;
 use crate::handler::{Deferred, Handle};
 
 /// How an owner serves remote calls ([`Deferred::serve_remote_with`]).
@@ -260,8 +260,5 @@ async fn queue<H: Remote>(handle: &Handle<H>, call: H::Call) -> bool {
         call,
         waiting: None,
     };
-    match &handle.tx {
-        Tx::Unbounded(tx) => tx.send(call).is_ok(),
-        Tx::Bounded(tx) => tx.send(call).await.is_ok(),
-    }
+    handle.tx.send(call).await.is_ok()
 }
