@@ -3,8 +3,8 @@
 //! `RUSTFLAGS="--cfg loom" cargo test -p coact-runtime --release --lib loom`).
 //!
 //! What runs is production code: `Reply::sync` (what `SyncProxy::call` builds a call
-//! with), `Reply::start` and `Started::finish` (what every `#[deferred_handler]` dispatch
-//! arm calls, mirrored in `dispatch` below) and `Claim` (`handoff.rs`), on loom's atomics.
+//! with), `Reply::run` (what every `#[deferred_handler]` dispatch arm calls, as
+//! `dispatch` below does) and `Claim` (`handoff.rs`), on loom's atomics.
 //! The caller's side is `SyncCall`'s two lines for it, mirrored in each model: when its
 //! timeout fires it polls the reply once more, then withdraws and drops the receiver; when
 //! it is dropped, its `Drop` withdraws and then its fields (the receiver) drop. `SyncCall`
@@ -30,16 +30,11 @@ use super::CallError;
 
 const VALUE: u32 = 7;
 
-/// What a generated dispatch arm does with a queued call: start it, run it, hand over the
-/// outcome. Returns whether the method ran (each model's `ran`).
+/// What a generated dispatch arm does with a queued call: `Reply::run`, which starts it,
+/// runs the method and hands over the outcome (an untimed call on its short path, a timed
+/// one through `start` and `finish`). Returns whether the method ran (each model's `ran`).
 fn dispatch(reply: Reply<u32>) -> bool {
-    match reply.start() {
-        None => false,
-        Some(started) => {
-            started.finish("m", Ok(VALUE));
-            true
-        }
-    }
+    reply.run("m", || VALUE).is_some()
 }
 
 /// Timed: the caller drops its `SyncCall` while the owner reaches the call. Exactly one
