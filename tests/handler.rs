@@ -1009,3 +1009,53 @@ async fn methods_with_odd_legal_names_work() {
     );
     assert_eq!(owner.calls, 11);
 }
+
+// ---------------------------------------------------------------------------------------
+// Reply slots: a caller's thread reuses them, and no value reaches another call.
+
+struct Echo;
+
+#[deferred_handler]
+impl Echo {
+    fn number(&mut self, n: u64) -> u64 {
+        n
+    }
+
+    fn text(&mut self, n: u64) -> String {
+        n.to_string()
+    }
+
+    fn slow(&mut self, n: u64) -> u64 {
+        n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sync_call_gets_its_own_value_while_threads_reuse_their_slots() {
+    let mut owner = Deferred::new(Echo);
+    let handle = owner.handle();
+    let server = tokio::spawn(async move { owner.process_forever().await });
+    let callers: Vec<_> = (0..8u64)
+        .map(|caller| {
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                for i in 0..200 {
+                    let n = caller * 1_000 + i;
+                    // Two types of result in turn, and calls dropped before their reply:
+                    // a slot left that way must not carry a value into the next call.
+                    assert_eq!(handle.sync().number(n).await, Ok(n));
+                    assert_eq!(handle.sync().text(n).await, Ok(n.to_string()));
+                    if i % 10 == 0 {
+                        let mut dropped = std::pin::pin!(handle.sync().slow(u64::MAX));
+                        assert!(dropped.as_mut().now_or_never().is_none());
+                    }
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    drop(handle);
+    server.await.unwrap();
+}

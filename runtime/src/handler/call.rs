@@ -16,8 +16,8 @@ use tokio::time::Sleep;
 use super::handoff::Claim;
 use super::mailbox::{Queued, SERVING};
 use super::queue::Refused;
+use super::reply_slot::ReplyReceiver;
 use super::{CallError, Handle, Handler};
-use crate::sync::oneshot;
 
 /// Waiting for room in a full bounded mailbox: the one case that allocates (boxed, so
 /// that the common case carries no room for it).
@@ -65,7 +65,7 @@ struct Local<'a, H: Handler, T> {
     handle: &'a Handle<H>,
     method: &'static str,
     stage: Stage<H::Call>,
-    reply: oneshot::Receiver<Result<T, CallError>>,
+    reply: ReplyReceiver<Result<T, CallError>>,
     timer: Option<Timer>,
 }
 
@@ -95,7 +95,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         handle: &'a Handle<H>,
         method: &'static str,
         call: H::Call,
-        reply: oneshot::Receiver<Result<T, CallError>>,
+        reply: ReplyReceiver<Result<T, CallError>>,
         timeout: Option<(Duration, Claim)>,
     ) -> Self {
         let local = Local {
@@ -132,7 +132,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
     }
 }
 
-impl<H: Handler, T> Future for SyncCall<'_, H, T> {
+impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
     type Output = Result<T, CallError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -148,7 +148,7 @@ impl<H: Handler, T> Future for SyncCall<'_, H, T> {
     }
 }
 
-impl<H: Handler, T> Local<'_, H, T> {
+impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
         let this = self;
         let method = this.method;
@@ -184,11 +184,11 @@ impl<H: Handler, T> Local<'_, H, T> {
 }
 
 /// Moves a call along its stages as far as it can go now.
-fn advance<H: Handler, T>(
+fn advance<H: Handler, T: Send + 'static>(
     handle: &Handle<H>,
     method: &'static str,
     stage: &mut Stage<H::Call>,
-    reply: &mut oneshot::Receiver<Result<T, CallError>>,
+    reply: &mut ReplyReceiver<Result<T, CallError>>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, CallError>> {
     loop {

@@ -17,9 +17,9 @@ use std::time::Duration;
 use super::handoff::Claim;
 use super::mailbox::Queued;
 use super::queue::Refused;
+use super::reply_slot::{reply_slot, ReplyReceiver, ReplySender};
 use super::{CallError, Handle, Handler, SyncCall};
 use crate::panic::panic_message;
-use crate::sync::oneshot;
 
 /// Where a proxy's calls go: the owner's mailbox in this process, or (feature `nats`) an
 /// owner serving the handler under a name.
@@ -62,7 +62,7 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
     ///
     /// `make` is the call enum's variant for the method (a constructor, not a closure:
     /// generated code then has no closure per method for the compiler to check).
-    pub fn call<A, K: Into<H::Call>, T>(
+    pub fn call<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         method: &'static str,
         args: A,
@@ -77,7 +77,7 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         }
     }
 
-    fn local<A, K: Into<H::Call>, T>(
+    fn local<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         handle: &'a Handle<H>,
         method: &'static str,
@@ -180,7 +180,7 @@ pub struct Reply<T>(ReplyKind<T>);
 enum ReplyKind<T> {
     Oneway,
     Sync {
-        tx: oneshot::Sender<Result<T, CallError>>,
+        tx: ReplySender<Result<T, CallError>>,
         /// Present for calls with a timeout: the caller and the owner race to claim it.
         state: Option<Claim>,
     },
@@ -193,6 +193,19 @@ enum ReplyKind<T> {
     /// A durable oneway call: acknowledged to the server once it has run.
     #[cfg(feature = "nats")]
     Durable(Box<super::remote::Ack>),
+}
+
+impl<T: Send + 'static> Reply<T> {
+    /// A sync call's reply, the receiver its caller waits on and, for a call with a
+    /// timeout, the caller's side of the claim. Inlined: called once per sync call, it
+    /// costs a few dozen instructions as a call (callgrind, BENCHMARKS.md).
+    #[inline]
+    pub(super) fn sync(timed: bool) -> (Self, ReplyReceiver<Result<T, CallError>>, Option<Claim>) {
+        let (tx, rx) = reply_slot();
+        let claim = timed.then(Claim::new);
+        let state = claim.clone();
+        (Self(ReplyKind::Sync { tx, state }), rx, claim)
+    }
 }
 
 impl<T> Reply<T> {
@@ -209,19 +222,6 @@ impl<T> Reply<T> {
     #[cfg(feature = "nats")]
     pub(super) fn durable(ack: super::remote::Ack) -> Self {
         Self(ReplyKind::Durable(Box::new(ack)))
-    }
-
-    /// A sync call's reply, the receiver its caller waits on and, for a call with a
-    /// timeout, the caller's side of the claim. Inlined: called once per sync call, it
-    /// costs a few dozen instructions as a call (callgrind, BENCHMARKS.md).
-    #[inline]
-    pub(super) fn sync(
-        timed: bool,
-    ) -> (Self, oneshot::Receiver<Result<T, CallError>>, Option<Claim>) {
-        let (tx, rx) = oneshot::channel();
-        let claim = timed.then(Claim::new);
-        let state = claim.clone();
-        (Self(ReplyKind::Sync { tx, state }), rx, claim)
     }
 
     /// Runs a sync method's queued call: claims it ([`start`](Self::start)), runs `method`
@@ -306,7 +306,7 @@ pub struct Started<T>(StartedKind<T>);
 
 enum StartedKind<T> {
     Oneway,
-    Sync(oneshot::Sender<Result<T, CallError>>),
+    Sync(ReplySender<Result<T, CallError>>),
     #[cfg(feature = "nats")]
     Wire(super::remote::WireReply<T>),
     /// Acknowledged when finished; if dropped unfinished (the owner stopped mid-call), the
@@ -472,13 +472,15 @@ impl<T> ReportOther for Outcome<'_, T> {
 mod tests {
     use super::*;
 
-    /// A queued call carries its reply: the remote kinds must not make local calls bigger
-    /// (the oneshot sender and the optional claim of a timed call are the most it holds).
+    /// A queued call carries its reply: two words (the reply slot's sender and the
+    /// optional claim of a timed call, a pointer each), and the remote kinds, boxed, add
+    /// one word for the variant's tag at most (unboxed, they made it eight words).
     #[test]
-    fn a_reply_is_three_words_with_or_without_remote_calls() {
+    fn a_reply_is_two_words_and_three_with_remote_calls() {
+        let words = if cfg!(feature = "nats") { 3 } else { 2 };
         assert_eq!(
             std::mem::size_of::<Reply<u64>>(),
-            3 * std::mem::size_of::<usize>()
+            words * std::mem::size_of::<usize>()
         );
     }
 

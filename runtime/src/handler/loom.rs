@@ -10,14 +10,11 @@
 //! it is dropped, its `Drop` withdraws and then its fields (the receiver) drop. `SyncCall`
 //! itself cannot run here: its timer needs tokio's time driver.
 //!
-//! The reply channel is, under loom, the double in `sync/oneshot.rs`: tokio's documented
-//! contract (`send` fails once the receiver is gone, `is_closed` from its drop on, the
-//! receiver is woken for the value) behind a loom mutex, so that loom tries every order of
-//! the channel's steps against the claim's. tokio's channel itself, whose atomics loom
-//! cannot see, is tokio's to check (its own loom suite does). So these models check
-//! coact's part: the claim's race, in every interleaving and memory ordering loom explores,
-//! and the order of coact's steps around the channel. The models are small enough for
-//! loom to try every interleaving, with no preemption bound.
+//! The reply travels through coact's own slot (`reply_slot.rs`), whose state, lock and
+//! waker are loom's here: loom tries every order of its steps against the claim's, with
+//! every memory ordering loom explores. Only the slot's reuse by the caller's thread is
+//! left out (loom's `Arc` cannot be type-erased; each model makes one call). The models
+//! are small enough for loom to try every interleaving, with no preemption bound.
 
 use std::sync::atomic::Ordering::{Acquire, Release};
 
@@ -63,7 +60,7 @@ fn timed_call_times_out_while_the_owner_starts_it() {
         let claim = claim.expect("a timed call has a claim");
         let owner = thread::spawn(move || dispatch(reply));
         // `SyncCall::poll` at the deadline: the reply first, then the timer.
-        let outcome = if let Ok(result) = rx.try_recv() {
+        let outcome = if let Some(result) = rx.try_recv() {
             Ok(result)
         } else {
             let started = claim.withdraw();
@@ -91,7 +88,20 @@ fn untimed_call_runs_for_a_waiting_caller() {
         let owner = thread::spawn(move || dispatch(reply));
         let result = loom::future::block_on(rx);
         assert!(owner.join().unwrap(), "an awaited call runs");
-        assert_eq!(result, Ok(Ok::<_, CallError>(VALUE)));
+        assert_eq!(result, Some(Ok::<_, CallError>(VALUE)));
+    });
+}
+
+/// Untimed, the owner dropping the call without running it (it went, or the call was
+/// dropped from its mailbox) while the caller waits: the caller learns it (`None`, which
+/// `SyncCall` reports as `Gone`), and is woken for it.
+#[test]
+fn untimed_call_dropped_unrun_tells_its_waiting_caller() {
+    loom::model(|| {
+        let (reply, rx, _) = Reply::<u32>::sync(false);
+        let owner = thread::spawn(move || drop(reply));
+        assert_eq!(loom::future::block_on(rx), None);
+        owner.join().unwrap();
     });
 }
 

@@ -49,6 +49,7 @@ mod queue;
 #[cfg(feature = "nats")]
 #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
 pub mod remote;
+mod reply_slot;
 mod serve;
 
 use std::fmt;

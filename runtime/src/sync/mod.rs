@@ -1,6 +1,6 @@
 //! The synchronisation coact's own protocols go through, named once here so that loom can
-//! stand in for it: a sync call's reply channel and the claim a timed call's caller and
-//! owner race for (`handler/{generated,call,handoff}.rs`), a mailbox's queue and its
+//! stand in for it: a sync call's reply slot and the claim a timed call's caller and
+//! owner race for (`handler/{reply_slot,handoff}.rs`), a mailbox's queue and its
 //! owner's waker (`handler/{queue,mailbox}.rs`); a load in flight, the map it
 //! is found in (`identity/{flight,cache}.rs`) and the recency stamps that hits write and
 //! eviction reads (`identity/housekeeper.rs`).
@@ -8,9 +8,9 @@
 //! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
 //! is a plain re-export of std's, tokio's, dashmap's or atomic-waker's own type: production runs exactly
 //! those, with no wrapper and no cost. In the loom tests std's types become loom's, and
-//! tokio's `oneshot` and `Notify`, dashmap's `DashMap` and atomic-waker's `AtomicWaker`,
-//! whose insides loom cannot see, become the small doubles in `oneshot.rs`, `notify.rs`,
-//! `map.rs` and `waker.rs`, written to the contract coact relies on. Plain counters (statistics, flight ids, the sweep
+//! tokio's `Notify`, dashmap's `DashMap` and atomic-waker's `AtomicWaker`, whose insides
+//! loom cannot see, become the small doubles in `notify.rs`, `map.rs` and `waker.rs`,
+//! written to the contract coact relies on. Plain counters (statistics, flight ids, the sweep
 //! heuristics) stay std's atomics: nothing is handed over through them.
 //! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
 //!
@@ -34,8 +34,6 @@ pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
 /// hashbrown's default) instead of std's `SipHash`.
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) type DashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
-#[cfg(all(feature = "handler", not(all(test, loom))))]
-pub(crate) use tokio::sync::oneshot;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use tokio::sync::Notify;
 
@@ -51,8 +49,6 @@ pub(crate) use loom::sync::{
 mod map;
 #[cfg(all(test, loom))]
 mod notify;
-#[cfg(all(test, loom))]
-pub(crate) mod oneshot;
 #[cfg(all(test, loom))]
 mod waker;
 
