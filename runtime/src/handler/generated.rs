@@ -3,7 +3,8 @@
 //! protocol between a caller and the owner, the panic guards around a method, and the
 //! reporting of what a oneway call returned.
 //!
-//! The reply protocol: a sync call carries a oneshot sender for its result and, when it
+//! The reply protocol: a sync call carries the sender of its reply slot (`reply_slot.rs`)
+//! and, when it
 //! has a timeout, the claim the owner and the caller race for (`handoff.rs`), so a call
 //! that timed out before it started never runs, and the caller can tell whether it had
 //! started.

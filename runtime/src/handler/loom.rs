@@ -10,8 +10,8 @@
 //! it is dropped, its `Drop` withdraws and then its fields (the receiver) drop. `SyncCall`
 //! itself cannot run here: its timer needs tokio's time driver.
 //!
-//! The reply travels through coact's own slot (`reply_slot.rs`), whose state, lock and
-//! waker are loom's here: loom tries every order of its steps against the claim's, with
+//! The reply travels through coact's own slot (`reply_slot.rs`), whose lock and flag
+//! are loom's here: loom tries every order of its steps against the claim's, with
 //! every memory ordering loom explores. Only the slot's reuse by the caller's thread is
 //! left out (loom's `Arc` cannot be type-erased; each model makes one call). The models
 //! are small enough for loom to try every interleaving, with no preemption bound.

@@ -3,63 +3,82 @@
 //! with the same type of result.
 //!
 //! It replaces a tokio `oneshot` per call, whose allocation was the last one a sync call
-//! made at steady state. The protocol is a `oneshot`'s: the state says whether the slot
-//! waits, was filled, was dropped by the owner without a value (`Gone`), or was left by the
-//! caller (a withdrawn call: [`ReplySender::is_closed`]); the value moves through a lock
-//! that neither side holds for more than a move; the caller's waker through an
-//! `AtomicWaker`. The loom models in `loom.rs` run it as it is.
+//! made at steady state. The protocol is a `oneshot`'s: the slot waits, is filled, is
+//! dropped by the owner without a value (the caller gets `Gone`), or is left by the caller
+//! (a withdrawn call: [`ReplySender::is_closed`]). State, value and the waiting caller's
+//! waker sit behind one lock, taken twice by each side at most, for a move and a flag;
+//! "left" is also a flag the owner reads without it. The loom models in `loom.rs` run the
+//! slot as it is.
 //!
-//! Reuse: a caller that has read its value takes the slot back only if it holds the last
-//! reference (`Arc::get_mut`, which also orders everything the owner did with it before
-//! the reuse), then empties it and keeps it in a small per-thread list. A slot the owner
-//! still holds for a moment, or one left unread, is simply dropped.
+//! Reuse: once the owner has filled the slot it never touches it again (its reference only
+//! goes), so the caller that reads the value sets the slot waiting again and keeps it in a
+//! small per-thread list. A slot left, dropped or never read is not reused.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::PoisonError;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use crate::sync::{Arc, AtomicU8, AtomicWaker, Mutex};
+use crate::sync::{Arc, AtomicBool, Mutex, MutexGuard};
 
-/// Neither side is done.
-const WAITING: u8 = 0;
-/// The owner stored the value.
-const FILLED: u8 = 1;
-/// The owner dropped its end without a value.
-const DROPPED: u8 = 2;
-/// The caller dropped its end before the value came.
-const LEFT: u8 = 3;
-
-struct Slot<T> {
-    state: AtomicU8,
-    value: Mutex<Option<T>>,
-    waker: AtomicWaker,
+/// Where a reply is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Neither side is done.
+    Waiting,
+    /// The owner stored the value.
+    Filled,
+    /// The owner dropped its end without a value.
+    Dropped,
+    /// The caller dropped its end before the value came.
+    Left,
 }
 
-/// The owner's end.
-pub(super) struct ReplySender<T>(Arc<Slot<T>>);
+struct Slot<T> {
+    inner: Mutex<Inner<T>>,
+    /// `Left`, readable without the lock: the owner asks before each call it runs.
+    left: AtomicBool,
+}
+
+struct Inner<T> {
+    state: State,
+    value: Option<T>,
+    /// The caller's, while it waits.
+    waker: Option<Waker>,
+}
+
+/// The owner's end; `None` once it has sent.
+pub(super) struct ReplySender<T>(Option<Arc<Slot<T>>>);
 
 /// The caller's end: a future of the value, or `None` if the owner dropped its end
-/// without one.
+/// without one. `None` inside once it has the value (the slot went back to its thread).
 pub(super) struct ReplyReceiver<T>(Option<Arc<Slot<T>>>);
 
 /// A slot for a reply of type `T`: a spare one of this thread's, or a new one.
 pub(super) fn reply_slot<T: Send + 'static>() -> (ReplySender<T>, ReplyReceiver<T>) {
     let slot = spare::take().unwrap_or_else(|| {
         Arc::new(Slot {
-            state: AtomicU8::new(WAITING),
-            value: Mutex::new(None),
-            waker: AtomicWaker::new(),
+            inner: Mutex::new(Inner {
+                state: State::Waiting,
+                value: None,
+                waker: None,
+            }),
+            left: AtomicBool::new(false),
         })
     });
-    (ReplySender(Arc::clone(&slot)), ReplyReceiver(Some(slot)))
+    (
+        ReplySender(Some(Arc::clone(&slot))),
+        ReplyReceiver(Some(slot)),
+    )
 }
 
 impl<T> Slot<T> {
-    fn value(&self) -> crate::sync::MutexGuard<'_, Option<T>> {
-        // Nothing panics while holding the lock (a move in, a move out).
-        self.value.lock().unwrap_or_else(PoisonError::into_inner)
+    #[inline]
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        // Nothing panics while holding the lock (moves and flags), so a poisoned lock
+        // still guards a consistent slot.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -67,40 +86,51 @@ impl<T> ReplySender<T> {
     /// Whether the caller has gone (dropped its future: the call is withdrawn).
     #[inline]
     pub(super) fn is_closed(&self) -> bool {
-        self.0.state.load(Acquire) == LEFT
+        self.0.as_ref().is_none_or(|slot| slot.left.load(Acquire))
     }
 
     /// Hands `value` to the caller; it comes back if the caller has gone.
     #[inline]
-    pub(super) fn send(self, value: T) -> Result<(), T> {
-        let slot = &self.0;
-        *slot.value() = Some(value);
-        // The value is in before the state says so (AcqRel: the caller reads it after
-        // seeing `FILLED`); a caller that left first keeps `LEFT`, and the value comes back.
-        match slot
-            .state
-            .compare_exchange(WAITING, FILLED, AcqRel, Acquire)
-        {
-            Ok(_) => {
-                slot.waker.wake();
-                Ok(())
+    pub(super) fn send(mut self, value: T) -> Result<(), T> {
+        let Some(slot) = self.0.take() else {
+            return Err(value);
+        };
+        let waker = {
+            let mut inner = slot.lock();
+            if inner.state != State::Waiting {
+                return Err(value);
             }
-            Err(_) => Err(slot.value().take().expect("the value just stored")),
+            inner.state = State::Filled;
+            inner.value = Some(value);
+            inner.waker.take()
+        };
+        // After this the owner never touches the slot again (its reference only goes):
+        // the caller may reuse it as soon as it has read the value.
+        drop(slot);
+        if let Some(waker) = waker {
+            waker.wake();
         }
+        Ok(())
     }
 }
 
 impl<T> Drop for ReplySender<T> {
     fn drop(&mut self) {
         // Dropped without a value (the owner went, or the call never ran): the caller
-        // learns it. After a `send`, the state is no longer `WAITING` and this does nothing.
-        if self
-            .0
-            .state
-            .compare_exchange(WAITING, DROPPED, AcqRel, Acquire)
-            .is_ok()
-        {
-            self.0.waker.wake();
+        // learns it.
+        let Some(slot) = self.0.take() else {
+            return;
+        };
+        let waker = {
+            let mut inner = slot.lock();
+            if inner.state != State::Waiting {
+                return;
+            }
+            inner.state = State::Dropped;
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 }
@@ -110,17 +140,11 @@ impl<T: Send + 'static> ReplyReceiver<T> {
     /// one. (The loom models' look at the reply; `SyncCall` polls.)
     #[cfg(all(test, loom))]
     pub(super) fn try_recv(&mut self) -> Option<T> {
-        match self.0.as_ref()?.state.load(Acquire) {
-            FILLED => self.take(),
-            _ => None,
+        let slot = self.0.take()?;
+        let value = slot.lock().value.take();
+        if value.is_none() {
+            self.0 = Some(slot);
         }
-    }
-
-    /// Takes the value out of a filled slot and hands the slot back to this thread.
-    fn take(&mut self) -> Option<T> {
-        let mut slot = self.0.take()?;
-        let value = slot.value().take();
-        spare::put(&mut slot);
         value
     }
 }
@@ -133,20 +157,30 @@ impl<T: Send + 'static> Future for ReplyReceiver<T> {
         let Some(slot) = &this.0 else {
             return Poll::Ready(None);
         };
-        // Looked at, then (if nothing yet) looked at again after registering: a fill or
-        // drop between the two is seen by the second look, one after it wakes the waker.
-        let mut state = slot.state.load(Acquire);
-        if state == WAITING {
-            slot.waker.register(cx.waker());
-            state = slot.state.load(Acquire);
-        }
-        match state {
-            FILLED => Poll::Ready(this.take()),
-            DROPPED => {
+        let mut inner = slot.lock();
+        match inner.state {
+            State::Waiting => {
+                match &mut inner.waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    waker => *waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            State::Filled => {
+                let value = inner.value.take();
+                // Ready for the next call: the owner is done with it (see `send`).
+                inner.state = State::Waiting;
+                drop(inner);
+                if let Some(slot) = this.0.take() {
+                    spare::put(slot);
+                }
+                Poll::Ready(value)
+            }
+            State::Dropped | State::Left => {
+                drop(inner);
                 this.0 = None;
                 Poll::Ready(None)
             }
-            _ => Poll::Pending,
         }
     }
 }
@@ -154,9 +188,13 @@ impl<T: Send + 'static> Future for ReplyReceiver<T> {
 impl<T> Drop for ReplyReceiver<T> {
     fn drop(&mut self) {
         // Left before the value came: the owner sees the call withdrawn. A value that came
-        // and was never read is dropped with the slot.
+        // and was never read is dropped with the slot, which nobody reuses.
         if let Some(slot) = &self.0 {
-            let _ = slot.state.compare_exchange(WAITING, LEFT, AcqRel, Acquire);
+            let mut inner = slot.lock();
+            if inner.state == State::Waiting {
+                inner.state = State::Left;
+                slot.left.store(true, Release);
+            }
         }
     }
 }
@@ -166,8 +204,6 @@ mod spare {
     #[cfg(not(all(test, loom)))]
     use std::{any::Any, cell::RefCell};
 
-    #[cfg(not(all(test, loom)))]
-    use super::WAITING;
     use super::{Arc, Slot};
 
     /// Spare slots kept per thread: as many types of result as a thread's callers
@@ -197,18 +233,11 @@ mod spare {
             .flatten()
     }
 
-    /// Keeps `slot` for this thread's next call with a result of type `T`, if nobody
-    /// else holds it and the thread keeps no other for that type.
+    /// Keeps `slot` for this thread's next call with a result of type `T`, unless the
+    /// thread keeps one for that type already.
     #[cfg(not(all(test, loom)))]
-    pub(super) fn put<T: Send + 'static>(slot: &mut Arc<Slot<T>>) {
-        // The last reference: the owner is done with it, its drop included.
-        let Some(empty) = Arc::get_mut(slot) else {
-            return;
-        };
-        *empty.state.get_mut() = WAITING;
-        // The last call's waker: kept, it would keep that task's memory alive.
-        drop(empty.waker.take());
-        let slot: Spare = Arc::<Slot<T>>::clone(slot);
+    pub(super) fn put<T: Send + 'static>(slot: Arc<Slot<T>>) {
+        let slot: Spare = slot;
         let _ = SPARE.try_with(|spare| {
             let Ok(mut spare) = spare.try_borrow_mut() else {
                 return;
@@ -227,5 +256,5 @@ mod spare {
     }
 
     #[cfg(all(test, loom))]
-    pub(super) fn put<T: Send + 'static>(_: &mut Arc<Slot<T>>) {}
+    pub(super) fn put<T: Send + 'static>(_: Arc<Slot<T>>) {}
 }

@@ -22,11 +22,11 @@
 #[cfg(all(feature = "handler", not(all(test, loom))))]
 pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64};
+pub(crate) use std::sync::atomic::AtomicU64;
+#[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
+pub(crate) use std::sync::{atomic::AtomicBool, Mutex, MutexGuard};
 #[cfg(all(feature = "handler", not(all(test, loom))))]
 pub(crate) use std::sync::{atomic::AtomicU8, Arc};
-#[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
-pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
