@@ -11,13 +11,14 @@
 //! The difference between two counts, divided by the difference in items, is the cost of
 //! one item (the program's setup cancels out). `coroutine_calls list` names the contenders:
 //! the shapes', and `batch_accumulate`'s as `benches/coroutine.rs` runs it (the plain loop,
-//! and batches of 1,000, on a current-thread runtime).
+//! and batches of 1,000, on a current-thread runtime, with the values collected and with
+//! nothing kept).
 
 #[path = "../benches/coroutine_shapes.rs"]
 #[allow(dead_code)]
 mod shapes;
 
-use coact::coroutine::{batch_accumulate, Gen};
+use coact::coroutine::{batch_accumulate, batch_accumulate_some, Gen};
 use shapes::contenders::{Contender, ALL};
 
 /// The generator of `benches/coroutine.rs`'s `batch_accumulate` group.
@@ -50,6 +51,28 @@ const COOPERATIVE: &[(&str, Contender)] = &[
             .block_on(batch_accumulate(1000, expensive(1.0, steps(n))))
             .expect("the generator runs");
         values.len() as u64
+    }),
+    ("batch_accumulate_nothing_kept/plain_loop", |n| {
+        let mut count = 0;
+        runtime().block_on(async {
+            expensive(1.0, steps(n)).for_each(|value| {
+                std::hint::black_box(value);
+                count += 1;
+            });
+        });
+        count
+    }),
+    ("batch_accumulate_nothing_kept/batch_1000", |n| {
+        let kept: Vec<f64> = runtime()
+            .block_on(batch_accumulate_some(
+                1000,
+                expensive(1.0, steps(n)).map(|value| {
+                    std::hint::black_box(value);
+                    None
+                }),
+            ))
+            .expect("the generator runs");
+        kept.len() as u64
     }),
 ];
 
