@@ -9,34 +9,26 @@ use std::sync::Arc;
 
 use coact::state;
 
-/// Flowers, then withers: two transitions.
+/// A lamp switched on, then burnt out: two transitions.
 #[coact::machine]
-mod plant {
-    #[state(transitions_to = [dead, withering])]
-    pub fn flowering(eaten: bool) {
-        if eaten {
-            dead(true)
-        } else {
-            withering()
-        }
+mod lamp {
+    #[state(transitions_to = on)]
+    pub fn off(hours: u32) {
+        on(hours)
     }
 
-    #[state(transitions_to = dead)]
-    pub fn withering() -> _ {
-        dead(false)
+    #[state(transitions_to = burnt_out)]
+    pub fn on(hours: u32) {
+        burnt_out(hours)
     }
 
     #[state]
-    pub fn dead(is_eaten: bool) -> &'static str {
-        if is_eaten {
-            "eaten"
-        } else {
-            "withered"
-        }
+    pub fn burnt_out(hours: u32) -> u32 {
+        hours
     }
 }
 
-use plant::PlantState;
+use lamp::LampState;
 
 /// What a `tracing` subscriber writes, kept for the test to read.
 #[derive(Clone, Default)]
@@ -64,16 +56,13 @@ async fn a_spawned_machine_traces_each_transition_for_a_subscriber_that_wants_th
         .finish();
     // This thread only: the test's current-thread runtime runs the machine here.
     let _default = tracing::subscriber::set_default(subscriber);
-    let running = state::spawn(PlantState::Flowering { eaten: false });
-    assert_eq!(running.await, Ok("withered"));
+    let running = state::spawn(LampState::Off { hours: 1_000 });
+    assert_eq!(running.await, Ok(1_000));
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     let traced: Vec<_> = log
         .lines()
         .filter(|line| line.contains(" transition "))
         .collect();
     assert_eq!(traced.len(), 2, "{log}");
-    assert!(
-        traced[0].contains("from=\"flowering\" to=\"withering\""),
-        "{log}"
-    );
+    assert!(traced[0].contains("from=\"off\" to=\"on\""), "{log}");
 }
