@@ -213,6 +213,13 @@ impl<T> Rx<T> {
         if self.batch.is_empty() {
             self.refill();
         }
+        self.try_recv_taken()
+    }
+
+    /// The next call already taken from the queue, without looking at the queue (no
+    /// lock): `None` once the batch is done, even if more calls are queued.
+    #[inline]
+    pub(super) fn try_recv_taken(&mut self) -> Option<T> {
         let value = self.batch.pop_front()?;
         if let Some(room) = &self.queue.room {
             room.add_permits(1);

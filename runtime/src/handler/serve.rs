@@ -43,7 +43,10 @@ impl<H: Handler> Deferred<H> {
                     reason: StopReason::StopRequested,
                 };
             }
-            let call = match self.rx.try_recv() {
+            // The batch first, without the lock; once it is done, `idle` registers the
+            // owner's waker and then takes what is queued (one lock per batch, also when
+            // a single call is waiting).
+            let call = match self.rx.try_recv_taken() {
                 Some(call) => call,
                 // Acquire pairs with the Release of the last handle's drop: what that handle
                 // queued before is visible to the `try_recv` below.
