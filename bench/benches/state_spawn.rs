@@ -22,23 +22,23 @@ use async_cycle::{hand_written, machine, TRANSITIONS};
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-async fn coact_spawn() -> u64 {
+pub async fn coact_spawn() -> u64 {
     coact::state::spawn(machine::AsyncCycle::A { n: 0 })
         .await
         .unwrap()
 }
 
-async fn coact_run() -> u64 {
+pub async fn coact_run() -> u64 {
     coact::state::run(&mut (), machine::AsyncCycle::A { n: 0 })
         .await
         .unwrap()
 }
 
-async fn hand_written_spawn() -> u64 {
+pub async fn hand_written_spawn() -> u64 {
     tokio::spawn(hand_written()).await.unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
