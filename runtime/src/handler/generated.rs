@@ -235,9 +235,9 @@ impl<T> Reply<T> {
     /// path here that does what `start` and `finish` do for them: through those two (not
     /// inlined: they know every kind), a call moved its reply twice more and cost a
     /// drained oneway call about a quarter more instructions.
-    #[inline]
     // Without `nats`, the last arm is a timed sync call only; with it, three kinds.
     #[allow(clippy::match_wildcard_for_single_variants)]
+    #[inline]
     pub fn run(self, name: &'static str, method: impl FnOnce() -> T) -> Option<Option<T>> {
         match self.0 {
             ReplyKind::Oneway => Some(oneway_outcome(name, guard(method))),
@@ -247,12 +247,7 @@ impl<T> Reply<T> {
                     withdrawn();
                     return None;
                 }
-                let outcome = guard(method).map_err(|message| CallError::Panicked {
-                    method: name,
-                    message,
-                });
-                // The caller may have stopped waiting since: nothing to do.
-                let _ = tx.send(outcome);
+                answer(tx, name, guard(method));
                 Some(None)
             }
             // A timed call, and with `nats` a remote or durable one.
@@ -301,6 +296,18 @@ fn withdrawn() {
     tracing::debug!("call withdrawn by its caller before it started");
 }
 
+/// Hands a sync call's outcome to its caller, a panic as [`CallError::Panicked`]. A caller
+/// that has stopped waiting since (dropped its future, or timed out after the start)
+/// gets nothing, and nothing needs doing.
+#[inline]
+fn answer<T>(
+    tx: ReplySender<Result<T, CallError>>,
+    method: &'static str,
+    outcome: Result<T, String>,
+) {
+    let _ = tx.send(outcome.map_err(|message| CallError::Panicked { method, message }));
+}
+
 /// A call the owner has claimed and is running.
 #[doc(hidden)]
 pub struct Started<T>(StartedKind<T>);
@@ -323,9 +330,7 @@ impl<T> Started<T> {
     pub fn finish(self, method: &'static str, outcome: Result<T, String>) -> Option<T> {
         match (self.0, outcome) {
             (StartedKind::Sync(tx), outcome) => {
-                let outcome = outcome.map_err(|message| CallError::Panicked { method, message });
-                // The caller may have stopped waiting (timeout after start): nothing to do.
-                let _ = tx.send(outcome);
+                answer(tx, method, outcome);
                 None
             }
             #[cfg(feature = "nats")]
