@@ -15,7 +15,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[path = "common/async_cycle.rs"]
-mod async_cycle;
+pub mod async_cycle;
 
 use async_cycle::{hand_written, machine, TRANSITIONS};
 

@@ -9,7 +9,8 @@
 //! valgrind --tool=callgrind target/release/examples/state_calls coact_spawn 4
 //! ```
 //!
-//! Arguments: a contender (`coact_spawn`, `coact_run` or `hand_written_spawn`) and how
+//! Arguments: a contender (`coact_spawn`, `coact_run`, `hand_written_spawn`, or
+//! `hand_written`: the loop of `benches/state.rs`'s `state_async_cycle`, inline) and how
 //! many times to run the machine (each run is the bench's 10^6 transitions). The
 //! difference between two counts, divided by the difference in transitions, is the cost
 //! of one transition.
@@ -36,6 +37,7 @@ fn main() {
                 "coact_spawn" => coact_spawn().await,
                 "coact_run" => coact_run().await,
                 "hand_written_spawn" => hand_written_spawn().await,
+                "hand_written" => state_spawn::async_cycle::hand_written().await,
                 other => panic!("no contender named `{other}`"),
             }
         });

@@ -53,7 +53,7 @@ pub mod __private {
     #[cfg(feature = "state")]
     pub use crate::state::generated::{
         graph, next_state, on_start, on_start_method, state_info, state_of, DebugArg,
-        DebugArgOpaque, DebugArgShown, StateMarker, Step,
+        DebugArgOpaque, DebugArgShown, StateMarker, Step, Track,
     };
     #[cfg(feature = "state")]
     pub use crate::state::{Graph, Machine, Next, StateInfo, SyncMachine};
@@ -101,6 +101,7 @@ mod private_paths {
         CallError, DebugArg, DebugArgOpaque, DebugArgShown, Duration, Future, Graph, Handle,
         Handler, Machine, Next, OnewayProxy, Outcome, Reply, ReportDebug, ReportDisplay,
         ReportOther, Started, StateInfo, StateMarker, Step, SyncCall, SyncMachine, SyncProxy,
+        Track,
     };
 
     #[test]

@@ -121,15 +121,36 @@ mod plant {
                 _ => ::core::option::Option::None,
             }
         }
-        fn __step(
+        fn __run<__CoactTrack: ::coact::__private::Track>(
             self,
             __coact_object: &mut (),
+            mut __coact_track: __CoactTrack,
         ) -> impl ::coact::__private::Future<
-            Output = ::coact::__private::Step<Self>,
-        > + ::core::marker::Send + '_ {
-            ::core::future::ready(
-                ::coact::__private::SyncMachine::__step_sync(self, __coact_object),
-            )
+            Output = ::core::option::Option<Self::Output>,
+        > + ::core::marker::Send {
+            async move {
+                let mut __coact_state = self;
+                loop {
+                    let __coact_next = match {
+                        ::coact::__private::SyncMachine::__step_sync(
+                            __coact_state,
+                            __coact_object,
+                        )
+                    } {
+                        ::coact::__private::Step::Next(__coact_next) => __coact_next,
+                        ::coact::__private::Step::Done(__coact_output) => {
+                            return ::core::option::Option::Some(__coact_output);
+                        }
+                    };
+                    if !::coact::__private::Track::enter(
+                        &mut __coact_track,
+                        ::coact::__private::Machine::__index(&__coact_next),
+                    ) {
+                        return ::core::option::Option::None;
+                    }
+                    __coact_state = __coact_next;
+                }
+            }
         }
     }
     impl ::coact::__private::SyncMachine for PlantState {

@@ -18,6 +18,26 @@ pub enum Step<M: Machine> {
     Done(M::Output),
 }
 
+/// Where a machine's loop keeps the state it is in, seeing each transition: a plain index
+/// for [`run`](super::run), the progress a spawned machine shares with its
+/// [`Running`](super::Running) handle. The loop, which `#[machine]` writes into
+/// [`Machine::__run`], holds it by value and keeps no copy of the state of its own, so a
+/// spawned machine stores its state once per transition, one pointer away.
+#[doc(hidden)]
+pub trait Track: Send {
+    /// The machine has entered state `to`; returns whether to go on (`false` ends the
+    /// machine as cancelled).
+    fn enter(&mut self, to: usize) -> bool;
+}
+
+impl Track for &mut usize {
+    #[inline]
+    fn enter(&mut self, to: usize) -> bool {
+        **self = to;
+        true
+    }
+}
+
 /// Identifies a state at the type level; implemented by `#[machine]` for its markers.
 #[doc(hidden)]
 pub trait StateMarker {

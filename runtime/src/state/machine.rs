@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 
-use super::generated::{StateMarker, Step};
+use super::generated::{StateMarker, Step, Track};
 use super::{Graph, TransitionError, ValidationError};
 
 /// A state machine: the enum `#[machine]` generates, one variant per state.
@@ -34,9 +34,16 @@ pub trait Machine: Sized + Send + 'static {
     #[doc(hidden)]
     fn __without_arguments(index: usize) -> Option<Self>;
 
-    /// Runs this state (and its `on_start` callback) to its end.
+    /// Runs the machine from this state to its end: the loop of states, each after its
+    /// `on_start` callback, written by the macro into one future with every state's, so
+    /// that the compiler sees the whole loop as it sees a hand-written one. `None` when
+    /// `track` refused a transition (the machine was cancelled).
     #[doc(hidden)]
-    fn __step(self, object: &mut Self::Object) -> impl Future<Output = Step<Self>> + Send + '_;
+    fn __run<T: Track>(
+        self,
+        object: &mut Self::Object,
+        track: T,
+    ) -> impl Future<Output = Option<Self::Output>> + Send;
 }
 
 /// A machine whose states are all plain (non-`async`) functions: it can run without an

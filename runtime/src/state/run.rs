@@ -1,11 +1,12 @@
 //! Running a machine inline: [`run`] and [`run_sync`], and the loop they share with
 //! spawned machines.
 
+use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
 use tracing::Instrument as _;
 
-use super::generated::Step;
+use super::generated::{Step, Track};
 use super::{Machine, MachineError, SyncMachine};
 use crate::panic::panic_message;
 
@@ -25,7 +26,9 @@ pub async fn run<M: Machine>(
     object: &mut M::Object,
     initial: M,
 ) -> Result<M::Output, MachineError> {
-    run_loop(object, initial, |_, _| true).await
+    let mut current = initial.__index();
+    let result = run_loop(object, initial, &mut current).await;
+    outcome::<M>(result, current)
 }
 
 /// Runs a machine whose states are all plain functions to its end, on this thread.
@@ -55,7 +58,7 @@ pub fn run_sync<M: SyncMachine>(
     result.map_err(|payload| panicked::<M>(current, payload))
 }
 
-fn panicked<M: Machine>(current: usize, payload: Box<dyn std::any::Any + Send>) -> MachineError {
+fn panicked<M: Machine>(current: usize, payload: Box<dyn Any + Send>) -> MachineError {
     MachineError::Panicked {
         machine: M::GRAPH.machine,
         state: M::GRAPH.states[current].name,
@@ -63,37 +66,33 @@ fn panicked<M: Machine>(current: usize, payload: Box<dyn std::any::Any + Send>) 
     }
 }
 
-/// The loop shared by [`run`] and spawned machines: `entered(from, to)` sees each
-/// transition and returns whether to go on (`false` ends the machine as cancelled).
+/// What [`run_loop`] ended with: the terminal state's result, `None` when the track
+/// refused a transition (the machine was cancelled), or a state's panic.
+pub(super) type Ended<O> = Result<Option<O>, Box<dyn Any + Send>>;
+
+/// Runs the machine's loop (its [`Machine::__run`]) for [`run`] and spawned machines,
+/// with `track` seeing each transition; [`outcome`] then names the state it ended in.
 ///
-/// The loop has one `.await` and does not spend tokio's coop budget itself: a second
-/// await point, or a yield every 128 transitions, made each transition several times
-/// slower (see BENCHMARKS.md). States that await tokio resources yield as usual.
+/// The loop awaits its states and nothing else: it does not spend tokio's coop budget
+/// itself (an await point of its own, or a yield every 128 transitions, made each
+/// transition several times slower, see BENCHMARKS.md). States that await tokio
+/// resources yield as usual.
 pub(super) async fn run_loop<M: Machine>(
     object: &mut M::Object,
     initial: M,
-    mut entered: impl FnMut(usize, usize) -> bool + Send,
-) -> Result<M::Output, MachineError> {
-    let mut current = initial.__index();
-    let machine = async {
-        let mut state = initial;
-        loop {
-            match state.__step(object).await {
-                Step::Next(next) => {
-                    let to = next.__index();
-                    let go_on = entered(current, to);
-                    current = to;
-                    if !go_on {
-                        return None;
-                    }
-                    state = next;
-                }
-                Step::Done(output) => return Some(output),
-            }
-        }
-    };
+    track: impl Track,
+) -> Ended<M::Output> {
+    let machine = initial.__run(object, track);
     let span = tracing::debug_span!("coact::state", machine = M::GRAPH.machine);
-    match crate::panic::catch_unwind(machine.instrument(span)).await {
+    crate::panic::catch_unwind(machine.instrument(span)).await
+}
+
+/// The machine's result from what its loop ended with, in state `current`.
+pub(super) fn outcome<M: Machine>(
+    ended: Ended<M::Output>,
+    current: usize,
+) -> Result<M::Output, MachineError> {
+    match ended {
         Ok(Some(output)) => Ok(output),
         Ok(None) => Err(MachineError::Cancelled {
             machine: M::GRAPH.machine,

@@ -2,13 +2,14 @@
 //! [`Running`] handle that observes it, streams its [`Transition`]s and cancels it; the
 //! `_observed` forms also give a stream of every transition from the first.
 //!
-//! A machine nobody watches or traces reads two flags per transition for the possibility:
-//! the channel of transitions exists only once asked for.
+//! A machine nobody watches, cancels or traces reads one flag byte per transition for the
+//! possibility: the channel of transitions exists only once asked for, and whether to
+//! trace transitions is decided at spawn.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
@@ -16,7 +17,8 @@ use futures_core::Stream;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::run::run_loop;
+use super::generated::Track;
+use super::run::{outcome, run_loop};
 use super::{Graph, Lagged, Machine, MachineError};
 use crate::panic::panic_message;
 
@@ -36,7 +38,10 @@ pub const TRANSITION_BUFFER: usize = 1024;
 /// Spawns a machine of free functions on tokio, starting with `initial`.
 ///
 /// Nothing records its transitions until [`Running::transitions`] asks for them; to see
-/// every transition from the first, use [`spawn_observed`].
+/// every transition from the first, use [`spawn_observed`]. Each transition is also a
+/// `tracing` event at `TRACE` level (fields `machine`, `from`, `to`) if a subscriber
+/// wanted such events when the machine was spawned: decided once, as `tracing` decides
+/// for a span when it is created, so that a machine nobody traces pays nothing for it.
 ///
 /// Must be called from within a tokio runtime.
 pub fn spawn<M>(initial: M) -> Running<M::Output>
@@ -135,8 +140,14 @@ where
     let graph = M::GRAPH;
     let progress = Arc::new(Progress {
         current: AtomicUsize::new(initial.__index()),
-        cancelled: AtomicBool::new(false),
-        watched: AtomicBool::new(sender.is_some()),
+        flags: AtomicU8::new(
+            if sender.is_some() { WATCHED } else { 0 }
+                | if tracing::enabled!(tracing::Level::TRACE) {
+                    TRACED
+                } else {
+                    0
+                },
+        ),
         observers: Mutex::new(Observers {
             sender,
             ended: false,
@@ -144,24 +155,19 @@ where
     });
     let observed = Arc::clone(&progress);
     let task = tokio::spawn(async move {
+        // The loop holds the shared progress itself, not a reference to its `Arc`: one
+        // pointer to follow per transition, not two.
+        let progress: &Progress = &observed;
         // Ends the observers' streams however the task ends: returned, cancelled (the
         // future dropped) or panicked.
-        let ended = EndObservers(&observed);
-        // The machine's own copy of the sender, taken once somebody watches: after that,
-        // a transition sends without a lock.
-        let mut sender: Option<broadcast::Sender<Transition>> = None;
-        let entered = |from: usize, to: usize| {
-            observed.current.store(to, Ordering::Release);
-            // One load and compare each for a machine nobody watches or traces: the
-            // rest is out of line, where it does not slow the loop down.
-            if observed.watched.load(Ordering::Acquire)
-                || tracing::level_enabled!(tracing::Level::TRACE)
-            {
-                report(&observed, &mut sender, graph, from, to);
-            }
-            !observed.cancelled.load(Ordering::Acquire)
+        let ended = EndObservers(progress);
+        let track = Spawned {
+            progress,
+            sender: None,
+            graph,
         };
-        let result = run_loop(&mut object, initial, entered).await;
+        let result = run_loop(&mut object, initial, track).await;
+        let result = outcome::<M>(result, progress.current.load(Ordering::Acquire));
         drop(ended);
         if let Err(error) = &result {
             tracing::error!(machine = graph.machine, %error, "state machine failed");
@@ -175,44 +181,78 @@ where
     }
 }
 
-/// Traces a transition and sends it to the machine's observers, taking the machine's own
-/// copy of the sender the first time. Out of line: a machine nobody watches or traces
-/// never calls it, and its loop stays as tight as `run`'s (this code inline, even when
-/// skipped, made each transition of the bench's machine 1.4 times as slow).
-#[cold]
-#[inline(never)]
-fn report(
-    progress: &Progress,
-    sender: &mut Option<broadcast::Sender<Transition>>,
+/// What a spawned machine's loop keeps of its [`Progress`]: the state it is in lives there,
+/// where [`Running::state`] reads it.
+struct Spawned<'a> {
+    progress: &'a Progress,
+    /// The machine's own copy of the sender, taken once somebody watches: after that, a
+    /// transition sends without a lock.
+    sender: Option<broadcast::Sender<Transition>>,
     graph: &'static Graph,
-    from: usize,
-    to: usize,
-) {
-    tracing::trace!(
-        machine = graph.machine,
-        from = graph.states[from].name,
-        to = graph.states[to].name,
-        "transition"
-    );
-    if sender.is_none() && progress.watched.load(Ordering::Acquire) {
-        sender.clone_from(&progress.observers().sender);
-    }
-    if let Some(sender) = sender {
-        // An error only means nobody is listening any more.
-        let _ = sender.send(Transition {
-            from: graph.states[from].name,
-            to: graph.states[to].name,
-        });
+}
+
+impl Track for Spawned<'_> {
+    #[inline]
+    fn enter(&mut self, to: usize) -> bool {
+        // For a machine nobody watches, cancels or traces: one load and test, one store.
+        // Everything else is out of line, where it does not slow the loop down. Relaxed:
+        // the flags guard no data (`report` takes the sender under the lock).
+        // `report` reads the flags again (they are only ever set), so that this test is
+        // one compare of memory, with no value to keep.
+        let progress = self.progress;
+        if progress.flags.load(Ordering::Relaxed) != 0 {
+            return self.report(to);
+        }
+        progress.current.store(to, Ordering::Release);
+        true
     }
 }
+
+impl Spawned<'_> {
+    /// Records a transition, traces it and sends it to the machine's observers, taking the
+    /// machine's own copy of the sender the first time; returns whether the machine goes
+    /// on. Out of line: a machine nobody
+    /// watches, cancels or traces never calls it, and its loop stays as tight as `run`'s
+    /// (this code inline, even when skipped, made each transition of the bench's machine
+    /// 1.4 times as slow).
+    #[cold]
+    #[inline(never)]
+    fn report(&mut self, to: usize) -> bool {
+        let flags = self.progress.flags.load(Ordering::Acquire);
+        let from = self.progress.current.swap(to, Ordering::AcqRel);
+        let (from, to) = (self.graph.states[from].name, self.graph.states[to].name);
+        if flags & TRACED != 0 {
+            tracing::trace!(machine = self.graph.machine, from, to, "transition");
+        }
+        if self.sender.is_none() && flags & WATCHED != 0 {
+            self.sender.clone_from(&self.progress.observers().sender);
+        }
+        if let Some(sender) = &self.sender {
+            // An error only means nobody is listening any more.
+            let _ = sender.send(Transition { from, to });
+        }
+        flags & CANCELLED == 0
+    }
+}
+
+/// [`Progress::flags`]: somebody watches the transitions (`observers.sender` is made).
+const WATCHED: u8 = 1;
+/// [`Progress::flags`]: [`Running::cancel`] was called.
+const CANCELLED: u8 = 2;
+/// [`Progress::flags`]: a `tracing` subscriber wanted `TRACE` events when the machine was
+/// spawned. Decided once, as `tracing` decides for a span when it is created: reading
+/// tracing's level on each transition was half of what a spawned machine paid beside
+/// `run`.
+const TRACED: u8 = 4;
 
 /// What a spawned machine shares with its [`Running`] handle.
 struct Progress {
     current: AtomicUsize,
-    cancelled: AtomicBool,
-    /// Set when `observers.sender` is made, never cleared: the machine reads this flag,
-    /// not the lock, on each transition until somebody watches.
-    watched: AtomicBool,
+    /// [`WATCHED`], [`CANCELLED`] and [`TRACED`], in one byte so that the machine reads
+    /// them with one load per transition. Bits are set, never cleared. `WATCHED` is set once
+    /// `observers.sender` is made: the machine reads this flag, not the lock, on each
+    /// transition until somebody watches.
+    flags: AtomicU8,
     observers: Mutex<Observers>,
 }
 
@@ -284,7 +324,7 @@ impl<T> Running<T> {
         } else {
             let (sender, receiver) = broadcast::channel(TRANSITION_BUFFER);
             observers.sender = Some(sender);
-            self.progress.watched.store(true, Ordering::Release);
+            self.progress.flags.fetch_or(WATCHED, Ordering::Release);
             receiver
         };
         Transitions::new(receiver)
@@ -293,7 +333,7 @@ impl<T> Running<T> {
     /// Stops the machine at its next `.await` or before its next state, whichever comes
     /// first; awaiting it then gives [`MachineError::Cancelled`].
     pub fn cancel(&self) {
-        self.progress.cancelled.store(true, Ordering::Release);
+        self.progress.flags.fetch_or(CANCELLED, Ordering::Release);
         self.task.abort();
     }
 
