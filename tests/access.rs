@@ -217,6 +217,54 @@ async fn errors_and_panics_are_reported_per_entry() {
     assert_eq!(all[4], Ok(Ok(4)));
 }
 
+/// Ready at once with `value`, and panics when dropped.
+struct PanicsWhenDropped(u8);
+
+impl std::future::Future for PanicsWhenDropped {
+    type Output = u8;
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<u8> {
+        std::task::Poll::Ready(self.0)
+    }
+}
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("dropping entry {} exploded", self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_kv_reports_each_panic_under_its_key() {
+    let mut kv = KV::new();
+    kv.put("fine", async { 1_u8 }).unwrap();
+    kv.put("async", async { panic!("async entry exploded") })
+        .unwrap();
+    kv.put_blocking("blocking", || panic!("blocking entry exploded"))
+        .unwrap();
+    // The work's future is dropped once it is done: a panic there is the entry's too.
+    kv.put("dropped", PanicsWhenDropped(4)).unwrap();
+    let panicked = |message: &str| {
+        Some(Err(EntryError::Panicked {
+            message: message.to_owned(),
+        }))
+    };
+    let finished = kv.finish().await;
+    assert_eq!(finished.get("fine").cloned(), Some(Ok(1)));
+    assert_eq!(
+        finished.get("async").cloned(),
+        panicked("async entry exploded")
+    );
+    assert_eq!(
+        finished.get("blocking").cloned(),
+        panicked("blocking entry exploded")
+    );
+    assert_eq!(
+        finished.get("dropped").cloned(),
+        panicked("dropping entry 4 exploded")
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_timeout_fails_only_the_slow_entry() {
     let mut kv = KV::new().with_timeout(Duration::from_millis(50));

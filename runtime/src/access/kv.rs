@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::tasks::{options, Tasks};
+use super::tasks::{options, Joined, Tasks};
 use super::{DuplicateKey, Entry, EntryError, Failures};
 
 /// Named results of concurrently running work, read like a map.
@@ -18,11 +18,21 @@ use super::{DuplicateKey, Entry, EntryError, Failures};
 /// plain `HashMap` (serializable, so it can be handed to a template engine).
 ///
 /// Must be used within a tokio runtime: `put` spawns a task.
+///
+/// The collection finds a key's entry through an index hashed with
+/// [foldhash](https://docs.rs/foldhash) (seeded at random per collection), not std's
+/// `SipHash`: a `put` costs about a third fewer instructions. foldhash resists hash
+/// flooding less; where an attacker picks the keys in bulk, bound what you `put`. The maps
+/// it hands back ([`Finished::into_map`], [`Finished::into_entries`]) are std's, with its
+/// default hasher.
 pub struct KV<K, V> {
-    tasks: Tasks<V>,
-    keys: HashMap<K, usize>,
+    tasks: Tasks<V, Joined<V>>,
+    keys: Index<K>,
     results: Vec<Option<Entry<V>>>,
 }
+
+/// Where each key's entry is: its position.
+type Index<K> = HashMap<K, usize, foldhash::fast::RandomState>;
 
 impl<K: Eq + Hash, V: Send + 'static> Default for KV<K, V> {
     fn default() -> Self {
@@ -36,7 +46,7 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     pub fn new() -> Self {
         Self {
             tasks: Tasks::new(),
-            keys: HashMap::new(),
+            keys: Index::default(),
             results: Vec::new(),
         }
     }
@@ -46,7 +56,7 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             tasks: Tasks::with_capacity(capacity),
-            keys: HashMap::with_capacity(capacity),
+            keys: Index::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default()),
             results: Vec::with_capacity(capacity),
         }
     }
@@ -103,16 +113,19 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     }
 
     /// How many keys were put.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// Whether no key was put.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
     /// Whether `key` was put.
+    #[must_use]
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -152,7 +165,7 @@ impl<K: Eq + Hash, V: Send + 'static> KV<K, V> {
     }
 }
 
-impl<K, V> fmt::Debug for KV<K, V> {
+impl<K, V: 'static> fmt::Debug for KV<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KV")
             .field("entries", &self.keys.len())
@@ -163,7 +176,7 @@ impl<K, V> fmt::Debug for KV<K, V> {
 
 /// Every entry of a finished [`KV`].
 pub struct Finished<K, V> {
-    keys: HashMap<K, usize>,
+    keys: Index<K>,
     /// By position; `None` only for an entry the runtime dropped unreported.
     results: Vec<Option<Entry<V>>>,
 }

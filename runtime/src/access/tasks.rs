@@ -1,9 +1,12 @@
 //! The engine every collection shares: its entries run as tokio tasks behind an optional
 //! concurrency limit and timeout, and are collected in completion order, each tagged
-//! with its position.
+//! with its position. Two pools run them: [`Handles`], for the collections that may be
+//! read for their first reply only, and [`Joined`], for `KV`.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -12,34 +15,43 @@ use std::time::Duration;
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::{Entry, EntryError};
 use crate::panic::panic_message;
 
-/// The tasks of one collection, each tagged with its position.
-///
-/// `JoinHandle`s rather than a `JoinSet`: the same cost to run and collect, and much
-/// cheaper to cancel once the first reply is in (see BENCHMARKS.md). New handles wait in
-/// `spawned`, in push order, until the collection is first read: reading them all moves
-/// them into a `FuturesUnordered`, while waiting for the first reply only polls them in
-/// place. A handle's position is its place in push order: in `spawned`, `first_spawned`
-/// plus its place there; in `running`, the tag it was moved with. Nothing else is kept per
-/// entry (one large buffer per collection, grown while entries are pushed, cost more than
-/// the entries themselves: BENCHMARKS.md).
-pub(super) struct Tasks<T> {
-    /// Handles not read yet, in push order; `None` once polled to its end in place.
-    spawned: Vec<Option<JoinHandle<Entry<T>>>>,
-    /// The position of `spawned[0]`.
-    first_spawned: usize,
-    /// How many of `spawned` are `None`.
-    done_in_place: usize,
-    running: FuturesUnordered<Tagged<T>>,
+/// The tasks of one collection behind its options: an optional concurrency limit and
+/// timeout, around a [`Pool`] that runs the tasks and hands back their entries, each with
+/// its position (its place in push order).
+pub(super) struct Tasks<T, P = Handles<T>> {
+    pool: P,
     limit: Option<Arc<Semaphore>>,
     pub(super) timeout: Option<Duration>,
+    entries: PhantomData<fn() -> T>,
 }
 
-impl<T: Send + 'static> Tasks<T> {
+/// Where a collection's tasks run, and how their entries come back.
+pub(super) trait Pool<T> {
+    /// Room for `capacity` entries before the pool reallocates.
+    fn with_capacity(capacity: usize) -> Self;
+
+    /// Spawns `task`, the next position.
+    fn push<F>(&mut self, task: F)
+    where
+        F: Future<Output = Entry<T>> + Send + 'static,
+        T: Send + 'static;
+
+    /// How many entries were pushed.
+    fn pushed(&self) -> usize;
+
+    /// How many entries are running or waiting to be read.
+    fn len(&self) -> usize;
+
+    /// The next entry to finish, in completion order; `None` when none is running.
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>>;
+}
+
+impl<T: Send + 'static, P: Pool<T>> Tasks<T, P> {
     pub(super) fn new() -> Self {
         Self::with_capacity(0)
     }
@@ -47,16 +59,20 @@ impl<T: Send + 'static> Tasks<T> {
     /// Room for `capacity` entries before the collection reallocates.
     pub(super) fn with_capacity(capacity: usize) -> Self {
         Self {
-            spawned: Vec::with_capacity(capacity),
-            first_spawned: 0,
-            done_in_place: 0,
-            running: FuturesUnordered::new(),
+            pool: P::with_capacity(capacity),
             limit: None,
             timeout: None,
+            entries: PhantomData,
         }
     }
 
     pub(super) fn spawn(&mut self, work: impl Future<Output = T> + Send + 'static) -> usize {
+        if self.limit.is_none() && self.timeout.is_none() {
+            // The common case, as small a task as a bare `spawn`: no room for a slot.
+            let index = self.pool.pushed();
+            self.pool.push(futures_util::FutureExt::map(work, Ok));
+            return index;
+        }
         // A panic is caught by the task itself; `poll_done` reports it for this entry. The
         // slot is held while the work runs: dropped (timed out), it stops.
         self.spawn_entry(|slot| async move {
@@ -86,14 +102,14 @@ impl<T: Send + 'static> Tasks<T> {
     where
         F: Future<Output = Entry<T>> + Send + 'static,
     {
-        let index = self.pushed();
-        let handle = if self.limit.is_none() && self.timeout.is_none() {
-            // The common case, as small a task as a bare `spawn`.
-            tokio::spawn(make(None))
+        let index = self.pool.pushed();
+        if self.limit.is_none() && self.timeout.is_none() {
+            // No limit and no timeout: the entry alone.
+            self.pool.push(make(None));
         } else {
             let limit = self.limit.clone();
             let timeout = self.timeout;
-            tokio::spawn(async move {
+            self.pool.push(async move {
                 // The semaphore is never closed, so `acquire` only fails if it were.
                 let slot = match limit {
                     Some(limit) => limit.acquire_owned().await.ok(),
@@ -106,14 +122,89 @@ impl<T: Send + 'static> Tasks<T> {
                         .unwrap_or(Err(EntryError::TimedOut { after })),
                     None => entry.await,
                 }
-            })
-        };
-        self.spawned.push(Some(handle));
+            });
+        }
         index
+    }
+
+    pub(super) fn limit(&mut self, limit: NonZeroUsize) {
+        self.limit = Some(Arc::new(Semaphore::new(limit.get())));
+    }
+}
+
+impl<T, P: Pool<T>> Tasks<T, P> {
+    /// How many entries were pushed.
+    pub(super) fn pushed(&self) -> usize {
+        self.pool.pushed()
+    }
+
+    /// How many entries are running or waiting to be read.
+    pub(super) fn len(&self) -> usize {
+        self.pool.len()
     }
 
     /// The next entry to finish, in completion order; `None` when none is running.
     pub(super) fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
+        self.pool.poll_done(cx)
+    }
+}
+
+impl<T> Tasks<T> {
+    /// Like `poll_done`, for a caller that wants one entry and then drops the rest:
+    /// entries never read yet are polled where they are, as `select_ok` does.
+    pub(super) fn poll_any(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
+        self.pool.poll_any(cx)
+    }
+}
+
+/// The pool of [`Ordered`](super::Ordered) and [`FirstReply`](super::FirstReply), which may
+/// be read for their first reply only.
+///
+/// `JoinHandle`s rather than a `JoinSet`: the same cost to run and collect, and much
+/// cheaper to cancel once the first reply is in (see BENCHMARKS.md). New handles wait in
+/// `spawned`, in push order, until the collection is first read: reading them all moves
+/// them into a `FuturesUnordered`, while waiting for the first reply only polls them in
+/// place. A handle's position is its place in push order: in `spawned`, `first_spawned`
+/// plus its place there; in `running`, the tag it was moved with. Nothing else is kept per
+/// entry (one large buffer per collection, grown while entries are pushed, cost more than
+/// the entries themselves: BENCHMARKS.md).
+pub(super) struct Handles<T> {
+    /// Handles not read yet, in push order; `None` once polled to its end in place.
+    spawned: Vec<Option<JoinHandle<Entry<T>>>>,
+    /// The position of `spawned[0]`.
+    first_spawned: usize,
+    /// How many of `spawned` are `None`.
+    done_in_place: usize,
+    running: FuturesUnordered<Tagged<T>>,
+}
+
+impl<T> Pool<T> for Handles<T> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            spawned: Vec::with_capacity(capacity),
+            first_spawned: 0,
+            done_in_place: 0,
+            running: FuturesUnordered::new(),
+        }
+    }
+
+    fn push<F>(&mut self, task: F)
+    where
+        F: Future<Output = Entry<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawned.push(Some(tokio::spawn(task)));
+    }
+
+    fn pushed(&self) -> usize {
+        self.first_spawned + self.spawned.len()
+    }
+
+    fn len(&self) -> usize {
+        self.spawned.len() - self.done_in_place + self.running.len()
+    }
+
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
         if !self.spawned.is_empty() {
             let first = self.first_spawned;
             self.first_spawned += self.spawned.len();
@@ -130,10 +221,10 @@ impl<T: Send + 'static> Tasks<T> {
             Some((index, joined)) => Poll::Ready(Some((index, entry(joined)))),
         }
     }
+}
 
-    /// Like `poll_done`, for a caller that wants one entry and then drops the rest:
-    /// entries never read yet are polled where they are, as `select_ok` does.
-    pub(super) fn poll_any(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
+impl<T> Handles<T> {
+    fn poll_any(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
         if !self.running.is_empty() || self.spawned.len() == self.done_in_place {
             return self.poll_done(cx);
         }
@@ -147,9 +238,17 @@ impl<T: Send + 'static> Tasks<T> {
         }
         Poll::Pending
     }
+}
 
-    pub(super) fn limit(&mut self, limit: NonZeroUsize) {
-        self.limit = Some(Arc::new(Semaphore::new(limit.get())));
+impl<T> Drop for Handles<T> {
+    /// No entry outlives its collection: dropping a `JoinHandle` would only detach it.
+    fn drop(&mut self) {
+        for task in self.spawned.iter().flatten() {
+            task.abort();
+        }
+        for task in &self.running {
+            task.1.abort();
+        }
     }
 }
 
@@ -177,27 +276,87 @@ impl<T> Future for Tagged<T> {
     }
 }
 
-impl<T> Tasks<T> {
-    /// How many entries were pushed.
-    pub(super) fn pushed(&self) -> usize {
-        self.first_spawned + self.spawned.len()
+/// The pool of [`KV`](super::KV), which is read in full or by key, never for its first
+/// reply only: a `JoinSet`, whose tasks hand back their position with their entry. It
+/// runs and collects an entry in about 300 fewer instructions than a `FuturesUnordered` of
+/// handles (BENCHMARKS.md), and aborts every task when dropped.
+///
+/// A task catches its own panic, so that its entry keeps its position: tokio's `JoinError`
+/// would name only the task. A task that ends with a `JoinError` all the same (cancelled,
+/// as the runtime shuts down) leaves its entry unread, which the collection reports as
+/// [`EntryError::Cancelled`].
+pub(super) struct Joined<T> {
+    set: JoinSet<(usize, Entry<T>)>,
+    pushed: usize,
+}
+
+impl<T: 'static> Pool<T> for Joined<T> {
+    fn with_capacity(_capacity: usize) -> Self {
+        // A `JoinSet` keeps its tasks in a list: nothing to reserve.
+        Self {
+            set: JoinSet::new(),
+            pushed: 0,
+        }
     }
 
-    /// How many entries are running or waiting to be read.
-    pub(super) fn len(&self) -> usize {
-        self.spawned.len() - self.done_in_place + self.running.len()
+    fn push<F>(&mut self, task: F)
+    where
+        F: Future<Output = Entry<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let index = self.pushed;
+        self.pushed += 1;
+        self.set.spawn(Positioned { index, task });
+    }
+
+    fn pushed(&self) -> usize {
+        self.pushed
+    }
+
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
+        loop {
+            match std::task::ready!(self.set.poll_join_next(cx)) {
+                None => return Poll::Ready(None),
+                Some(Ok(done)) => return Poll::Ready(Some(done)),
+                // Cancelled: its entry stays unread (see above).
+                Some(Err(_)) => {}
+            }
+        }
     }
 }
 
-impl<T> Drop for Tasks<T> {
-    /// No entry outlives its collection: dropping a `JoinHandle` would only detach it.
-    fn drop(&mut self) {
-        for task in self.spawned.iter().flatten() {
-            task.abort();
-        }
-        for task in &self.running {
-            task.1.abort();
-        }
+pin_project_lite::pin_project! {
+    /// A task of [`Joined`]: its entry with its position, a panic of any of its polls
+    /// caught as its entry's error. A struct, not an `async` block, so that the task is no
+    /// larger than its work: a larger one is moved with `memcpy` (about 600 instructions
+    /// per entry, measured).
+    struct Positioned<F> {
+        index: usize,
+        #[pin]
+        task: F,
+    }
+}
+
+impl<T, F: Future<Output = Entry<T>>> Future for Positioned<F> {
+    type Output = (usize, Entry<T>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let task = this.task;
+        // The work's future is dropped within the poll that completes it (an `async`
+        // block drops what it awaited), so a panic while dropping it is caught too.
+        let entry = match std::panic::catch_unwind(AssertUnwindSafe(|| task.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(entry)) => entry,
+            Err(payload) => Err(EntryError::Panicked {
+                message: panic_message(payload),
+            }),
+        };
+        Poll::Ready((*this.index, entry))
     }
 }
 
