@@ -39,7 +39,7 @@ const MISS_BATCH: u64 = 1000;
 
 /// The cached value.
 #[derive(Debug)]
-struct Row {
+pub struct Row {
     id: u64,
     version: u32,
 }
@@ -50,22 +50,22 @@ impl Row {
     }
 }
 
-type CoactCache = Cache<u64, Arc<Row>>;
+pub type CoactCache = Cache<u64, Arc<Row>>;
 type MokaCache = moka::future::Cache<u64, Arc<Row>>;
-type QuickCache = quick_cache::sync::Cache<u64, Arc<Row>>;
+pub type QuickCache = quick_cache::sync::Cache<u64, Arc<Row>>;
 
 /// coact's loader: a row for every key, at once.
 async fn load(key: u64) -> Result<Option<Row>, Infallible> {
     Ok(Some(Row::new(key)))
 }
 
-async fn coact_get(cache: &CoactCache, key: u64) -> Option<Arc<Row>> {
+pub async fn coact_get(cache: &CoactCache, key: u64) -> Option<Arc<Row>> {
     cache.get_or_load(key, || load(key)).await.ok()
 }
 
 /// The baseline: a `DashMap` of `Arc`s. A hit is `get` + `Arc::clone`; a miss awaits the
 /// loader outside any lock and inserts with `entry` (no single-flight).
-async fn dashmap_get<S: BuildHasher + Clone>(
+pub async fn dashmap_get<S: BuildHasher + Clone>(
     map: &DashMap<u64, Arc<Row>, S>,
     key: u64,
 ) -> Option<Arc<Row>> {
@@ -78,20 +78,20 @@ async fn dashmap_get<S: BuildHasher + Clone>(
 
 /// The baseline's map with the hasher coact's map uses (foldhash): how much of the
 /// difference is the hash function.
-type FoldDashMap = DashMap<u64, Arc<Row>, foldhash::fast::RandomState>;
+pub type FoldDashMap = DashMap<u64, Arc<Row>, foldhash::fast::RandomState>;
 
 async fn moka_get(cache: &MokaCache, key: u64) -> Option<Arc<Row>> {
     cache.get(&key).await
 }
 
 /// quick_cache's hit: `get`, which clones the `Arc` out.
-async fn quick_get(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
+pub async fn quick_get(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
     cache.get(&key)
 }
 
 /// quick_cache's single-flight `get_or_insert_async`; `None` is not cached, like coact's
 /// `Ok(None)`, by failing the insert.
-async fn quick_get_or_insert(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
+pub async fn quick_get_or_insert(cache: &QuickCache, key: u64) -> Option<Arc<Row>> {
     cache
         .get_or_insert_async(&key, async {
             load(key).await.ok().flatten().map(Arc::new).ok_or(())
@@ -148,13 +148,13 @@ async fn concurrent_cached_miss(key: u64) -> Option<Arc<Row>> {
     Some(Arc::new(load(key).await.ok()??))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
 }
 
-fn coact_cache() -> CoactCache {
+pub fn coact_cache() -> CoactCache {
     Cache::new(Retention::FOREVER)
 }
 
@@ -163,7 +163,7 @@ fn moka_cache() -> MokaCache {
 }
 
 /// Room for every key of every group: no hit is lost to its eviction.
-fn quick_cache() -> QuickCache {
+pub fn quick_cache() -> QuickCache {
     quick_cache::sync::Cache::new(64 * 1024)
 }
 
@@ -174,7 +174,7 @@ fn consume(row: Option<Arc<Row>>) {
 }
 
 /// Times `iters` hits cycling through the first `KEYS` keys.
-async fn time_hits<F, Fut>(iters: u64, mut lookup: F) -> Duration
+pub async fn time_hits<F, Fut>(iters: u64, mut lookup: F) -> Duration
 where
     F: FnMut(u64) -> Fut,
     Fut: Future<Output = Option<Arc<Row>>>,
@@ -187,7 +187,7 @@ where
 }
 
 /// Loads the `KEYS` keys through `lookup`.
-async fn preload<F, Fut>(mut lookup: F)
+pub async fn preload<F, Fut>(mut lookup: F)
 where
     F: FnMut(u64) -> Fut,
     Fut: Future<Output = Option<Arc<Row>>>,

@@ -70,6 +70,7 @@ struct Padded(AtomicU64);
 
 impl Striped {
     /// Adds one; returns this stripe's count before.
+    #[inline]
     pub(super) fn add_one(&self) -> u64 {
         self.0[stripe()].0.fetch_add(1, Ordering::Relaxed)
     }
@@ -83,6 +84,7 @@ impl Striped {
 }
 
 /// This thread's stripe: threads take stripes in turn the first time they count.
+#[inline]
 fn stripe() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {

@@ -1,0 +1,52 @@
+//! Runs the hits of one contender of the identity benchmark (`benches/identity.rs`) a
+//! number of times on a current-thread runtime: a harness for callgrind, whose
+//! instruction counts do not move with this machine's noise the way criterion's times do.
+//!
+//! ```sh
+//! cargo build --release --example identity_calls
+//! valgrind --tool=callgrind target/release/examples/identity_calls coact 1000000
+//! valgrind --tool=callgrind target/release/examples/identity_calls coact 3000000
+//! ```
+//!
+//! Arguments: a contender (`coact`, `dashmap_foldhash` or `quick_cache`) and how many
+//! hits to time, after the bench's 1,024 keys are loaded. The difference between two
+//! counts, divided by the difference in hits, is the cost of one hit.
+
+#[path = "../benches/identity.rs"]
+#[allow(dead_code)]
+mod identity;
+
+use identity::{
+    coact_cache, coact_get, dashmap_get, preload, quick_cache, quick_get, quick_get_or_insert,
+    runtime, time_hits, FoldDashMap,
+};
+
+fn main() {
+    let usage = "usage: identity_calls CONTENDER HITS";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [name, hits] = args.as_slice() else {
+        panic!("{usage}");
+    };
+    let hits: u64 = hits.parse().expect(usage);
+    let elapsed = runtime().block_on(async {
+        match name.as_str() {
+            "coact" => {
+                let cache = coact_cache();
+                preload(|key| coact_get(&cache, key)).await;
+                time_hits(hits, |key| coact_get(&cache, key)).await
+            }
+            "dashmap_foldhash" => {
+                let map = FoldDashMap::default();
+                preload(|key| dashmap_get(&map, key)).await;
+                time_hits(hits, |key| dashmap_get(&map, key)).await
+            }
+            "quick_cache" => {
+                let cache = quick_cache();
+                preload(|key| quick_get_or_insert(&cache, key)).await;
+                time_hits(hits, |key| quick_get(&cache, key)).await
+            }
+            other => panic!("no contender named `{other}`"),
+        }
+    });
+    println!("{name} {hits}: {elapsed:?}");
+}
