@@ -138,16 +138,16 @@ where
     T: Send + 'static,
 {
     let graph = M::GRAPH;
+    let mut flags = 0;
+    if sender.is_some() {
+        flags |= WATCHED;
+    }
+    if tracing::enabled!(tracing::Level::TRACE) {
+        flags |= TRACED;
+    }
     let progress = Arc::new(Progress {
         current: AtomicUsize::new(initial.__index()),
-        flags: AtomicU8::new(
-            if sender.is_some() { WATCHED } else { 0 }
-                | if tracing::enabled!(tracing::Level::TRACE) {
-                    TRACED
-                } else {
-                    0
-                },
-        ),
+        flags: AtomicU8::new(flags),
         observers: Mutex::new(Observers {
             sender,
             ended: false,
