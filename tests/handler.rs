@@ -1035,9 +1035,14 @@ async fn each_sync_call_gets_its_own_value_while_threads_reuse_their_slots() {
     let mut owner = Deferred::new(Echo);
     let handle = owner.handle();
     let server = tokio::spawn(async move { owner.process_forever().await });
+    // An owner nobody serves: a call to it is surely still waiting when it is dropped.
+    // (A call to the served owner may be answered within its first poll, on the other
+    // worker.) Its result type is `number`'s, so it shares a thread's spare slot with it.
+    let idle = Deferred::new(Echo);
     let callers: Vec<_> = (0..8u64)
         .map(|caller| {
             let handle = handle.clone();
+            let idle = idle.handle();
             tokio::spawn(async move {
                 for i in 0..200 {
                     let n = caller * 1_000 + i;
@@ -1046,7 +1051,7 @@ async fn each_sync_call_gets_its_own_value_while_threads_reuse_their_slots() {
                     assert_eq!(handle.sync().number(n).await, Ok(n));
                     assert_eq!(handle.sync().text(n).await, Ok(n.to_string()));
                     if i % 10 == 0 {
-                        let mut dropped = std::pin::pin!(handle.sync().slow(u64::MAX));
+                        let mut dropped = std::pin::pin!(idle.sync().slow(u64::MAX));
                         assert!(dropped.as_mut().now_or_never().is_none());
                     }
                 }
@@ -1056,6 +1061,6 @@ async fn each_sync_call_gets_its_own_value_while_threads_reuse_their_slots() {
     for caller in callers {
         caller.await.unwrap();
     }
-    drop(handle);
+    drop((handle, idle));
     server.await.unwrap();
 }

@@ -4,8 +4,8 @@
 //!
 //! ```sh
 //! cargo build --release --example identity_calls
-//! valgrind --tool=callgrind target/release/examples/identity_calls coact 1000000
-//! valgrind --tool=callgrind target/release/examples/identity_calls coact 3000000
+//! valgrind --tool=callgrind target/release/examples/identity_calls coact 100000
+//! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
 //! Arguments: a contender (`coact`, `dashmap_foldhash` or `quick_cache`) and how many

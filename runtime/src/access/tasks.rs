@@ -67,11 +67,9 @@ impl<T: Send + 'static, P: Pool<T>> Tasks<T, P> {
     }
 
     pub(super) fn spawn(&mut self, work: impl Future<Output = T> + Send + 'static) -> usize {
-        if self.limit.is_none() && self.timeout.is_none() {
+        if self.unbounded() {
             // The common case, as small a task as a bare `spawn`: no room for a slot.
-            let index = self.pool.pushed();
-            self.pool.push(futures_util::FutureExt::map(work, Ok));
-            return index;
+            return self.push(futures_util::FutureExt::map(work, Ok));
         }
         // A panic is caught by the task itself; `poll_done` reports it for this entry. The
         // slot is held while the work runs: dropped (timed out), it stops.
@@ -102,28 +100,36 @@ impl<T: Send + 'static, P: Pool<T>> Tasks<T, P> {
     where
         F: Future<Output = Entry<T>> + Send + 'static,
     {
-        let index = self.pool.pushed();
-        if self.limit.is_none() && self.timeout.is_none() {
-            // No limit and no timeout: the entry alone.
-            self.pool.push(make(None));
-        } else {
-            let limit = self.limit.clone();
-            let timeout = self.timeout;
-            self.pool.push(async move {
-                // The semaphore is never closed, so `acquire` only fails if it were.
-                let slot = match limit {
-                    Some(limit) => limit.acquire_owned().await.ok(),
-                    None => None,
-                };
-                let entry = make(slot);
-                match timeout {
-                    Some(after) => tokio::time::timeout(after, entry)
-                        .await
-                        .unwrap_or(Err(EntryError::TimedOut { after })),
-                    None => entry.await,
-                }
-            });
+        if self.unbounded() {
+            return self.push(make(None));
         }
+        let limit = self.limit.clone();
+        let timeout = self.timeout;
+        self.push(async move {
+            // The semaphore is never closed, so `acquire` only fails if it were.
+            let slot = match limit {
+                Some(limit) => limit.acquire_owned().await.ok(),
+                None => None,
+            };
+            let entry = make(slot);
+            match timeout {
+                Some(after) => tokio::time::timeout(after, entry)
+                    .await
+                    .unwrap_or(Err(EntryError::TimedOut { after })),
+                None => entry.await,
+            }
+        })
+    }
+
+    /// No limit and no timeout: an entry's task is the entry alone.
+    fn unbounded(&self) -> bool {
+        self.limit.is_none() && self.timeout.is_none()
+    }
+
+    /// Spawns `task` in the pool; returns its position.
+    fn push(&mut self, task: impl Future<Output = Entry<T>> + Send + 'static) -> usize {
+        let index = self.pool.pushed();
+        self.pool.push(task);
         index
     }
 
