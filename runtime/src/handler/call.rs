@@ -195,7 +195,7 @@ fn advance<H: Handler, T: Send + 'static>(
         if let Stage::Sent = stage {
             return Pin::new(&mut *reply)
                 .poll(cx)
-                .map(|result| result.unwrap_or(Err(CallError::Gone { method })));
+                .map(|result| result.unwrap_or_else(|| Err(CallError::Gone { method })));
         }
         // `Sent` stands in while the call is out: it is what the stage becomes on the
         // common path, so nothing is written twice there.

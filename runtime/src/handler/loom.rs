@@ -132,11 +132,11 @@ fn untimed_call_dropped_while_the_owner_starts_it() {
     });
 }
 
-/// The mailbox's queue (`queue.rs`), what an idle owner does with it: register its waker,
-/// then look (`serve.rs`'s `idle`). A push onto a non-empty queue wakes nobody.
+/// The mailbox's queue (`queue.rs`), and what an idle owner does with it
+/// (`MailboxState::next_call`, which `serve.rs`'s `idle` awaits): register its waker, then
+/// look; once woken, look first. A push onto a non-empty queue wakes nobody.
 mod queue {
-    use std::future::poll_fn;
-    use std::task::Poll;
+    use std::sync::atomic::Ordering::Relaxed;
 
     use loom::sync::Arc;
     use loom::thread;
@@ -144,13 +144,14 @@ mod queue {
     use super::super::mailbox::MailboxState;
     use super::super::queue::{queue, Refused, Rx};
 
-    /// The owner's idle wait: `None` never comes (no stop, no handle count in the model).
+    /// The owner's idle wait, production's: the model's handles are its pushers, counted
+    /// as one live handle, and nobody asks for a stop, so a call always comes.
     async fn next(state: &MailboxState, rx: &mut Rx<u32>) -> u32 {
-        poll_fn(|cx| {
-            state.owner.register(cx.waker());
-            rx.try_recv().map_or(Poll::Pending, Poll::Ready)
-        })
-        .await
+        state.handles.store(1, Relaxed);
+        state
+            .next_call(rx)
+            .await
+            .expect("no stop, and a live handle")
     }
 
     /// Two handles push while the owner waits: it takes both, in each handle's order,

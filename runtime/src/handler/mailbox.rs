@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 
 use crate::sync::AtomicWaker;
 
@@ -119,6 +120,38 @@ pub(super) struct MailboxState {
 }
 
 impl MailboxState {
+    /// The owner's wait for the next call once its batch is done: the call, or `None` when
+    /// a stop was requested or the last handle went away.
+    ///
+    /// Its waker is registered before it looks at the flags and the queue, so that a stop,
+    /// a drop or a push onto the empty queue after the look wakes it. Polled again (woken,
+    /// which took that waker), it looks first and registers only if nothing came: one
+    /// registration per call waited for, not two. The loom models in `loom.rs` run it.
+    #[inline]
+    pub(super) async fn next_call<T>(&self, rx: &mut super::queue::Rx<T>) -> Option<T> {
+        let ended =
+            || self.stop.load(Ordering::Acquire) || self.handles.load(Ordering::Acquire) == 0;
+        let mut registered = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut registered) {
+                if ended() {
+                    return Poll::Ready(None);
+                }
+                if let Some(call) = rx.try_recv() {
+                    return Poll::Ready(Some(call));
+                }
+            }
+            self.owner.register(cx.waker());
+            registered = true;
+            if ended() {
+                return Poll::Ready(None);
+            }
+            rx.try_recv()
+                .map_or(Poll::Pending, |call| Poll::Ready(Some(call)))
+        })
+        .await
+    }
+
     pub(super) fn new(handler: &'static str) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         Self {

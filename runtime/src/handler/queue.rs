@@ -21,7 +21,6 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::PoisonError;
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
@@ -99,11 +98,10 @@ pub(super) fn queue<T>(
 }
 
 impl<T> Queue<T> {
+    /// Nothing panics while holding the lock (a push, a swap, a flag).
     #[inline]
     fn lock(&self) -> crate::sync::MutexGuard<'_, Shared<T>> {
-        // Nothing panics while holding the lock (a push, a swap, a flag), so a poisoned
-        // lock still guards a consistent queue.
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared.lock()
     }
 
     /// Queues `value` unless the owner is gone; room has been accounted for.

@@ -17,7 +17,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Release};
-use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker};
 
 use crate::sync::{Arc, AtomicBool, Mutex, MutexGuard};
@@ -74,11 +73,10 @@ pub(super) fn reply_slot<T: Send + 'static>() -> (ReplySender<T>, ReplyReceiver<
 }
 
 impl<T> Slot<T> {
+    /// Nothing panics while holding the lock (moves and flags).
     #[inline]
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
-        // Nothing panics while holding the lock (moves and flags), so a poisoned lock
-        // still guards a consistent slot.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner.lock()
     }
 }
 
@@ -152,6 +150,7 @@ impl<T: Send + 'static> ReplyReceiver<T> {
 impl<T: Send + 'static> Future for ReplyReceiver<T> {
     type Output = Option<T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let Some(slot) = &this.0 else {
@@ -202,7 +201,8 @@ impl<T> Drop for ReplyReceiver<T> {
 /// Each thread's spare slots, one per type of result at most, up to eight.
 mod spare {
     #[cfg(not(all(test, loom)))]
-    use std::{any::Any, cell::RefCell};
+    use std::any::{Any, TypeId};
+    use std::cell::RefCell;
 
     use super::{Arc, Slot};
 
@@ -211,9 +211,10 @@ mod spare {
     #[cfg(not(all(test, loom)))]
     const MAX: usize = 8;
 
-    /// A slot as kept: its type of result erased, so that one list holds them all.
+    /// A slot as kept: its type of result erased, so that one list holds them all, beside
+    /// its `TypeId`, so that a search compares ids without a call through the vtable.
     #[cfg(not(all(test, loom)))]
-    type Spare = std::sync::Arc<dyn Any + Send + Sync>;
+    type Spare = (TypeId, std::sync::Arc<dyn Any + Send + Sync>);
 
     #[cfg(not(all(test, loom)))]
     std::thread_local! {
@@ -223,11 +224,12 @@ mod spare {
     /// This thread's spare slot for results of type `T`, if it keeps one.
     #[cfg(not(all(test, loom)))]
     pub(super) fn take<T: Send + 'static>() -> Option<Arc<Slot<T>>> {
+        let kind = TypeId::of::<Slot<T>>();
         SPARE
             .try_with(|spare| {
                 let mut spare = spare.try_borrow_mut().ok()?;
-                let at = spare.iter().position(|slot| slot.is::<Slot<T>>())?;
-                spare.swap_remove(at).downcast().ok()
+                let at = spare.iter().position(|(of, _)| *of == kind)?;
+                spare.swap_remove(at).1.downcast().ok()
             })
             .ok()
             .flatten()
@@ -237,13 +239,13 @@ mod spare {
     /// thread keeps one for that type already.
     #[cfg(not(all(test, loom)))]
     pub(super) fn put<T: Send + 'static>(slot: Arc<Slot<T>>) {
-        let slot: Spare = slot;
+        let kind = TypeId::of::<Slot<T>>();
         let _ = SPARE.try_with(|spare| {
             let Ok(mut spare) = spare.try_borrow_mut() else {
                 return;
             };
-            if spare.len() < MAX && !spare.iter().any(|kept| kept.is::<Slot<T>>()) {
-                spare.push(slot);
+            if spare.len() < MAX && !spare.iter().any(|(of, _)| *of == kind) {
+                spare.push((kind, slot));
             }
         });
     }

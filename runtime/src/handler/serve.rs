@@ -3,7 +3,6 @@
 //! it while an async one runs inside the scope that detects call cycles.
 
 use std::sync::atomic::Ordering;
-use std::task::Poll;
 
 use tracing::Instrument as _;
 
@@ -76,19 +75,7 @@ impl<H: Handler> Deferred<H> {
     /// Waits for the next call, or `None` when a stop was requested or the last handle
     /// went away.
     async fn idle(&mut self) -> Option<Queued<H::Call>> {
-        let (mailbox, rx) = (&self.mailbox, &mut self.rx);
-        std::future::poll_fn(|cx| {
-            // Register before looking at the flags: a stop or drop after the look wakes us.
-            mailbox.owner.register(cx.waker());
-            if mailbox.stop.load(Ordering::Acquire) || mailbox.handles.load(Ordering::Acquire) == 0
-            {
-                return Poll::Ready(None);
-            }
-            // A push onto the empty queue wakes the waker registered above.
-            rx.try_recv()
-                .map_or(Poll::Pending, |call| Poll::Ready(Some(call)))
-        })
-        .await
+        self.mailbox.next_call(&mut self.rx).await
     }
 
     /// Runs the set-aside calls that `allow` now admits, keeping the order of the rest.

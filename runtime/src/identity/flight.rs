@@ -40,9 +40,7 @@ impl<H, E> Flight<H, E> {
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, FlightState<H, E>> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock()
     }
 }
 
