@@ -133,7 +133,7 @@ fn untimed_call_dropped_while_the_owner_starts_it() {
 }
 
 /// The mailbox's queue (`queue.rs`), and what an idle owner does with it
-/// (`MailboxState::next_call`, which `serve.rs`'s `idle` awaits): register its waker, then
+/// (`MailboxState::next_call`, which `serve.rs`'s loop awaits): register its waker, then
 /// look; once woken, look first. A push onto a non-empty queue wakes nobody.
 mod queue {
     use std::sync::atomic::Ordering::Relaxed;

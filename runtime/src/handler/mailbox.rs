@@ -6,6 +6,7 @@
 //! which handlers are waiting on that call, so that a sync call that would close a cycle of
 //! owners waiting on each other (A → A, or A → B → A) is refused instead of deadlocking.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -124,15 +125,21 @@ impl MailboxState {
     /// a stop was requested or the last handle went away.
     ///
     /// Its waker is registered before it looks at the flags and the queue, so that a stop,
-    /// a drop or a push onto the empty queue after the look wakes it. Polled again (woken,
+    /// a drop or a push onto the empty queue after the look wakes it; that look takes the
+    /// queue's lock only if a push came since the owner last emptied it
+    /// ([`Rx::try_recv_woken`](super::queue::Rx::try_recv_woken)). Polled again (woken,
     /// which took that waker), it looks first and registers only if nothing came: one
-    /// registration per call waited for, not two. The loom models in `loom.rs` run it.
+    /// registration per call waited for, not two. A `poll_fn` returned as it is, with no
+    /// `async fn` around it. The loom models in `loom.rs` run it.
     #[inline]
-    pub(super) async fn next_call<T>(&self, rx: &mut super::queue::Rx<T>) -> Option<T> {
+    pub(super) fn next_call<'a, T>(
+        &'a self,
+        rx: &'a mut super::queue::Rx<T>,
+    ) -> impl Future<Output = Option<T>> + 'a {
         let ended =
             || self.stop.load(Ordering::Acquire) || self.handles.load(Ordering::Acquire) == 0;
         let mut registered = false;
-        std::future::poll_fn(|cx| {
+        std::future::poll_fn(move |cx| {
             if std::mem::take(&mut registered) {
                 if ended() {
                     return Poll::Ready(None);
@@ -146,10 +153,9 @@ impl MailboxState {
             if ended() {
                 return Poll::Ready(None);
             }
-            rx.try_recv()
+            rx.try_recv_woken()
                 .map_or(Poll::Pending, |call| Poll::Ready(Some(call)))
         })
-        .await
     }
 
     pub(super) fn new(handler: &'static str) -> Self {

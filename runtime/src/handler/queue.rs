@@ -21,15 +21,22 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use super::mailbox::MailboxState;
-use crate::sync::{Arc, Mutex};
+use crate::sync::{Arc, AtomicBool, Mutex};
 
 /// What the queue's two ends share.
 struct Queue<T> {
     shared: Mutex<Shared<T>>,
+    /// Whether the queue may hold calls, readable without the lock: set by a push onto the
+    /// empty queue, cleared by the owner's swap, both under the lock. An idle owner reads
+    /// it after registering its waker, and skips the lock when it is clear: a push after
+    /// the owner's registration wakes it, and one before it is seen here, since the push's
+    /// wake and the registration are read-modify-writes of the waker's one state.
+    queued: AtomicBool,
     /// A permit per call a bounded queue still has room for; `None` when unbounded.
     room: Option<std::sync::Arc<Semaphore>>,
     /// Whose waker a push onto an empty queue wakes.
@@ -83,6 +90,7 @@ pub(super) fn queue<T>(
             calls: VecDeque::new(),
             closed: false,
         }),
+        queued: AtomicBool::new(false),
         room: capacity.map(|capacity| std::sync::Arc::new(Semaphore::new(capacity))),
         state,
         closing: Notify::new(),
@@ -113,6 +121,9 @@ impl<T> Queue<T> {
         }
         let was_empty = shared.calls.is_empty();
         shared.calls.push_back(value);
+        if was_empty {
+            self.queued.store(true, Release);
+        }
         drop(shared);
         if was_empty {
             self.state.owner.wake();
@@ -230,6 +241,17 @@ impl<T> Rx<T> {
     fn refill(&mut self) {
         let mut shared = self.queue.lock();
         std::mem::swap(&mut shared.calls, &mut self.batch);
+        self.queue.queued.store(false, Relaxed);
+    }
+
+    /// Like [`try_recv`](Self::try_recv), for an idle owner that has registered its waker:
+    /// it takes the lock only if a push may have come since the last swap.
+    #[inline]
+    pub(super) fn try_recv_woken(&mut self) -> Option<T> {
+        if self.batch.is_empty() && !self.queue.queued.load(Acquire) {
+            return None;
+        }
+        self.try_recv()
     }
 
     /// How many calls are queued, taken or not.

@@ -201,8 +201,10 @@ impl<T> Drop for ReplyReceiver<T> {
 /// Each thread's spare slots, one per type of result at most, up to eight.
 mod spare {
     #[cfg(not(all(test, loom)))]
-    use std::any::{Any, TypeId};
-    use std::cell::RefCell;
+    use std::{
+        any::{Any, TypeId},
+        cell::RefCell,
+    };
 
     use super::{Arc, Slot};
 

@@ -52,7 +52,7 @@ pub(crate) use loom::sync::{
     Arc, MutexGuard,
 };
 
-/// loom's `Mutex` with parking_lot's `lock()`, which the protocols call: a guard, with no
+/// loom's `Mutex` with `parking_lot`'s `lock()`, which the protocols call: a guard, with no
 /// poisoning to handle (nothing panics while holding these locks).
 #[cfg(all(test, loom))]
 pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
