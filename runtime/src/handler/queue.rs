@@ -11,8 +11,10 @@
 //! The owner's wake-up: a push onto an empty queue wakes the owner (its `AtomicWaker`,
 //! shared with the stop request and the last handle's drop); a push onto a non-empty one
 //! does not, because the owner takes everything when it takes anything, so the push that
-//! found the queue empty has woken it since it last looked, or it will. The loom models in
-//! `loom.rs` check that no wake-up is lost.
+//! found the queue empty has woken it since it last looked, or it will. That push also
+//! sets a flag the owner's swap clears, so that an idle owner, once its waker is
+//! registered, sees an empty queue without taking the lock. The loom models in `loom.rs`
+//! check that no wake-up is lost.
 //!
 //! A bounded queue counts room with a semaphore: a sender takes a permit before it pushes
 //! (or waits for one, in line with other senders), and the owner gives one back for each
