@@ -193,6 +193,17 @@ where
         if let Some(value) = self.hit(&key) {
             return Ok(value);
         }
+        // The miss in a future of its own, so that a hit's future is small: built, polled
+        // and dropped without the miss's states.
+        self.miss(key, load).await
+    }
+
+    /// A miss: the key's load, run here or joined if in flight.
+    async fn miss<F, Fut>(&self, key: K, load: F) -> Result<H, LoadError<E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<H::Value>, E>>,
+    {
         self.inner.counters.misses.fetch_add(1, Ordering::Relaxed);
         let flight = loop {
             match self.claim(&key) {
@@ -210,6 +221,7 @@ where
     }
 
     /// The fast path: a live entry, read under the shard's read lock.
+    #[inline]
     pub(super) fn hit(&self, key: &K) -> Option<H> {
         let entry = self.inner.map.get(key)?;
         let Stored::Ready(ready) = &*entry else {
