@@ -65,7 +65,7 @@ struct Local<'a, H: Handler, T> {
     handle: &'a Handle<H>,
     method: &'static str,
     stage: Stage<H::Call>,
-    reply: ReplyReceiver<Result<T, CallError>>,
+    reply: ReplyReceiver<Result<T, String>>,
     timer: Option<Timer>,
 }
 
@@ -95,7 +95,7 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
         handle: &'a Handle<H>,
         method: &'static str,
         call: H::Call,
-        reply: ReplyReceiver<Result<T, CallError>>,
+        reply: ReplyReceiver<Result<T, String>>,
         timeout: Option<(Duration, Claim)>,
     ) -> Self {
         let local = Local {
@@ -188,14 +188,19 @@ fn advance<H: Handler, T: Send + 'static>(
     handle: &Handle<H>,
     method: &'static str,
     stage: &mut Stage<H::Call>,
-    reply: &mut ReplyReceiver<Result<T, CallError>>,
+    reply: &mut ReplyReceiver<Result<T, String>>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, CallError>> {
     loop {
         if let Stage::Sent = stage {
-            return Pin::new(&mut *reply)
-                .poll(cx)
-                .map(|result| result.unwrap_or_else(|| Err(CallError::Gone { method })));
+            // The slot carries the method's value or its panic's message: a plain
+            // `Result` of a word or three, which moves cleanly (a `CallError` moved through
+            // the slot and out of this poll was copied byte by byte around its tag).
+            return Pin::new(&mut *reply).poll(cx).map(|reply| match reply {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(message)) => Err(CallError::Panicked { method, message }),
+                None => Err(CallError::Gone { method }),
+            });
         }
         // `Sent` stands in while the call is out: it is what the stage becomes on the
         // common path, so nothing is written twice there.

@@ -181,7 +181,7 @@ pub struct Reply<T>(ReplyKind<T>);
 enum ReplyKind<T> {
     Oneway,
     Sync {
-        tx: ReplySender<Result<T, CallError>>,
+        tx: ReplySender<Result<T, String>>,
         /// Present for calls with a timeout: the caller and the owner race to claim it.
         state: Option<Claim>,
     },
@@ -201,7 +201,7 @@ impl<T: Send + 'static> Reply<T> {
     /// timeout, the caller's side of the claim. Inlined: called once per sync call, it
     /// costs a few dozen instructions as a call (callgrind, BENCHMARKS.md).
     #[inline]
-    pub(super) fn sync(timed: bool) -> (Self, ReplyReceiver<Result<T, CallError>>, Option<Claim>) {
+    pub(super) fn sync(timed: bool) -> (Self, ReplyReceiver<Result<T, String>>, Option<Claim>) {
         let (tx, rx) = reply_slot();
         let claim = timed.then(Claim::new);
         let state = claim.clone();
@@ -247,7 +247,7 @@ impl<T> Reply<T> {
                     withdrawn();
                     return None;
                 }
-                answer(tx, name, guard(method));
+                answer(tx, guard(method));
                 Some(None)
             }
             // A timed call, and with `nats` a remote or durable one.
@@ -296,16 +296,13 @@ fn withdrawn() {
     tracing::debug!("call withdrawn by its caller before it started");
 }
 
-/// Hands a sync call's outcome to its caller, a panic as [`CallError::Panicked`]. A caller
-/// that has stopped waiting since (dropped its future, or timed out after the start)
-/// gets nothing, and nothing needs doing.
+/// Hands a sync call's outcome (its value, or its panic's message, which the caller
+/// turns into [`CallError::Panicked`]) to its caller. A caller that has stopped waiting
+/// since (dropped its future, or timed out after the start) gets nothing, and nothing
+/// needs doing.
 #[inline]
-fn answer<T>(
-    tx: ReplySender<Result<T, CallError>>,
-    method: &'static str,
-    outcome: Result<T, String>,
-) {
-    let _ = tx.send(outcome.map_err(|message| CallError::Panicked { method, message }));
+fn answer<T>(tx: ReplySender<Result<T, String>>, outcome: Result<T, String>) {
+    let _ = tx.send(outcome);
 }
 
 /// A call the owner has claimed and is running.
@@ -314,7 +311,7 @@ pub struct Started<T>(StartedKind<T>);
 
 enum StartedKind<T> {
     Oneway,
-    Sync(ReplySender<Result<T, CallError>>),
+    Sync(ReplySender<Result<T, String>>),
     #[cfg(feature = "nats")]
     Wire(super::remote::WireReply<T>),
     /// Acknowledged when finished; if dropped unfinished (the owner stopped mid-call), the
@@ -330,7 +327,7 @@ impl<T> Started<T> {
     pub fn finish(self, method: &'static str, outcome: Result<T, String>) -> Option<T> {
         match (self.0, outcome) {
             (StartedKind::Sync(tx), outcome) => {
-                answer(tx, method, outcome);
+                answer(tx, outcome);
                 None
             }
             #[cfg(feature = "nats")]

@@ -225,6 +225,7 @@ mod spare {
 
     /// This thread's spare slot for results of type `T`, if it keeps one.
     #[cfg(not(all(test, loom)))]
+    #[inline]
     pub(super) fn take<T: Send + 'static>() -> Option<Arc<Slot<T>>> {
         let kind = TypeId::of::<Slot<T>>();
         SPARE
