@@ -152,15 +152,42 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
         let this = self;
         let method = this.method;
-        if let Poll::Ready(result) =
-            advance(this.handle, method, &mut this.stage, &mut this.reply, cx)
-        {
+        if !matches!(this.stage, Stage::Sent) {
+            match send(this.handle, method, &mut this.stage, cx) {
+                // Queued: its reply may already be there.
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => {
+                    this.timer = None;
+                    return Poll::Ready(Err(error));
+                }
+                Poll::Pending if this.timer.is_none() => return Poll::Pending,
+                Poll::Pending => return this.poll_timer(cx),
+            }
+        }
+        if let Poll::Ready(reply) = Pin::new(&mut this.reply).poll(cx) {
             // Settled either way: nothing left to withdraw. (The stage is left as it is:
             // like any future, this one is not to be polled again.)
             this.timer = None;
-            return Poll::Ready(result);
+            // The result is made here, where it is returned: the slot carries the value
+            // or the panic's message, a plain `Result` of a word or three. (A
+            // `Result<T, CallError>` made earlier and moved out was copied byte by byte
+            // around its tag, twice per call.)
+            return Poll::Ready(match reply {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(message)) => Err(CallError::Panicked { method, message }),
+                None => Err(CallError::Gone { method }),
+            });
         }
-        let Some(timer) = &mut this.timer else {
+        if this.timer.is_none() {
+            return Poll::Pending;
+        }
+        this.poll_timer(cx)
+    }
+
+    /// Waiting: `Pending`, unless the call's timeout (if it has one) has run out. (Out of
+    /// line: an untimed call, the common case, does not come here.)
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
+        let Some(timer) = &mut self.timer else {
             return Poll::Pending;
         };
         // The clock starts at the first poll, as it would for `tokio::time::timeout`
@@ -173,35 +200,25 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
             return Poll::Pending;
         }
         let started = timer.claim.withdraw();
-        this.timer = None;
-        this.stage = Stage::Done;
+        self.timer = None;
+        self.stage = Stage::Done;
         Poll::Ready(Err(CallError::TimedOut {
-            method,
+            method: self.method,
             after: limit,
             started,
         }))
     }
 }
 
-/// Moves a call along its stages as far as it can go now.
-fn advance<H: Handler, T: Send + 'static>(
+/// Queues the call: `Ready(Ok(()))` once it is (the stage is then `Sent`), `Pending`
+/// while a full bounded mailbox has no room for it.
+fn send<H: Handler>(
     handle: &Handle<H>,
     method: &'static str,
     stage: &mut Stage<H::Call>,
-    reply: &mut ReplyReceiver<Result<T, String>>,
     cx: &mut Context<'_>,
-) -> Poll<Result<T, CallError>> {
+) -> Poll<Result<(), CallError>> {
     loop {
-        if let Stage::Sent = stage {
-            // The slot carries the method's value or its panic's message: a plain
-            // `Result` of a word or three, which moves cleanly (a `CallError` moved through
-            // the slot and out of this poll was copied byte by byte around its tag).
-            return Pin::new(&mut *reply).poll(cx).map(|reply| match reply {
-                Some(Ok(value)) => Ok(value),
-                Some(Err(message)) => Err(CallError::Panicked { method, message }),
-                None => Err(CallError::Gone { method }),
-            });
-        }
         // `Sent` stands in while the call is out: it is what the stage becomes on the
         // common path, so nothing is written twice there.
         match std::mem::replace(stage, Stage::Sent) {
@@ -219,17 +236,15 @@ fn advance<H: Handler, T: Send + 'static>(
                     Err(_outside) => None,
                 };
                 let call = Queued { call, waiting };
-                let sent = match handle.tx.try_send(call) {
-                    Ok(()) => true,
+                match handle.tx.try_send(call) {
+                    Ok(()) => return Poll::Ready(Ok(())),
                     Err(Refused::Full(call)) => {
                         *stage = Stage::Reserving(Box::new((call, handle.tx.reserve())));
-                        continue;
                     }
-                    Err(Refused::Closed(_)) => false,
-                };
-                if !sent {
-                    *stage = Stage::Done;
-                    return Poll::Ready(Err(CallError::Gone { method }));
+                    Err(Refused::Closed(_)) => {
+                        *stage = Stage::Done;
+                        return Poll::Ready(Err(CallError::Gone { method }));
+                    }
                 }
             }
             Stage::Reserving(mut reserving) => match reserving.1.as_mut().poll(cx) {
@@ -239,6 +254,7 @@ fn advance<H: Handler, T: Send + 'static>(
                         *stage = Stage::Done;
                         return Poll::Ready(Err(CallError::Gone { method }));
                     }
+                    return Poll::Ready(Ok(()));
                 }
                 Poll::Ready(None) => {
                     *stage = Stage::Done;
@@ -249,7 +265,7 @@ fn advance<H: Handler, T: Send + 'static>(
                     return Poll::Pending;
                 }
             },
-            Stage::Sent => unreachable!("handled above"),
+            Stage::Sent => unreachable!("a sent call is not sent again"),
             Stage::Done => panic!("`SyncCall` polled after it completed"),
         }
     }
