@@ -12,6 +12,10 @@
 //! which their own suites test. A lost wake-up shows as a loom deadlock (every thread
 //! blocked), a broken single flight as a second load or two different instances.
 //!
+//! The hit counter's stripes have models of their own (the last two): a thread that
+//! exits hands its stripe on, and the next holder's counts, made with a plain load and
+//! store, must not lose the earlier ones.
+//!
 //! Not modelled: expiry and sweeps (time), weak entries, `forget`/`clear`, the shared
 //! Redis tier, and eviction's last resort (the pass that takes any ready entries after
 //! four by-age passes were each beaten by hits: one hit per model cannot beat four).
@@ -206,5 +210,61 @@ fn capacity_holds_when_loads_and_a_hit_race() {
             cache.len(),
             "the size counted as entries come and go"
         );
+    });
+}
+
+/// A stripe handed on: one thread counts on the stripe it took and gives it back; another
+/// takes a stripe (the same one, if the first gave it back already) and counts; a third
+/// counts on the shared stripe. Every count lands. With a relaxed claim or release, the
+/// second holder could read the stripe from before the first one's counts and lose them.
+#[test]
+fn a_stripe_handed_on_keeps_its_counts() {
+    use super::stats::model::{Registry, Striped, SHARED};
+    model(|| {
+        let registry = loom::sync::Arc::new(Registry::fresh());
+        let hits = loom::sync::Arc::new(Striped::default());
+        let holder = |registry: loom::sync::Arc<Registry>, hits: loom::sync::Arc<Striped>| {
+            move || {
+                let stripe = registry.take();
+                hits.add_on(stripe);
+                hits.add_on(stripe);
+                registry.give_back(stripe);
+            }
+        };
+        let first = thread::spawn(holder(registry.clone(), hits.clone()));
+        let second = thread::spawn(holder(registry.clone(), hits.clone()));
+        hits.add_on(SHARED);
+        first.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(hits.sum(), 5, "a count was lost");
+    });
+}
+
+/// With one stripe left, two threads counting at once: one holds it, the other counts on
+/// the shared stripe beside the main thread; every count lands.
+#[test]
+fn counts_beyond_the_free_stripes_share_one() {
+    use super::stats::model::{Registry, Striped, SHARED};
+    model(|| {
+        // Every stripe but the first is held by threads outside the model.
+        let registry = loom::sync::Arc::new(Registry::held(!1 & 0x7f));
+        let hits = loom::sync::Arc::new(Striped::default());
+        let counter = |registry: loom::sync::Arc<Registry>, hits: loom::sync::Arc<Striped>| {
+            move || {
+                let stripe = registry.take();
+                hits.add_on(stripe);
+                registry.give_back(stripe);
+                stripe
+            }
+        };
+        let first = thread::spawn(counter(registry.clone(), hits.clone()));
+        let second = thread::spawn(counter(registry.clone(), hits.clone()));
+        hits.add_on(SHARED);
+        let stripes = [first.join().unwrap(), second.join().unwrap()];
+        assert!(
+            stripes.iter().all(|stripe| [0, SHARED].contains(stripe)),
+            "a thread took a stripe that was held: {stripes:?}"
+        );
+        assert_eq!(hits.sum(), 3, "a count was lost");
     });
 }

@@ -2,8 +2,9 @@
 //! stand in for it: a sync call's reply slot and the claim a timed call's caller and
 //! owner race for (`handler/{reply_slot,handoff}.rs`), a mailbox's queue and its
 //! owner's waker (`handler/{queue,mailbox}.rs`); a load in flight, the map it
-//! is found in (`identity/{flight,cache}.rs`) and the recency stamps that hits write and
-//! eviction reads (`identity/housekeeper.rs`).
+//! is found in (`identity/{flight,cache}.rs`), the recency stamps that hits write and
+//! eviction reads (`identity/housekeeper.rs`), and the stripes of the hit counter, which
+//! threads hand on to each other (`identity/stats.rs`).
 //!
 //! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
 //! is a plain re-export of std's, `parking_lot`'s, tokio's, dashmap's or atomic-waker's own
@@ -15,8 +16,8 @@
 //! In the loom tests std's types become loom's (its `Mutex` behind the same `lock()`), and
 //! tokio's `Notify`, dashmap's `DashMap` and atomic-waker's `AtomicWaker`, whose insides
 //! loom cannot see, become the small doubles in `notify.rs`, `map.rs` and `waker.rs`,
-//! written to the contract coact relies on. Plain counters (statistics, flight ids, the sweep
-//! heuristics) stay std's atomics: nothing is handed over through them.
+//! written to the contract coact relies on. Plain counters (the other statistics, flight
+//! ids, the sweep heuristics) stay std's atomics: nothing is handed over through them.
 //! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
 //!
 //! Only `all(test, loom)`, as tokio does it: a crate built with `--cfg loom` as somebody's
@@ -31,7 +32,7 @@ pub(crate) use parking_lot::{Mutex, MutexGuard};
 #[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
 pub(crate) use std::sync::atomic::AtomicBool;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) use std::sync::atomic::AtomicU64;
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize};
 #[cfg(all(feature = "handler", not(all(test, loom))))]
 pub(crate) use std::sync::{atomic::AtomicU8, Arc};
 
@@ -48,7 +49,7 @@ pub(crate) use tokio::sync::Notify;
 // the facade turns them all on).
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicU64, AtomicU8},
+    atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize},
     Arc, MutexGuard,
 };
 
