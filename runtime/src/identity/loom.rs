@@ -213,9 +213,27 @@ fn capacity_holds_when_loads_and_a_hit_race() {
     });
 }
 
+/// A thread's counting, as a cache's hits make it: takes a stripe, counts `times` on it,
+/// gives it back (as the thread's exit does); returns the stripe it took.
+fn counting(
+    registry: &loom::sync::Arc<super::stats::model::Registry>,
+    hits: &loom::sync::Arc<super::stats::model::Striped>,
+    times: usize,
+) -> impl FnOnce() -> usize {
+    let (registry, hits) = (registry.clone(), hits.clone());
+    move || {
+        let stripe = registry.take();
+        for _ in 0..times {
+            hits.add_on(stripe);
+        }
+        registry.give_back(stripe);
+        stripe
+    }
+}
+
 /// A stripe handed on: one thread counts on the stripe it took and gives it back; another
 /// takes a stripe (the same one, if the first gave it back already) and counts; a third
-/// counts on the shared stripe. Every count lands. With a relaxed claim or release, the
+/// counts on the shared stripe. Every count lands. With a relaxed take or give-back, the
 /// second holder could read the stripe from before the first one's counts and lose them.
 #[test]
 fn a_stripe_handed_on_keeps_its_counts() {
@@ -223,16 +241,8 @@ fn a_stripe_handed_on_keeps_its_counts() {
     model(|| {
         let registry = loom::sync::Arc::new(Registry::fresh());
         let hits = loom::sync::Arc::new(Striped::default());
-        let holder = |registry: loom::sync::Arc<Registry>, hits: loom::sync::Arc<Striped>| {
-            move || {
-                let stripe = registry.take();
-                hits.add_on(stripe);
-                hits.add_on(stripe);
-                registry.give_back(stripe);
-            }
-        };
-        let first = thread::spawn(holder(registry.clone(), hits.clone()));
-        let second = thread::spawn(holder(registry.clone(), hits.clone()));
+        let first = thread::spawn(counting(&registry, &hits, 2));
+        let second = thread::spawn(counting(&registry, &hits, 2));
         hits.add_on(SHARED);
         first.join().unwrap();
         second.join().unwrap();
@@ -249,16 +259,8 @@ fn counts_beyond_the_free_stripes_share_one() {
         // Every stripe but the first is held by threads outside the model.
         let registry = loom::sync::Arc::new(Registry::held(!1 & 0x7f));
         let hits = loom::sync::Arc::new(Striped::default());
-        let counter = |registry: loom::sync::Arc<Registry>, hits: loom::sync::Arc<Striped>| {
-            move || {
-                let stripe = registry.take();
-                hits.add_on(stripe);
-                registry.give_back(stripe);
-                stripe
-            }
-        };
-        let first = thread::spawn(counter(registry.clone(), hits.clone()));
-        let second = thread::spawn(counter(registry.clone(), hits.clone()));
+        let first = thread::spawn(counting(&registry, &hits, 1));
+        let second = thread::spawn(counting(&registry, &hits, 1));
         hits.add_on(SHARED);
         let stripes = [first.join().unwrap(), second.join().unwrap()];
         assert!(
