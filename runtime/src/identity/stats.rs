@@ -75,8 +75,9 @@ const SHARED: usize = OWNED;
 /// A thread that holds a stripe (see [`Registry`]) counts on it with a load and a store, not
 /// a locked read-modify-write: nobody else writes it meanwhile, and the thread that held
 /// it before handed it over through the registry, so that thread's last count happens
-/// before this thread's first. The read-modify-write was a quarter of a hit's time (one of
-/// its four, beside the shard's lock and unlock and the `Arc`'s count).
+/// before this thread's first. The read-modify-write was one of a hit's four locked
+/// instructions (beside the shard's lock and unlock and the `Arc`'s count); without it a
+/// hit takes 6–13% less time (BENCHMARKS.md).
 #[derive(Default)]
 pub(super) struct Striped([Padded; OWNED + 1]);
 
