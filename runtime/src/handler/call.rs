@@ -160,7 +160,6 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
                     this.timer = None;
                     return Poll::Ready(Err(error));
                 }
-                Poll::Pending if this.timer.is_none() => return Poll::Pending,
                 Poll::Pending => return this.poll_timer(cx),
             }
         }
@@ -178,15 +177,21 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
                 None => Err(CallError::Gone { method }),
             });
         }
-        if this.timer.is_none() {
-            return Poll::Pending;
-        }
         this.poll_timer(cx)
     }
 
-    /// Waiting: `Pending`, unless the call's timeout (if it has one) has run out. (Out of
-    /// line: an untimed call, the common case, does not come here.)
+    /// Waiting: `Pending`, unless the call's timeout (if it has one) has run out.
+    #[inline]
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
+        if self.timer.is_none() {
+            return Poll::Pending;
+        }
+        self.time_out_if_due(cx)
+    }
+
+    /// A timed call's wait. (Out of line: an untimed call, the common case, does not come
+    /// here, and inlined it kept `poll_timer` itself out of line.)
+    fn time_out_if_due(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
         let Some(timer) = &mut self.timer else {
             return Poll::Pending;
         };

@@ -30,6 +30,7 @@ use futures_util::FutureExt as _;
 use loom::future::block_on;
 use loom::thread;
 
+use super::stats::{Registry, Striped, SHARED};
 use super::{Cache, Retention};
 use crate::sync::{model, shard_of};
 
@@ -216,17 +217,17 @@ fn capacity_holds_when_loads_and_a_hit_race() {
 /// A thread's counting, as a cache's hits make it: takes a stripe, counts `times` on it,
 /// gives it back (as the thread's exit does); returns the stripe it took.
 fn counting(
-    registry: &loom::sync::Arc<super::stats::model::Registry>,
-    hits: &loom::sync::Arc<super::stats::model::Striped>,
+    registry: &loom::sync::Arc<Registry>,
+    hits: &loom::sync::Arc<Striped>,
     times: usize,
 ) -> impl FnOnce() -> usize {
     let (registry, hits) = (registry.clone(), hits.clone());
     move || {
-        let stripe = registry.take();
+        let stripe = registry.claim();
         for _ in 0..times {
-            hits.add_on(stripe);
+            hits.add_one_at(stripe);
         }
-        registry.give_back(stripe);
+        registry.release(stripe);
         stripe
     }
 }
@@ -237,13 +238,12 @@ fn counting(
 /// second holder could read the stripe from before the first one's counts and lose them.
 #[test]
 fn a_stripe_handed_on_keeps_its_counts() {
-    use super::stats::model::{Registry, Striped, SHARED};
     model(|| {
-        let registry = loom::sync::Arc::new(Registry::fresh());
+        let registry = loom::sync::Arc::new(Registry::new(0));
         let hits = loom::sync::Arc::new(Striped::default());
         let first = thread::spawn(counting(&registry, &hits, 2));
         let second = thread::spawn(counting(&registry, &hits, 2));
-        hits.add_on(SHARED);
+        hits.add_one_at(SHARED);
         first.join().unwrap();
         second.join().unwrap();
         assert_eq!(hits.sum(), 5, "a count was lost");
@@ -254,14 +254,13 @@ fn a_stripe_handed_on_keeps_its_counts() {
 /// the shared stripe beside the main thread; every count lands.
 #[test]
 fn counts_beyond_the_free_stripes_share_one() {
-    use super::stats::model::{Registry, Striped, SHARED};
     model(|| {
         // Every stripe but the first is held by threads outside the model.
-        let registry = loom::sync::Arc::new(Registry::held(!1 & 0x7f));
+        let registry = loom::sync::Arc::new(Registry::new(!1 & 0x7f));
         let hits = loom::sync::Arc::new(Striped::default());
         let first = thread::spawn(counting(&registry, &hits, 1));
         let second = thread::spawn(counting(&registry, &hits, 1));
-        hits.add_on(SHARED);
+        hits.add_one_at(SHARED);
         let stripes = [first.join().unwrap(), second.join().unwrap()];
         assert!(
             stripes.iter().all(|stripe| [0, SHARED].contains(stripe)),

@@ -67,7 +67,7 @@ const OWNED: usize = 7;
 
 /// The stripe of the threads that hold none (beyond the first `OWNED` threads counting at
 /// once, or a thread counting while it exits): they add to it with read-modify-writes.
-const SHARED: usize = OWNED;
+pub(super) const SHARED: usize = OWNED;
 
 /// A counter split over cache lines, each thread adding to its own; exact, as every
 /// increment lands in exactly one stripe and the total is their sum.
@@ -95,7 +95,7 @@ impl Striped {
 
     /// Adds one on `stripe`, which the calling thread holds (or [`SHARED`]).
     #[inline]
-    fn add_one_at(&self, stripe: usize) -> u64 {
+    pub(super) fn add_one_at(&self, stripe: usize) -> u64 {
         let count = &self.0[stripe % (OWNED + 1)].0;
         if stripe == SHARED {
             return count.fetch_add(1, Ordering::Relaxed);
@@ -119,18 +119,20 @@ impl Striped {
 pub(super) struct Registry(AtomicUsize);
 
 impl Registry {
+    /// With the stripes of `held` taken (none, for the program's own).
     #[cfg(not(all(test, loom)))]
-    const fn new() -> Self {
-        Self(AtomicUsize::new(0))
+    const fn new(held: usize) -> Self {
+        Self(AtomicUsize::new(held))
     }
 
+    /// Under loom, whose atomics are not made in `const` contexts.
     #[cfg(all(test, loom))]
-    fn new() -> Self {
-        Self(AtomicUsize::new(0))
+    pub(super) fn new(held: usize) -> Self {
+        Self(AtomicUsize::new(held))
     }
 
     /// A stripe for the calling thread: a free one, or [`SHARED`] if every one is held.
-    fn claim(&self) -> usize {
+    pub(super) fn claim(&self) -> usize {
         let mut held = self.0.load(Ordering::Relaxed);
         loop {
             let free = !held & ((1 << OWNED) - 1);
@@ -154,7 +156,7 @@ impl Registry {
 
     /// Gives `stripe` back. Release: every count the thread made on it comes before the
     /// next holder's.
-    fn release(&self, stripe: usize) {
+    pub(super) fn release(&self, stripe: usize) {
         if stripe < OWNED {
             self.0.fetch_and(!(1 << stripe), Ordering::Release);
         }
@@ -162,7 +164,7 @@ impl Registry {
 }
 
 #[cfg(not(all(test, loom)))]
-static REGISTRY: Registry = Registry::new();
+static REGISTRY: Registry = Registry::new(0);
 
 /// The stripe a thread holds (`usize::MAX`: none taken yet), given back when it exits.
 #[cfg(not(all(test, loom)))]
@@ -200,37 +202,6 @@ fn stripe() -> usize {
 #[cfg(all(test, loom))]
 fn stripe() -> usize {
     SHARED
-}
-
-#[cfg(all(test, loom))]
-pub(super) mod model {
-    //! The hand-over, for `loom.rs`: [`Registry`] and [`Striped`] as a cache uses them,
-    //! with the thread-local left out.
-    pub(in crate::identity) use super::{Registry, Striped};
-
-    /// The stripe of threads that hold none.
-    pub(in crate::identity) const SHARED: usize = super::SHARED;
-
-    impl Registry {
-        pub(in crate::identity) fn fresh() -> Self {
-            Self::new()
-        }
-        pub(in crate::identity) fn take(&self) -> usize {
-            self.claim()
-        }
-        pub(in crate::identity) fn give_back(&self, stripe: usize) {
-            self.release(stripe);
-        }
-        pub(in crate::identity) fn held(bits: usize) -> Self {
-            Self(super::AtomicUsize::new(bits))
-        }
-    }
-
-    impl Striped {
-        pub(in crate::identity) fn add_on(&self, stripe: usize) {
-            self.add_one_at(stripe);
-        }
-    }
 }
 
 #[cfg(all(test, not(loom)))]
