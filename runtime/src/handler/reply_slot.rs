@@ -153,9 +153,29 @@ impl<T: Send + 'static> Future for ReplyReceiver<T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        let Some(slot) = &this.0 else {
+        let Some(slot) = &mut this.0 else {
             return Poll::Ready(None);
         };
+        // The owner's end gone (it sent, or was dropped without a value): the slot is the
+        // caller's alone, read without the lock. (One read-modify-write, the `Arc`'s
+        // uniqueness check, where a lock and an unlock are two; tried only when a plain
+        // load of the count says it may succeed, since a failed check costs the same.)
+        if let Some(alone) = (Arc::strong_count(slot) == 1)
+            .then(|| Arc::get_mut(slot))
+            .flatten()
+        {
+            let inner = alone.inner.get_mut();
+            let value = inner.value.take();
+            if inner.state == State::Filled {
+                inner.state = State::Waiting;
+                if let Some(slot) = this.0.take() {
+                    spare::put(slot);
+                }
+            } else {
+                this.0 = None;
+            }
+            return Poll::Ready(value);
+        }
         let mut inner = slot.lock();
         match inner.state {
             State::Waiting => {
