@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::time::Sleep;
 
 use super::handoff::Claim;
-use super::mailbox::{Queued, SERVING};
+use super::mailbox::{Caller, Queued, SERVING};
 use super::queue::Refused;
 use super::reply_slot::ReplyReceiver;
 use super::{CallError, Handle, Handler};
@@ -152,18 +152,21 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, CallError>> {
         let this = self;
         let method = this.method;
-        if !matches!(this.stage, Stage::Sent) {
+        let reply = if matches!(this.stage, Stage::Sent) {
+            Pin::new(&mut this.reply).poll(cx)
+        } else {
             match send(this.handle, method, &mut this.stage, cx) {
-                // Queued: its reply may already be there.
-                Poll::Ready(Ok(())) => {}
+                // Queued, with this poll's waker: its reply may already be there, and if
+                // not, the owner wakes that waker once done with the call.
+                Poll::Ready(Ok(())) => this.reply.poll_alone(),
                 Poll::Ready(Err(error)) => {
                     this.timer = None;
                     return Poll::Ready(Err(error));
                 }
                 Poll::Pending => return this.poll_timer(cx),
             }
-        }
-        if let Poll::Ready(reply) = Pin::new(&mut this.reply).poll(cx) {
+        };
+        if let Poll::Ready(reply) = reply {
             // Settled either way: nothing left to withdraw. (The stage is left as it is:
             // like any future, this one is not to be polled again.)
             this.timer = None;
@@ -240,13 +243,23 @@ fn send<H: Handler>(
                     },
                     Err(_outside) => None,
                 };
-                let call = Queued { call, waiting };
+                // Queued with this poll's waker, which the owner's end wakes once done
+                // with the call (see `Caller`).
+                let call = Queued {
+                    call,
+                    waiting,
+                    caller: Caller(Some(cx.waker().clone())),
+                };
                 match handle.tx.try_send(call) {
                     Ok(()) => return Poll::Ready(Ok(())),
-                    Err(Refused::Full(call)) => {
+                    Err(Refused::Full(mut call)) => {
+                        // The waker of the poll that queues it goes with it, later.
+                        call.caller.0 = None;
                         *stage = Stage::Reserving(Box::new((call, handle.tx.reserve())));
                     }
-                    Err(Refused::Closed(_)) => {
+                    Err(Refused::Closed(mut call)) => {
+                        // Not queued: nothing to wake this caller for.
+                        call.caller.0 = None;
                         *stage = Stage::Done;
                         return Poll::Ready(Err(CallError::Gone { method }));
                     }
@@ -254,8 +267,10 @@ fn send<H: Handler>(
             }
             Stage::Reserving(mut reserving) => match reserving.1.as_mut().poll(cx) {
                 Poll::Ready(Some(permit)) => {
-                    let (call, _) = *reserving;
-                    if permit.send(call).is_err() {
+                    let (mut call, _) = *reserving;
+                    call.caller.0 = Some(cx.waker().clone());
+                    if let Err(mut call) = permit.send(call) {
+                        call.caller.0 = None;
                         *stage = Stage::Done;
                         return Poll::Ready(Err(CallError::Gone { method }));
                     }

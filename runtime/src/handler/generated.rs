@@ -16,7 +16,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use super::handoff::Claim;
-use super::mailbox::Queued;
+use super::mailbox::{Caller, Queued};
 use super::queue::Refused;
 use super::reply_slot::{reply_slot, ReplyReceiver, ReplySender};
 use super::{CallError, Handle, Handler, SyncCall};
@@ -150,6 +150,7 @@ impl<H: Handler> OnewayProxy<'_, H> {
         let call = Queued {
             call,
             waiting: None,
+            caller: Caller(None),
         };
         handle.tx.try_send(call).map_err(|refused| match refused {
             Refused::Full(_) => CallError::MailboxFull { method },

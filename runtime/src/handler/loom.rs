@@ -16,6 +16,8 @@
 //! left out (loom's `Arc` cannot be type-erased; each model makes one call). The models
 //! are small enough for loom to try every interleaving, with no preemption bound.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering::{Acquire, Release};
 
 use loom::sync::atomic::AtomicBool;
@@ -23,6 +25,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 use super::generated::Reply;
+use super::mailbox::Caller;
 
 const VALUE: u32 = 7;
 
@@ -131,8 +134,50 @@ fn untimed_call_dropped_while_the_owner_starts_it() {
     });
 }
 
+/// Untimed, as `SyncCall` waits: the call goes to the owner with the waker of the poll
+/// that queues it (`Caller`), and that poll's look at the reply registers nothing in the
+/// slot (`poll_alone`). The owner's end wakes the caller once done with the call, which
+/// it runs or drops unrun, and in either order with the reply's end (a call to an async
+/// method may let go of the waker first): the caller gets the value, or learns the call
+/// is gone, and is never left waiting (loom fails a model where every thread is blocked).
+#[test]
+fn untimed_call_queued_with_its_callers_waker() {
+    for (runs, wake_first) in [(true, false), (true, true), (false, false), (false, true)] {
+        loom::model(move || {
+            let (reply, mut rx, _) = Reply::<u32>::sync(false);
+            let mut reply = Some(reply);
+            let mut owner = None;
+            let got = loom::future::block_on(std::future::poll_fn(|cx| {
+                let Some(reply) = reply.take() else {
+                    return Pin::new(&mut rx).poll(cx);
+                };
+                // `SyncCall`'s first poll: queued with its waker, then one look.
+                let caller = Caller(Some(cx.waker().clone()));
+                owner = Some(thread::spawn(move || {
+                    let mut caller = Some(caller);
+                    if wake_first {
+                        drop(caller.take());
+                    }
+                    let ran = if runs {
+                        dispatch(reply)
+                    } else {
+                        drop(reply);
+                        false
+                    };
+                    drop(caller);
+                    ran
+                }));
+                rx.poll_alone()
+            }));
+            let ran = owner.take().expect("polled once").join().unwrap();
+            assert_eq!(ran, runs);
+            assert_eq!(got, runs.then_some(Ok::<_, String>(VALUE)));
+        });
+    }
+}
+
 /// The mailbox's queue (`queue.rs`), and what an idle owner does with it
-/// (`MailboxState::next_call`, which `serve.rs`'s loop awaits): register its waker, then
+/// (`MailboxState::calls_ready`, which `serve.rs`'s loop awaits): register its waker, then
 /// look; once woken, look first. A push onto a non-empty queue wakes nobody.
 mod queue {
     use std::sync::atomic::Ordering::Relaxed;
@@ -147,10 +192,8 @@ mod queue {
     /// as one live handle, and nobody asks for a stop, so a call always comes.
     async fn next(state: &MailboxState, rx: &mut Rx<u32>) -> u32 {
         state.handles.store(1, Relaxed);
-        state
-            .next_call(rx)
-            .await
-            .expect("no stop, and a live handle")
+        assert!(state.calls_ready(rx).await, "no stop, and a live handle");
+        rx.try_recv_taken().expect("a call in the batch")
     }
 
     /// Two handles push while the owner waits: it takes both, in each handle's order,

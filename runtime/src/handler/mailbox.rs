@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 
 use crate::sync::AtomicWaker;
 
@@ -20,6 +20,28 @@ use super::CallError;
 pub(super) struct Queued<C> {
     pub(super) call: C,
     pub(super) waiting: Option<Arc<Waiting>>,
+    /// The local sync caller waiting on the call.
+    pub(super) caller: Caller,
+}
+
+/// The waker of the local sync caller that queued a call, woken once the owner is done
+/// with the call: it ran, or was dropped unrun (the owner went, the mailbox was dropped).
+/// Whoever holds the call holds this, and the wake is its drop, so no path forgets it.
+///
+/// It spares the caller's first wait a registration in the reply slot, a lock and an
+/// unlock per call: the caller queues the call with the waker of the poll that queues it,
+/// and a look at the slot that finds no reply yet is then `Pending` with nothing more to
+/// do ([`ReplyReceiver::poll_alone`](super::reply_slot::ReplyReceiver::poll_alone)). A
+/// caller polled again registers in the slot as before, so a wake that comes early (this
+/// one, before the owner let go of the slot) only costs a look.
+pub(super) struct Caller(pub(super) Option<Waker>);
+
+impl Drop for Caller {
+    fn drop(&mut self) {
+        if let Some(waker) = self.0.take() {
+            waker.wake();
+        }
+    }
 }
 
 /// A link in a chain of owners waiting on each other: this mailbox's owner, and (`on`) the
@@ -121,40 +143,46 @@ pub(super) struct MailboxState {
 }
 
 impl MailboxState {
-    /// The owner's wait for the next call once its batch is done: the call, or `None` when
-    /// a stop was requested or the last handle went away.
+    /// The owner's wait for calls once its batch is done: `true` once the batch holds
+    /// calls again ([`Rx::try_recv_taken`](super::queue::Rx::try_recv_taken) takes them),
+    /// `false` when a stop was requested or the last handle went away. It answers with a
+    /// flag, not the call, so that a call is moved once on its way from the batch to the
+    /// method (through the wait's result, it was copied twice more per call).
     ///
     /// Its waker is registered before it looks at the flags and the queue, so that a stop,
     /// a drop or a push onto the empty queue after the look wakes it; that look takes the
     /// queue's lock only if a push came since the owner last emptied it
-    /// ([`Rx::try_recv_woken`](super::queue::Rx::try_recv_woken)). Polled again (woken,
-    /// which took that waker), it looks first and registers only if nothing came: one
+    /// ([`Rx::fill_woken`](super::queue::Rx::fill_woken)). Polled again (woken, which
+    /// took that waker), it looks first and registers only if nothing came: one
     /// registration per call waited for, not two. A `poll_fn` returned as it is, with no
     /// `async fn` around it. The loom models in `loom.rs` run it.
     #[inline]
-    pub(super) fn next_call<'a, T>(
+    pub(super) fn calls_ready<'a, T>(
         &'a self,
         rx: &'a mut super::queue::Rx<T>,
-    ) -> impl Future<Output = Option<T>> + 'a {
+    ) -> impl Future<Output = bool> + 'a {
         let ended =
             || self.stop.load(Ordering::Acquire) || self.handles.load(Ordering::Acquire) == 0;
         let mut registered = false;
         std::future::poll_fn(move |cx| {
             if std::mem::take(&mut registered) {
                 if ended() {
-                    return Poll::Ready(None);
+                    return Poll::Ready(false);
                 }
-                if let Some(call) = rx.try_recv() {
-                    return Poll::Ready(Some(call));
+                if rx.fill() {
+                    return Poll::Ready(true);
                 }
             }
             self.owner.register(cx.waker());
             registered = true;
             if ended() {
-                return Poll::Ready(None);
+                return Poll::Ready(false);
             }
-            rx.try_recv_woken()
-                .map_or(Poll::Pending, |call| Poll::Ready(Some(call)))
+            if rx.fill_woken() {
+                Poll::Ready(true)
+            } else {
+                Poll::Pending
+            }
         })
     }
 

@@ -221,10 +221,23 @@ impl<T> Rx<T> {
     /// The next call in arrival order, if any is queued.
     #[inline]
     pub(super) fn try_recv(&mut self) -> Option<T> {
+        self.fill();
+        self.try_recv_taken()
+    }
+
+    /// Whether calls taken from the queue are still in the batch (no lock).
+    #[inline]
+    pub(super) fn has_taken(&self) -> bool {
+        !self.batch.is_empty()
+    }
+
+    /// Whether the batch holds calls, refilled from the queue if it was empty.
+    #[inline]
+    pub(super) fn fill(&mut self) -> bool {
         if self.batch.is_empty() {
             self.refill();
         }
-        self.try_recv_taken()
+        !self.batch.is_empty()
     }
 
     /// The next call already taken from the queue, without looking at the queue (no
@@ -246,14 +259,14 @@ impl<T> Rx<T> {
         self.queue.queued.store(false, Relaxed);
     }
 
-    /// Like [`try_recv`](Self::try_recv), for an idle owner that has registered its waker:
-    /// it takes the lock only if a push may have come since the last swap.
+    /// Like [`fill`](Self::fill), for an idle owner that has registered its waker: it
+    /// takes the lock only if a push may have come since the last swap.
     #[inline]
-    pub(super) fn try_recv_woken(&mut self) -> Option<T> {
+    pub(super) fn fill_woken(&mut self) -> bool {
         if self.batch.is_empty() && !self.queue.queued.load(Acquire) {
-            return None;
+            return false;
         }
-        self.try_recv()
+        self.fill()
     }
 
     /// How many calls are queued, taken or not.

@@ -145,6 +145,40 @@ impl<T: Send + 'static> ReplyReceiver<T> {
         }
         value
     }
+
+    /// The reply without the lock, once the owner's end is gone (it sent, or was dropped
+    /// without a value) and the slot is the caller's alone; `Pending`, with no waker
+    /// registered, while the owner still holds it. One read-modify-write, the `Arc`'s
+    /// uniqueness check, where a lock and an unlock are two; tried only when a plain load
+    /// of the count says it may succeed, since a failed check costs the same.
+    ///
+    /// `SyncCall`'s first look at the reply of the call it has just queued, with its waker
+    /// ([`Caller`](super::mailbox::Caller)), which the owner wakes once done with the
+    /// call: then there is nothing to register. Every poll looks here first.
+    #[inline]
+    pub(super) fn poll_alone(&mut self) -> Poll<Option<T>> {
+        let Some(slot) = &mut self.0 else {
+            return Poll::Ready(None);
+        };
+        if Arc::strong_count(slot) != 1 {
+            return Poll::Pending;
+        }
+        let Some(alone) = Arc::get_mut(slot) else {
+            return Poll::Pending;
+        };
+        let inner = alone.inner.get_mut();
+        let value = inner.value.take();
+        if inner.state == State::Filled {
+            // Ready for the next call: the owner is done with it (see `send`).
+            inner.state = State::Waiting;
+            if let Some(slot) = self.0.take() {
+                spare::put(slot);
+            }
+        } else {
+            self.0 = None;
+        }
+        Poll::Ready(value)
+    }
 }
 
 impl<T: Send + 'static> Future for ReplyReceiver<T> {
@@ -153,29 +187,12 @@ impl<T: Send + 'static> Future for ReplyReceiver<T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        let Some(slot) = &mut this.0 else {
+        if let Poll::Ready(reply) = this.poll_alone() {
+            return Poll::Ready(reply);
+        }
+        let Some(slot) = &this.0 else {
             return Poll::Ready(None);
         };
-        // The owner's end gone (it sent, or was dropped without a value): the slot is the
-        // caller's alone, read without the lock. (One read-modify-write, the `Arc`'s
-        // uniqueness check, where a lock and an unlock are two; tried only when a plain
-        // load of the count says it may succeed, since a failed check costs the same.)
-        if let Some(alone) = (Arc::strong_count(slot) == 1)
-            .then(|| Arc::get_mut(slot))
-            .flatten()
-        {
-            let inner = alone.inner.get_mut();
-            let value = inner.value.take();
-            if inner.state == State::Filled {
-                inner.state = State::Waiting;
-                if let Some(slot) = this.0.take() {
-                    spare::put(slot);
-                }
-            } else {
-                this.0 = None;
-            }
-            return Poll::Ready(value);
-        }
         let mut inner = slot.lock();
         match inner.state {
             State::Waiting => {
@@ -228,19 +245,23 @@ mod spare {
 
     use super::{Arc, Slot};
 
-    /// Spare slots kept per thread: as many types of result as a thread's callers
-    /// alternate between, without the list growing with every type a program has.
+    /// Types of result a thread keeps a spare slot for: as many as its callers alternate
+    /// between, without the list growing with every type a program has.
     #[cfg(not(all(test, loom)))]
     const MAX: usize = 8;
 
-    /// A slot as kept: its type of result erased, so that one list holds them all, beside
-    /// its `TypeId`, so that a search compares ids without a call through the vtable.
+    /// A thread's place for the spare slot of one type of result: its `TypeId`, so that a
+    /// search compares ids without a call through the vtable, and the slot, its type
+    /// erased so that one list holds them all, while it is spare. A place stays once made:
+    /// taking and putting back write the slot's pointer in place, with no entry moved. (An
+    /// entry pushed and removed per call was built on the stack in word-sized halves and
+    /// read back whole, a load that waits for both stores to reach the cache.)
     #[cfg(not(all(test, loom)))]
-    type Spare = (TypeId, std::sync::Arc<dyn Any + Send + Sync>);
+    type Place = (TypeId, Option<std::sync::Arc<dyn Any + Send + Sync>>);
 
     #[cfg(not(all(test, loom)))]
     std::thread_local! {
-        static SPARE: RefCell<Vec<Spare>> = const { RefCell::new(Vec::new()) };
+        static SPARE: RefCell<Vec<Place>> = const { RefCell::new(Vec::new()) };
     }
 
     /// This thread's spare slot for results of type `T`, if it keeps one.
@@ -251,15 +272,15 @@ mod spare {
         SPARE
             .try_with(|spare| {
                 let mut spare = spare.try_borrow_mut().ok()?;
-                let at = spare.iter().position(|(of, _)| *of == kind)?;
-                spare.swap_remove(at).1.downcast().ok()
+                let (_, slot) = spare.iter_mut().find(|(of, _)| *of == kind)?;
+                slot.take()?.downcast().ok()
             })
             .ok()
             .flatten()
     }
 
     /// Keeps `slot` for this thread's next call with a result of type `T`, unless the
-    /// thread keeps one for that type already.
+    /// thread keeps one for that type already, or places for `MAX` types.
     #[cfg(not(all(test, loom)))]
     pub(super) fn put<T: Send + 'static>(slot: Arc<Slot<T>>) {
         let kind = TypeId::of::<Slot<T>>();
@@ -267,8 +288,12 @@ mod spare {
             let Ok(mut spare) = spare.try_borrow_mut() else {
                 return;
             };
-            if spare.len() < MAX && !spare.iter().any(|(of, _)| *of == kind) {
-                spare.push((kind, slot));
+            if let Some((_, place)) = spare.iter_mut().find(|(of, _)| *of == kind) {
+                if place.is_none() {
+                    *place = Some(slot);
+                }
+            } else if spare.len() < MAX {
+                spare.push((kind, Some(slot)));
             }
         });
     }

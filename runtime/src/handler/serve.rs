@@ -42,31 +42,30 @@ impl<H: Handler> Deferred<H> {
                     reason: StopReason::StopRequested,
                 };
             }
-            // The batch first, without the lock; once it is done, `next_call` registers
-            // the owner's waker and then takes what is queued (one lock per batch, also
-            // when a single call is waiting).
-            let call = match self.rx.try_recv_taken() {
-                Some(call) => call,
-                // Acquire pairs with the Release of the last handle's drop: what that handle
-                // queued before is visible to the `try_recv` below.
-                None if self.mailbox.handles.load(Ordering::Acquire) == 0 => {
-                    match self.rx.try_recv() {
-                        Some(call) => call,
-                        None => {
-                            return Served {
-                                calls,
-                                reason: StopReason::HandlesGone,
-                            }
-                        }
+            // The batch first, without the lock. Once it is done: with no handle left, what
+            // is still queued (Acquire pairs with the Release of the last handle's drop:
+            // what that handle queued is visible to `fill`); else `calls_ready`, which
+            // registers the owner's waker and then takes what is queued (one lock per
+            // batch, also when a single call is waiting). It is awaited here, not through
+            // an `async fn` of its own: one state machine fewer to step through on every
+            // wake-up. `false`: a stop was requested or the last handle went away, and the
+            // loop's top tells which.
+            if !self.rx.has_taken() {
+                if self.mailbox.handles.load(Ordering::Acquire) == 0 {
+                    if !self.rx.fill() {
+                        return Served {
+                            calls,
+                            reason: StopReason::HandlesGone,
+                        };
                     }
+                } else if !self.mailbox.calls_ready(&mut self.rx).await {
+                    continue;
                 }
-                // `None`: a stop was requested or the last handle went away (the loop's
-                // top tells which). Awaited here, not through an `async fn` of its own: one
-                // state machine fewer to step through on every wake-up.
-                None => match self.mailbox.next_call(&mut self.rx).await {
-                    Some(call) => call,
-                    None => continue,
-                },
+            }
+            // Taken here, in a statement with no await: a call then moves from the batch
+            // to the method without passing through the future's own state.
+            let Some(call) = self.rx.try_recv_taken() else {
+                continue;
             };
             calls += match self.run_now_or_hold(call, &allow) {
                 Ok(ran) => ran,
@@ -99,6 +98,7 @@ impl<H: Handler> Deferred<H> {
     /// (returning how many ran: 0 or 1). A sync method runs with no future around it: it
     /// cannot await, so it cannot wait on a sync call. A call to an async method is handed
     /// back, with its span, for [`run_later`](Self::run_later).
+    #[inline]
     fn run_now_or_hold(
         &mut self,
         queued: Queued<H::Call>,
@@ -109,25 +109,50 @@ impl<H: Handler> Deferred<H> {
             self.held.push_back(queued);
             return Ok(0);
         }
-        let Queued { call, waiting } = queued;
+        let Queued {
+            call,
+            waiting,
+            caller,
+        } = queued;
         let span = tracing::debug_span!("coact::handler", method = H::method_name(method));
         let ran = if span.is_disabled() {
             self.value.dispatch_now(call)
         } else {
             span.in_scope(|| self.value.dispatch_now(call))
         };
-        ran.map(usize::from)
-            .map_err(|call| (Queued { call, waiting }, span))
+        match ran {
+            Ok(ran) => {
+                // Done with the call: its caller (a local sync one) is woken.
+                drop(caller);
+                Ok(usize::from(ran))
+            }
+            Err(call) => Err((
+                Queued {
+                    call,
+                    waiting,
+                    caller,
+                },
+                span,
+            )),
+        }
     }
 
     /// Runs a call to an async method inside the `SERVING` scope, which lets the sync calls
     /// it makes refuse to close a cycle of owners waiting on each other.
     async fn run_later(&mut self, queued: Queued<H::Call>, span: tracing::Span) -> usize {
-        let serving = Waiting::serving(&self.waiting, queued.waiting);
+        let Queued {
+            call,
+            waiting,
+            caller,
+        } = queued;
+        let serving = Waiting::serving(&self.waiting, waiting);
         let ran = SERVING
-            .scope(serving, self.value.dispatch(queued.call))
+            .scope(serving, self.value.dispatch(call))
             .instrument(span)
             .await;
+        // Done with the call: its caller is woken (also if this future is dropped
+        // mid-call, with it).
+        drop(caller);
         usize::from(ran)
     }
 }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::durable::{self, AbortOnDrop};
 use super::wire::{self, failure, CallHeaders, Route, Slot, WireSlot};
 use super::{subject, Remote, RemoteError};
-use crate::handler::mailbox::Queued;
+use crate::handler::mailbox::{Caller, Queued};
 use crate::handler::{Deferred, Handle};
 
 /// How an owner serves remote calls ([`Deferred::serve_remote_with`]).
@@ -259,6 +259,7 @@ async fn queue<H: Remote>(handle: &Handle<H>, call: H::Call) -> bool {
     let call = Queued {
         call,
         waiting: None,
+        caller: Caller(None),
     };
     handle.tx.send(call).await.is_ok()
 }
