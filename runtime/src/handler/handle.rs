@@ -39,7 +39,7 @@ impl<H: Handler> Handle<H> {
     /// Queued calls stay queued.
     pub fn stop_processing(&self) {
         self.mailbox.stop.store(true, Ordering::Release);
-        self.mailbox.owner.wake();
+        self.tx.wake_owner();
     }
 
     /// Whether the owner is gone (calls would fail with
@@ -63,7 +63,7 @@ impl<H: Handler> Clone for Handle<H> {
 impl<H: Handler> Drop for Handle<H> {
     fn drop(&mut self) {
         if self.mailbox.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.mailbox.owner.wake();
+            self.tx.wake_owner();
         }
     }
 }

@@ -177,10 +177,10 @@ fn untimed_call_queued_with_its_callers_waker() {
 }
 
 /// The mailbox's queue (`queue.rs`), and what an idle owner does with it
-/// (`MailboxState::calls_ready`, which `serve.rs`'s loop awaits): register its waker, then
-/// look; once woken, look first. A push onto a non-empty queue wakes nobody.
+/// (`MailboxState::calls_ready`, which `serve.rs`'s loop awaits): take what is queued or
+/// park its waker under the queue's lock, for the next push, stop or last drop to wake.
 mod queue {
-    use std::sync::atomic::Ordering::Relaxed;
+    use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
 
     use loom::sync::Arc;
     use loom::thread;
@@ -202,7 +202,7 @@ mod queue {
     fn an_idle_owner_wakes_for_pushes_from_two_handles() {
         crate::sync::model(|| {
             let state = std::sync::Arc::new(MailboxState::new("model"));
-            let (tx, mut rx) = queue::<u32>(std::sync::Arc::clone(&state), None);
+            let (tx, mut rx) = queue::<u32>(None);
             let pushers: Vec<_> = [1, 2]
                 .into_iter()
                 .map(|value| {
@@ -222,13 +222,41 @@ mod queue {
         });
     }
 
+    /// A stop request, or the last handle's drop, while the owner waits for calls: it
+    /// sets its flag, then wakes a parked owner (`Handle::stop_processing`,
+    /// `Handle::drop`), and the owner's wait ends with `false` (loom fails a model where
+    /// every thread is blocked).
+    #[test]
+    fn an_idle_owner_wakes_for_a_stop_or_the_last_handles_drop() {
+        for stop in [true, false] {
+            crate::sync::model(move || {
+                let state = std::sync::Arc::new(MailboxState::new("model"));
+                state.handles.store(1, Relaxed);
+                let (tx, mut rx) = queue::<u32>(None);
+                let ender = thread::spawn({
+                    let state = std::sync::Arc::clone(&state);
+                    move || {
+                        if stop {
+                            state.stop.store(true, Release);
+                            tx.wake_owner();
+                        } else if state.handles.fetch_sub(1, AcqRel) == 1 {
+                            tx.wake_owner();
+                        }
+                    }
+                });
+                let ready = loom::future::block_on(state.calls_ready(&mut rx));
+                assert!(!ready, "nothing was queued");
+                ender.join().unwrap();
+            });
+        }
+    }
+
     /// A push that races the owner's drop is refused (the value comes back) or queued and
     /// then dropped with the queue: either way exactly once, never kept alive by the queue.
     #[test]
     fn a_push_racing_the_owners_drop_is_refused_or_dropped_once() {
         crate::sync::model(|| {
-            let state = std::sync::Arc::new(MailboxState::new("model"));
-            let (tx, rx) = queue::<Arc<()>>(state, None);
+            let (tx, rx) = queue::<Arc<()>>(None);
             // A handle that outlives the race keeps the queue itself alive: what it still
             // held would be kept, not freed with it.
             let kept = tx.clone();

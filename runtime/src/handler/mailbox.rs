@@ -7,11 +7,12 @@
 //! owners waiting on each other (A → A, or A → B → A) is refused instead of deadlocking.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
-use crate::sync::AtomicWaker;
+// The two flags an idle owner is woken for, which the loom models race with its parking.
+use crate::sync::{AtomicBool, AtomicUsize};
 
 use super::CallError;
 
@@ -133,9 +134,6 @@ pub(super) struct MailboxState {
     pub(super) stop: AtomicBool,
     /// Live [`Handle`]s (not counting the owner).
     pub(super) handles: AtomicUsize,
-    /// Wakes an idle `process_forever` for a stop request or the last handle's drop.
-    /// Lock-free, unlike a `Notify`: the owner registers on every idle wait.
-    pub(super) owner: AtomicWaker,
     /// Tells mailboxes apart in a chain of waiting owners.
     pub(super) id: u64,
     /// The handler's type, to name it in a [`CallError::Cycle`].
@@ -149,13 +147,12 @@ impl MailboxState {
     /// flag, not the call, so that a call is moved once on its way from the batch to the
     /// method (through the wait's result, it was copied twice more per call).
     ///
-    /// Its waker is registered before it looks at the flags and the queue, so that a stop,
-    /// a drop or a push onto the empty queue after the look wakes it; that look takes the
-    /// queue's lock only if a push came since the owner last emptied it
-    /// ([`Rx::fill_woken`](super::queue::Rx::fill_woken)). Polled again (woken, which
-    /// took that waker), it looks first and registers only if nothing came: one
-    /// registration per call waited for, not two. A `poll_fn` returned as it is, with no
-    /// `async fn` around it. The loom models in `loom.rs` run it.
+    /// Each poll takes what is queued or, finding nothing, parks the owner's waker in the
+    /// same critical section ([`Rx::fill_or_park`](super::queue::Rx::fill_or_park)); the
+    /// flags are read again after parking, so that a stop or a last drop whose wake found
+    /// no waker parked is seen here (both set their flag before they look for the waker,
+    /// under the same lock). A `poll_fn` returned as it is, with no `async fn` around it.
+    /// The loom models in `loom.rs` run it.
     #[inline]
     pub(super) fn calls_ready<'a, T>(
         &'a self,
@@ -163,26 +160,17 @@ impl MailboxState {
     ) -> impl Future<Output = bool> + 'a {
         let ended =
             || self.stop.load(Ordering::Acquire) || self.handles.load(Ordering::Acquire) == 0;
-        let mut registered = false;
         std::future::poll_fn(move |cx| {
-            if std::mem::take(&mut registered) {
-                if ended() {
-                    return Poll::Ready(false);
-                }
-                if rx.fill() {
-                    return Poll::Ready(true);
-                }
-            }
-            self.owner.register(cx.waker());
-            registered = true;
             if ended() {
                 return Poll::Ready(false);
             }
-            if rx.fill_woken() {
-                Poll::Ready(true)
-            } else {
-                Poll::Pending
+            if rx.fill_or_park(cx.waker()) {
+                return Poll::Ready(true);
             }
+            if ended() {
+                return Poll::Ready(false);
+            }
+            Poll::Pending
         })
     }
 
@@ -191,7 +179,6 @@ impl MailboxState {
         Self {
             stop: AtomicBool::new(false),
             handles: AtomicUsize::new(0),
-            owner: AtomicWaker::new(),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             handler,
         }

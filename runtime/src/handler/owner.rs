@@ -80,7 +80,7 @@ impl<H: Handler> Deferred<H> {
 
     fn with_queue(value: H, capacity: Option<usize>) -> Self {
         let mailbox = Arc::new(MailboxState::new(std::any::type_name::<H>()));
-        let (tx, rx) = queue(Arc::clone(&mailbox), capacity);
+        let (tx, rx) = queue(capacity);
         Self {
             value,
             tx,

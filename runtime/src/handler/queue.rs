@@ -8,13 +8,15 @@
 //! exchanges them), so a mailbox at steady state allocates nothing, and the owner locks
 //! once per batch instead of once per call.
 //!
-//! The owner's wake-up: a push onto an empty queue wakes the owner (its `AtomicWaker`,
-//! shared with the stop request and the last handle's drop); a push onto a non-empty one
-//! does not, because the owner takes everything when it takes anything, so the push that
-//! found the queue empty has woken it since it last looked, or it will. That push also
-//! sets a flag the owner's swap clears, so that an idle owner, once its waker is
-//! registered, sees an empty queue without taking the lock. The loom models in `loom.rs`
-//! check that no wake-up is lost.
+//! The owner's wake-up: its waker is kept under the queue's lock. An owner that finds the
+//! queue empty leaves its waker there in the same critical section
+//! ([`Rx::fill_or_park`]), and every push takes the waker it finds there and wakes it
+//! once the lock is released; so does a stop request or the last handle's drop
+//! ([`Tx::wake_owner`]), after setting its flag, which the owner reads after parking. A
+//! push either comes before the owner's look, which then finds the call, or after it,
+//! and finds the waker: no wake-up is lost, and none costs more than the lock the push
+//! takes anyway. (An `AtomicWaker` beside the lock cost two more read-modify-writes per
+//! call on each side.) The loom models in `loom.rs` check that no wake-up is lost.
 //!
 //! A bounded queue counts room with a semaphore: a sender takes a permit before it pushes
 //! (or waits for one, in line with other senders), and the owner gives one back for each
@@ -23,26 +25,17 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::task::Waker;
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
-use super::mailbox::MailboxState;
-use crate::sync::{Arc, AtomicBool, Mutex};
+use crate::sync::{Arc, Mutex};
 
 /// What the queue's two ends share.
 struct Queue<T> {
     shared: Mutex<Shared<T>>,
-    /// Whether the queue may hold calls, readable without the lock: set by a push onto the
-    /// empty queue, cleared by the owner's swap, both under the lock. An idle owner reads
-    /// it after registering its waker, and skips the lock when it is clear: a push after
-    /// the owner's registration wakes it, and one before it is seen here, since the push's
-    /// wake and the registration are read-modify-writes of the waker's one state.
-    queued: AtomicBool,
     /// A permit per call a bounded queue still has room for; `None` when unbounded.
     room: Option<std::sync::Arc<Semaphore>>,
-    /// Whose waker a push onto an empty queue wakes.
-    state: std::sync::Arc<MailboxState>,
     /// Completes [`Tx::closed`] when the owner goes.
     closing: Notify,
 }
@@ -51,6 +44,9 @@ struct Shared<T> {
     calls: VecDeque<T>,
     /// The owner is gone: nothing more is accepted.
     closed: bool,
+    /// The waker of an owner that found the queue empty, for the next push (or stop, or
+    /// last handle's drop) to take and wake.
+    parked: Option<Waker>,
 }
 
 /// Why a call was not queued; the call comes back with the reason.
@@ -82,19 +78,15 @@ pub(super) struct Permit<T> {
     permit: Option<OwnedSemaphorePermit>,
 }
 
-/// A queue whose owner wakes through `state`, bounded to `capacity` calls if given.
-pub(super) fn queue<T>(
-    state: std::sync::Arc<MailboxState>,
-    capacity: Option<usize>,
-) -> (Tx<T>, Rx<T>) {
+/// A queue, bounded to `capacity` calls if given.
+pub(super) fn queue<T>(capacity: Option<usize>) -> (Tx<T>, Rx<T>) {
     let queue = Arc::new(Queue {
         shared: Mutex::new(Shared {
             calls: VecDeque::new(),
             closed: false,
+            parked: None,
         }),
-        queued: AtomicBool::new(false),
         room: capacity.map(|capacity| std::sync::Arc::new(Semaphore::new(capacity))),
-        state,
         closing: Notify::new(),
     });
     let tx = Tx {
@@ -114,21 +106,19 @@ impl<T> Queue<T> {
         self.shared.lock()
     }
 
-    /// Queues `value` unless the owner is gone; room has been accounted for.
+    /// Queues `value` unless the owner is gone; room has been accounted for. Wakes a
+    /// parked owner.
     #[inline]
     fn push(&self, value: T) -> Result<(), T> {
         let mut shared = self.lock();
         if shared.closed {
             return Err(value);
         }
-        let was_empty = shared.calls.is_empty();
         shared.calls.push_back(value);
-        if was_empty {
-            self.queued.store(true, Release);
-        }
+        let parked = shared.parked.take();
         drop(shared);
-        if was_empty {
-            self.state.owner.wake();
+        if let Some(owner) = parked {
+            owner.wake();
         }
         Ok(())
     }
@@ -186,6 +176,15 @@ impl<T> Tx<T> {
             };
             Some(Permit { queue, permit })
         })
+    }
+
+    /// Wakes the owner if it is parked: for a stop request or the last handle's drop,
+    /// made after setting the flag that says so (the owner reads it after parking).
+    pub(super) fn wake_owner(&self) {
+        let parked = self.queue.lock().parked.take();
+        if let Some(owner) = parked {
+            owner.wake();
+        }
     }
 
     /// Whether the owner is gone.
@@ -256,17 +255,25 @@ impl<T> Rx<T> {
     fn refill(&mut self) {
         let mut shared = self.queue.lock();
         std::mem::swap(&mut shared.calls, &mut self.batch);
-        self.queue.queued.store(false, Relaxed);
     }
 
-    /// Like [`fill`](Self::fill), for an idle owner that has registered its waker: it
-    /// takes the lock only if a push may have come since the last swap.
+    /// Like [`fill`](Self::fill), for an owner that waits for calls: if none is queued, it
+    /// parks `waker` in the same critical section, for the next push to wake.
     #[inline]
-    pub(super) fn fill_woken(&mut self) -> bool {
-        if self.batch.is_empty() && !self.queue.queued.load(Acquire) {
-            return false;
+    pub(super) fn fill_or_park(&mut self, waker: &Waker) -> bool {
+        if !self.batch.is_empty() {
+            return true;
         }
-        self.fill()
+        let mut shared = self.queue.lock();
+        std::mem::swap(&mut shared.calls, &mut self.batch);
+        if !self.batch.is_empty() {
+            return true;
+        }
+        match &mut shared.parked {
+            Some(parked) if parked.will_wake(waker) => {}
+            parked => *parked = Some(waker.clone()),
+        }
+        false
     }
 
     /// How many calls are queued, taken or not.

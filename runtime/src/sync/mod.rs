@@ -1,38 +1,38 @@
 //! The synchronisation coact's own protocols go through, named once here so that loom can
 //! stand in for it: a sync call's reply slot and the claim a timed call's caller and
-//! owner race for (`handler/{reply_slot,handoff}.rs`), a mailbox's queue and its
+//! owner race for (`handler/{reply_slot,handoff}.rs`), a mailbox's queue, which keeps its
 //! owner's waker (`handler/{queue,mailbox}.rs`); a load in flight, the map it
 //! is found in (`identity/{flight,cache}.rs`), the recency stamps that hits write and
 //! eviction reads (`identity/housekeeper.rs`), and the stripes of the hit counter, which
 //! threads hand on to each other (`identity/stats.rs`).
 //!
 //! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
-//! is a plain re-export of std's, `parking_lot`'s, tokio's, dashmap's or atomic-waker's own
-//! type: production runs exactly those, with no wrapper and no cost. The lock is
+//! is a plain re-export of std's, `parking_lot`'s, tokio's or dashmap's own type:
+//! production runs exactly those, with no wrapper and no cost. The lock is
 //! `parking_lot`'s, which does not poison: std's checks for poisoning on every lock and
 //! unlock, about 120 of a sync call's 2,100 instructions, and these locks guard moves and
 //! flags, which a panic cannot leave half-done.
 //!
 //! In the loom tests std's types become loom's (its `Mutex` behind the same `lock()`), and
-//! tokio's `Notify`, dashmap's `DashMap` and atomic-waker's `AtomicWaker`, whose insides
-//! loom cannot see, become the small doubles in `notify.rs`, `map.rs` and `waker.rs`,
-//! written to the contract coact relies on. Plain counters (the other statistics, flight
-//! ids, the sweep heuristics) stay std's atomics: nothing is handed over through them.
+//! tokio's `Notify` and dashmap's `DashMap`, whose insides loom cannot see, become the
+//! small doubles in `notify.rs` and `map.rs`, written to the contract coact relies on.
+//! Plain counters (the other statistics, flight ids, the sweep heuristics) stay std's
+//! atomics: nothing is handed over through them.
 //! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
 //!
 //! Only `all(test, loom)`, as tokio does it: a crate built with `--cfg loom` as somebody's
 //! dependency (the facade, in the loom build) has no loom to use and runs std's types.
 
-// A handler's reply hand-off (`handler`), and an identity map's loads and stamps
-// (`identity`): each name only where a pattern that uses it is built.
-#[cfg(all(feature = "handler", not(all(test, loom))))]
-pub(crate) use atomic_waker::AtomicWaker;
+// A handler's reply hand-off and mailbox (`handler`), and an identity map's loads and
+// stamps (`identity`): each name only where a pattern that uses it is built.
 #[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
 pub(crate) use parking_lot::{Mutex, MutexGuard};
 #[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
 pub(crate) use std::sync::atomic::AtomicBool;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::AtomicU64;
+#[cfg(all(any(feature = "handler", feature = "identity"), not(all(test, loom))))]
+pub(crate) use std::sync::atomic::AtomicUsize;
 #[cfg(all(feature = "handler", not(all(test, loom))))]
 pub(crate) use std::sync::{atomic::AtomicU8, Arc};
 
@@ -81,15 +81,11 @@ impl<T> Mutex<T> {
 mod map;
 #[cfg(all(test, loom))]
 mod notify;
-#[cfg(all(test, loom))]
-mod waker;
 
 #[cfg(all(test, loom))]
 pub(crate) use self::map::{shard_of, DashMap, Entry as MapEntry};
 #[cfg(all(test, loom))]
 pub(crate) use self::notify::Notify;
-#[cfg(all(test, loom))]
-pub(crate) use self::waker::AtomicWaker;
 
 /// Runs a loom model with at most four preemptions per execution (unless
 /// `LOOM_MAX_PREEMPTIONS` asks for another bound), which keeps the whole suite under a
