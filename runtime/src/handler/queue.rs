@@ -265,15 +265,15 @@ impl<T> Rx<T> {
             return true;
         }
         let mut shared = self.queue.lock();
+        if shared.calls.is_empty() {
+            match &mut shared.parked {
+                Some(parked) if parked.will_wake(waker) => {}
+                parked => *parked = Some(waker.clone()),
+            }
+            return false;
+        }
         std::mem::swap(&mut shared.calls, &mut self.batch);
-        if !self.batch.is_empty() {
-            return true;
-        }
-        match &mut shared.parked {
-            Some(parked) if parked.will_wake(waker) => {}
-            parked => *parked = Some(waker.clone()),
-        }
-        false
+        true
     }
 
     /// How many calls are queued, taken or not.
