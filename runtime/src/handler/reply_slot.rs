@@ -6,9 +6,14 @@
 //! made at steady state. The protocol is a `oneshot`'s: the slot waits, is filled, is
 //! dropped by the owner without a value (the caller gets `Gone`), or is left by the caller
 //! (a withdrawn call: [`ReplySender::is_closed`]). State, value and the waiting caller's
-//! waker sit behind one lock, taken twice by each side at most, for a move and a flag;
-//! "left" is also a flag the owner reads without it. The loom models in `loom.rs` run the
-//! slot as it is.
+//! waker sit behind one lock, for a move and a flag; "left" is also a flag the owner
+//! reads without it. The owner takes the lock once, to fill the slot or mark it dropped.
+//! The caller, on the common path, never: its first look comes with its waker already on
+//! the call (`Caller`), and once the owner has let go of the slot the caller's `Arc` is
+//! the only one, so it reads the value through `Arc::get_mut`
+//! ([`ReplyReceiver::poll_alone`]). Only a caller polled while the owner still holds the
+//! slot locks it, to register its waker or read a value filled a moment before. The loom
+//! models in `loom.rs` run the slot as it is.
 //!
 //! Reuse: once the owner has filled the slot it never touches it again (its reference only
 //! goes), so the caller that reads the value sets the slot waiting again and keeps it in a
