@@ -236,6 +236,16 @@ fn hit(c: &mut Criterion) {
         b.to_async(&rt)
             .iter_custom(|iters| time_hits(iters, |key| quick_get(&quick, key)));
     });
+    // The peers' loading lookups, hitting: the call their users make for what
+    // `get_or_load` does (load on a miss, single-flight), where `get` above cannot load.
+    group.bench_function("moka_get_with", |b| {
+        b.to_async(&rt)
+            .iter_custom(|iters| time_hits(iters, |key| moka_get_with(&moka, key)));
+    });
+    group.bench_function("quick_cache_get_or_insert_async", |b| {
+        b.to_async(&rt)
+            .iter_custom(|iters| time_hits(iters, |key| quick_get_or_insert(&quick, key)));
+    });
     group.bench_function("cached_macro", |b| {
         b.to_async(&rt)
             .iter_custom(|iters| time_hits(iters, cached_hit));

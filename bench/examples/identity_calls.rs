@@ -8,7 +8,8 @@
 //! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
-//! Arguments: a contender (`coact`, `dashmap_foldhash` or `quick_cache`) and how many
+//! Arguments: a contender (`coact`, `dashmap_foldhash`, `quick_cache` (its `get`) or
+//! `quick_cache_get_or_insert_async` (its loading lookup, hitting)) and how many
 //! hits to time, after the bench's 1,024 keys are loaded. The difference between two
 //! counts, divided by the difference in hits, is the cost of one hit.
 
@@ -44,6 +45,11 @@ fn main() {
                 let cache = quick_cache();
                 preload(|key| quick_get_or_insert(&cache, key)).await;
                 time_hits(hits, |key| quick_get(&cache, key)).await
+            }
+            "quick_cache_get_or_insert_async" => {
+                let cache = quick_cache();
+                preload(|key| quick_get_or_insert(&cache, key)).await;
+                time_hits(hits, |key| quick_get_or_insert(&cache, key)).await
             }
             other => panic!("no contender named `{other}`"),
         }
