@@ -285,16 +285,56 @@ impl<T> Rx<T> {
 impl<T> Drop for Rx<T> {
     fn drop(&mut self) {
         // Refuse what comes next, then drop what is queued outside the lock: a call's drop
-        // runs its reply's (a sync caller learns the owner is gone).
-        let queued = {
+        // runs its reply's (a sync caller learns the owner is gone). The owner's parked
+        // waker goes too, so that the handles do not keep its task alive.
+        let (queued, parked) = {
             let mut shared = self.queue.lock();
             shared.closed = true;
-            std::mem::take(&mut shared.calls)
+            (std::mem::take(&mut shared.calls), shared.parked.take())
         };
         if let Some(room) = &self.queue.room {
             room.close();
         }
         self.queue.closing.notify_waiters();
         drop(queued);
+        drop(parked);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    use super::queue;
+
+    /// A waker that only counts its clones (through its `Arc`).
+    struct Counted;
+
+    impl Wake for Counted {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// A parked owner's waker is let go when the owner's end is dropped, although a handle
+    /// still holds the queue: the handles do not keep the owner's task alive.
+    #[test]
+    fn the_owners_drop_lets_go_of_its_parked_waker() {
+        let (tx, mut rx) = queue::<u32>(None);
+        let counted = Arc::new(Counted);
+        let waker = Waker::from(Arc::clone(&counted));
+        assert!(!rx.fill_or_park(&waker), "nothing was queued");
+        drop(waker);
+        assert_eq!(
+            Arc::strong_count(&counted),
+            2,
+            "the queue keeps the parked waker"
+        );
+        drop(rx);
+        assert_eq!(
+            Arc::strong_count(&counted),
+            1,
+            "the parked waker outlived the owner"
+        );
+        assert!(tx.is_closed());
     }
 }
