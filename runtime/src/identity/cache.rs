@@ -18,7 +18,7 @@ use super::stats::Counters;
 use super::{Cached, LoadError, Stats};
 // The map, and the recency stamps that hits write and eviction reads, go through these so
 // that the loom models in `loom.rs` check how they interleave.
-use crate::sync::{AtomicU64 as Stamp, DashMap};
+use crate::sync::{map_read, AtomicU64 as Stamp, DashMap};
 
 /// How long a cache keeps what it loaded.
 ///
@@ -223,22 +223,23 @@ where
     /// The fast path: a live entry, read under the shard's read lock.
     #[inline]
     pub(super) fn hit(&self, key: &K) -> Option<H> {
-        let entry = self.inner.map.get(key)?;
-        let Stored::Ready(ready) = &*entry else {
-            return None;
-        };
-        let value = ready.live(Instant::now).ok()?;
-        if matches!(
-            self.inner.retention,
-            Retention::Keep {
-                capacity: Some(_),
-                ..
+        let value = map_read(&self.inner.map, key, |entry| {
+            let Stored::Ready(ready) = entry else {
+                return None;
+            };
+            let value = ready.live(Instant::now).ok()?;
+            if matches!(
+                self.inner.retention,
+                Retention::Keep {
+                    capacity: Some(_),
+                    ..
+                }
+            ) {
+                let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
+                ready.used.store(tick, Ordering::Relaxed);
             }
-        ) {
-            let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
-            ready.used.store(tick, Ordering::Relaxed);
-        }
-        drop(entry);
+            Some(value)
+        })??;
         let hits = self.inner.counters.hits.add_one();
         if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
             self.sweep_if_due();

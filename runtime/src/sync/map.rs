@@ -24,6 +24,16 @@ const SHARDS: usize = 2;
 
 type Shard<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
 
+/// `read(&value)` for `key`'s entry under its shard's read lock, as production's
+/// `map_read` does through dashmap's shards.
+pub(crate) fn map_read<K: Eq + Hash + Clone, V, R>(
+    map: &DashMap<K, V>,
+    key: &K,
+    read: impl FnOnce(&V) -> R,
+) -> Option<R> {
+    map.get(key).map(|entry| read(&entry))
+}
+
 /// The shard `key` is kept in: the same for a key in every execution and every run.
 pub(crate) fn shard_of<K: Hash>(key: &K) -> usize {
     let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
