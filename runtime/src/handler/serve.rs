@@ -45,11 +45,11 @@ impl<H: Handler> Deferred<H> {
             // The batch first, without the lock. Once it is done: with no handle left, what
             // is still queued (Acquire pairs with the Release of the last handle's drop:
             // what that handle queued is visible to `fill`); else `calls_ready`, which
-            // registers the owner's waker and then takes what is queued (one lock per
-            // batch, also when a single call is waiting). It is awaited here, not through
-            // an `async fn` of its own: one state machine fewer to step through on every
-            // wake-up. `false`: a stop was requested or the last handle went away, and the
-            // loop's top tells which.
+            // takes what is queued or, finding nothing, parks the owner's waker under the
+            // same lock (one lock per batch, also when a single call is waiting). It is
+            // awaited here, not through an `async fn` of its own: one state machine fewer
+            // to step through on every wake-up. `false`: a stop was requested or the last
+            // handle went away, and the loop's top tells which.
             if !self.rx.has_taken() {
                 if self.mailbox.handles.load(Ordering::Acquire) == 0 {
                     if !self.rx.fill() {
