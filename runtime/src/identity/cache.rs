@@ -239,7 +239,7 @@ where
                 ready.used.store(tick, Ordering::Relaxed);
             }
             Some(value)
-        })??;
+        })?;
         let hits = self.inner.counters.hits.add_one();
         if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
             self.sweep_if_due();

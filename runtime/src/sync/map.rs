@@ -29,9 +29,9 @@ type Shard<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
 pub(crate) fn map_read<K: Eq + Hash + Clone, V, R>(
     map: &DashMap<K, V>,
     key: &K,
-    read: impl FnOnce(&V) -> R,
+    read: impl FnOnce(&V) -> Option<R>,
 ) -> Option<R> {
-    map.get(key).map(|entry| read(&entry))
+    map.get(key).and_then(|entry| read(&entry))
 }
 
 /// The shard `key` is kept in: the same for a key in every execution and every run.

@@ -45,21 +45,21 @@ pub(crate) type DashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomSta
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use tokio::sync::Notify;
 
-/// `read(&value)` for `key`'s entry, under its shard's read lock, if there is one: a hit's
-/// lookup, inlined into the hit (dashmap's `get` is a call that builds a guard-holding
-/// `Ref` in memory, read back and dropped by the caller).
+/// `read(&value)` for `key`'s entry, under its shard's read lock; `None` without an entry.
+/// A hit's lookup, inlined into the hit (dashmap's `get` is a call that builds a
+/// guard-holding `Ref` in memory, read back and dropped by the caller).
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 #[inline]
 pub(crate) fn map_read<K: Eq + std::hash::Hash, V, R>(
     map: &DashMap<K, V>,
     key: &K,
-    read: impl FnOnce(&V) -> R,
+    read: impl FnOnce(&V) -> Option<R>,
 ) -> Option<R> {
     let hash = map.hash_usize(key);
     let shard = map.shards()[map.determine_shard(hash)].read();
     // dashmap probes with the same hash, widened back to the `u64` it came from.
     let (_, value) = shard.get(hash as u64, |(stored, _)| stored == key)?;
-    Some(read(value.get()))
+    read(value.get())
 }
 
 // The loom build is a test of the runtime, with every pattern built (its dev-dependency on
