@@ -93,6 +93,10 @@ impl<K, H: Cached, E> Clone for Cache<K, H, E> {
 pub(super) struct Inner<K, H: Cached, E> {
     pub(super) map: DashMap<K, Stored<H, E>>,
     pub(super) retention: Retention,
+    /// What a hit does beyond its lookup, read off `retention` once: stamp the entry's
+    /// recency (a capacity's LRU order) and now and then check for a sweep (a TTL).
+    pub(super) stamps: bool,
+    pub(super) sweeps: bool,
     /// Recency clock for the capacity's LRU order.
     pub(super) tick: Stamp,
     pub(super) flights: AtomicU64,
@@ -156,6 +160,14 @@ where
             inner: Arc::new(Inner {
                 map: DashMap::default(),
                 retention,
+                stamps: matches!(
+                    retention,
+                    Retention::Keep {
+                        capacity: Some(_),
+                        ..
+                    }
+                ),
+                sweeps: matches!(retention, Retention::Keep { ttl: Some(_), .. }),
                 tick: Stamp::new(0),
                 flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
@@ -228,20 +240,14 @@ where
                 return None;
             };
             let value = ready.live(Instant::now).ok()?;
-            if matches!(
-                self.inner.retention,
-                Retention::Keep {
-                    capacity: Some(_),
-                    ..
-                }
-            ) {
+            if self.inner.stamps {
                 let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
                 ready.used.store(tick, Ordering::Relaxed);
             }
             Some(value)
         })?;
         let hits = self.inner.counters.hits.add_one();
-        if hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
+        if self.inner.sweeps && hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
             self.sweep_if_due();
         }
         Some(value)

@@ -166,14 +166,29 @@ impl Registry {
 #[cfg(not(all(test, loom)))]
 static REGISTRY: Registry = Registry::new(0);
 
-/// The stripe a thread holds (`usize::MAX`: none taken yet), given back when it exits.
+/// No stripe taken yet: the thread's first count takes one.
 #[cfg(not(all(test, loom)))]
-struct Holder(Cell<usize>);
+const UNCLAIMED: usize = usize::MAX;
+
+#[cfg(not(all(test, loom)))]
+thread_local! {
+    /// The stripe this thread holds, [`UNCLAIMED`] or [`SHARED`]. Constant-initialised and
+    /// without a destructor, so reading it is one load: no check that it was set up or
+    /// torn down, as a thread-local with a destructor needs.
+    static STRIPE: Cell<usize> = const { Cell::new(UNCLAIMED) };
+    /// Gives the thread's stripe back when the thread exits; touched when it takes one.
+    static HOLDER: Holder = const { Holder };
+}
+
+/// Gives [`STRIPE`] back to the registry from its destructor, and leaves the thread on
+/// the shared stripe for any count it makes after that.
+#[cfg(not(all(test, loom)))]
+struct Holder;
 
 #[cfg(not(all(test, loom)))]
 impl Drop for Holder {
     fn drop(&mut self) {
-        REGISTRY.release(self.0.get());
+        REGISTRY.release(STRIPE.with(|stripe| stripe.replace(SHARED)));
     }
 }
 
@@ -181,20 +196,27 @@ impl Drop for Holder {
 #[cfg(not(all(test, loom)))]
 #[inline]
 fn stripe() -> usize {
-    thread_local! {
-        static STRIPE: Holder = const { Holder(Cell::new(usize::MAX)) };
+    let stripe = STRIPE.with(Cell::get);
+    if stripe == UNCLAIMED {
+        return claim();
     }
-    STRIPE
-        .try_with(|holder| {
-            let mut stripe = holder.0.get();
-            if stripe == usize::MAX {
-                stripe = REGISTRY.claim();
-                holder.0.set(stripe);
-            }
-            stripe
-        })
-        // Counting from another thread-local's destructor, after this one's.
-        .unwrap_or(SHARED)
+    stripe
+}
+
+/// Takes a stripe for this thread: once per thread, out of the hits' way.
+#[cfg(not(all(test, loom)))]
+#[cold]
+#[inline(never)]
+fn claim() -> usize {
+    // Touching the holder first sets up its destructor, before there is a stripe to give
+    // back. It fails only while this thread's destructors run, after the holder's: that
+    // count goes to the shared stripe.
+    if HOLDER.try_with(|_| ()).is_err() {
+        return SHARED;
+    }
+    let stripe = REGISTRY.claim();
+    STRIPE.with(|held| held.set(stripe));
+    stripe
 }
 
 /// Under loom, caches count on the shared stripe; the hand-over of a held stripe has its
@@ -206,38 +228,76 @@ fn stripe() -> usize {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Striped, OWNED};
+    use std::sync::{Arc, Mutex};
+    use std::thread;
+
+    use super::{stripe, Striped, OWNED};
+
+    /// Taken by the tests that hold stripes from many threads, so that one of them never
+    /// finds every stripe held by another. Their threads are joined with `join`, which
+    /// returns after the thread's thread-local destructors ran (the end of a
+    /// `thread::scope` may come before), so a stripe is free again when a test ends.
+    static STRIPES: Mutex<()> = Mutex::new(());
+
+    /// Runs `count` on `threads` threads at once, and on each the next ones after it
+    /// exits when `one_at_a_time`; returns what they returned.
+    fn on_threads<T: Send + 'static>(
+        threads: usize,
+        one_at_a_time: bool,
+        count: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Vec<T> {
+        let _only = STRIPES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = Arc::new(count);
+        let mut results = Vec::new();
+        let mut running = Vec::new();
+        for _ in 0..threads {
+            let count = Arc::clone(&count);
+            running.push(thread::spawn(move || count()));
+            if one_at_a_time {
+                results.extend(running.drain(..).map(|thread| thread.join().unwrap()));
+            }
+        }
+        results.extend(running.into_iter().map(|thread| thread.join().unwrap()));
+        results
+    }
 
     /// More threads than stripes, all counting at once: every count lands.
     #[test]
     fn counts_from_more_threads_than_stripes_all_land() {
-        let hits = Striped::default();
+        let hits = Arc::new(Striped::default());
         let threads = 2 * OWNED + 3;
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    for _ in 0..1_000 {
-                        hits.add_one();
-                    }
-                });
+        let counting = Arc::clone(&hits);
+        on_threads(threads, false, move || {
+            for _ in 0..1_000 {
+                counting.add_one();
             }
         });
         assert_eq!(hits.sum(), threads as u64 * 1_000);
     }
 
+    /// A thread gives its stripe back when it exits: threads one after another, many more
+    /// than there are stripes, each get one of their own. Without the hand-back the eighth
+    /// would count on the shared stripe. (The other tests of this binary that count, the
+    /// cache's, hold three stripes at most at once.)
+    #[test]
+    fn an_exiting_thread_gives_its_stripe_back() {
+        for held in on_threads(3 * OWNED, true, stripe) {
+            assert!(held < OWNED, "a thread found no stripe free: {held}");
+        }
+    }
+
     /// Threads that come and go hand their stripes on: one after another, every count lands.
     #[test]
     fn stripes_handed_on_keep_their_counts() {
-        let hits = Striped::default();
-        for _ in 0..3 * OWNED {
-            std::thread::scope(|scope| {
-                scope.spawn(|| {
-                    for _ in 0..100 {
-                        hits.add_one();
-                    }
-                });
-            });
-        }
+        let hits = Arc::new(Striped::default());
+        let counting = Arc::clone(&hits);
+        on_threads(3 * OWNED, true, move || {
+            for _ in 0..100 {
+                counting.add_one();
+            }
+        });
         assert_eq!(hits.sum(), 3 * OWNED as u64 * 100);
     }
 }
