@@ -8,7 +8,7 @@
 //! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
-//! Arguments: a contender (`coact`, `dashmap_foldhash`, `quick_cache` (its `get`) or
+//! Arguments: a contender (`coact`, `dashmap` (std's SipHash), `dashmap_foldhash`, `quick_cache` (its `get`) or
 //! `quick_cache_get_or_insert_async` (its loading lookup, hitting)) and how many
 //! hits to time, after the bench's 1,024 keys are loaded. The difference between two
 //! counts, divided by the difference in hits, is the cost of one hit.
@@ -17,9 +17,12 @@
 #[allow(dead_code)]
 mod identity;
 
+use std::sync::Arc;
+
+use dashmap::DashMap;
 use identity::{
     coact_cache, coact_get, dashmap_get, preload, quick_cache, quick_get, quick_get_or_insert,
-    runtime, time_hits, FoldDashMap,
+    runtime, time_hits, FoldDashMap, Row,
 };
 
 fn main() {
@@ -35,6 +38,11 @@ fn main() {
                 let cache = coact_cache();
                 preload(|key| coact_get(&cache, key)).await;
                 time_hits(hits, |key| coact_get(&cache, key)).await
+            }
+            "dashmap" => {
+                let map: DashMap<u64, Arc<Row>> = DashMap::default();
+                preload(|key| dashmap_get(&map, key)).await;
+                time_hits(hits, |key| dashmap_get(&map, key)).await
             }
             "dashmap_foldhash" => {
                 let map = FoldDashMap::default();
