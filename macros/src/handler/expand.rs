@@ -448,6 +448,10 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
             let (lt, self_ty) = (&cx.lt, &cx.model.item.self_ty);
             quote! {
                 #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
+                // Inlined into the awaiting code with the runtime's `call` under it, so
+                // that the call's future is built in the caller's own frame.
+                #[allow(clippy::inline_always)]
+                #[inline(always)]
                 #vis fn #ident(self, #(#params),*) -> #private::SyncCall<#lt, #self_ty, #output> {
                     #body
                 }

@@ -106,6 +106,8 @@ where
 # Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `access_resources` panicked, or the call was made from inside this same handler.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn access_resources(
         self,
     ) -> ::coact::__private::SyncCall<'__coact, Manager, Vec<u32>> {
@@ -116,6 +118,8 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
 # Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `update_resource` panicked, or the call was made from inside this same handler.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn update_resource(
         self,
         i: usize,
@@ -128,6 +132,8 @@ A `CallError` when the call could not complete: the owner is gone, the time set 
 # Errors
 
 A `CallError` when the call could not complete: the owner is gone, the time set with `timeout` ran out, `slow` panicked, or the call was made from inside this same handler.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn slow(self) -> ::coact::__private::SyncCall<'__coact, Manager, u32> {
         self.0.call("slow", (), __ManagerCallKind::Slow)
     }

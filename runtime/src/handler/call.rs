@@ -135,8 +135,34 @@ impl<'a, H: Handler, T> SyncCall<'a, H, T> {
 impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
     type Output = Result<T, CallError>;
 
+    // Always inlined into the awaiting future, and small: the poll that finds the reply
+    // there (every call's last) builds the result in the caller's own frame. Returned from
+    // a function kept out of line, the 48-byte `Poll<Result<u64, CallError>>` was written
+    // in pieces and read back whole, a load that waited for the stores (BENCHMARKS.md,
+    // "The reply read in the caller's frame").
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().inner {
+        let this = self.get_mut();
+        match &mut this.inner {
+            Inner::Local(local) => {
+                if let Poll::Ready(result) = local.reply_come() {
+                    return Poll::Ready(result);
+                }
+            }
+            #[cfg(feature = "nats")]
+            _ => {}
+        }
+        this.poll_out_of_line(cx)
+            .map(|result| result.map_err(|error| *error))
+    }
+}
+
+impl<H: Handler, T: Send + 'static> SyncCall<'_, H, T> {
+    /// Every other poll: sending, waiting, timing out, or a remote call.
+    #[inline(never)]
+    fn poll_out_of_line(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Box<CallError>>> {
+        let result = match &mut self.inner {
             Inner::Local(local) => local.poll(cx),
             #[cfg(feature = "nats")]
             Inner::Remote { future, .. } => future.as_mut().poll(cx),
@@ -144,7 +170,8 @@ impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
             Inner::Failed(error) => Poll::Ready(Err(error
                 .take()
                 .expect("`SyncCall` polled after it completed"))),
-        }
+        };
+        result.map(|result| result.map_err(Box::new))
     }
 }
 
@@ -167,20 +194,39 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
             }
         };
         if let Poll::Ready(reply) = reply {
-            // Settled either way: nothing left to withdraw. (The stage is left as it is:
-            // like any future, this one is not to be polled again.)
-            this.timer = None;
-            // The result is made here, where it is returned: the slot carries the value
-            // or the panic's message, a plain `Result` of a word or three. (A
-            // `Result<T, CallError>` made earlier and moved out was copied byte by byte
-            // around its tag, twice per call.)
-            return Poll::Ready(match reply {
-                Some(Ok(value)) => Ok(value),
-                Some(Err(message)) => Err(CallError::Panicked { method, message }),
-                None => Err(CallError::Gone { method }),
-            });
+            return Poll::Ready(this.settle(reply));
         }
         this.poll_timer(cx)
+    }
+
+    /// The result, if the call was sent and its reply is there for the taking without the
+    /// slot's lock ([`ReplyReceiver::poll_alone`]); `Pending` otherwise, with nothing done.
+    #[allow(clippy::inline_always)] // see `SyncCall::poll`
+    #[inline(always)]
+    fn reply_come(&mut self) -> Poll<Result<T, CallError>> {
+        if !matches!(self.stage, Stage::Sent) {
+            return Poll::Pending;
+        }
+        self.reply.poll_alone().map(|reply| self.settle(reply))
+    }
+
+    /// The call's result from its reply.
+    #[allow(clippy::inline_always)] // see `SyncCall::poll`
+    #[inline(always)]
+    fn settle(&mut self, reply: Option<Result<T, String>>) -> Result<T, CallError> {
+        // Settled either way: nothing left to withdraw. (The stage is left as it is: like
+        // any future, this one is not to be polled again.)
+        self.timer = None;
+        // The result is made here, where it is returned: the slot carries the value or the
+        // panic's message, a plain `Result` of a word or three. (A `Result<T, CallError>`
+        // made earlier and moved out was copied byte by byte around its tag, twice per
+        // call.)
+        let method = self.method;
+        match reply {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(message)) => Err(CallError::Panicked { method, message }),
+            None => Err(CallError::Gone { method }),
+        }
     }
 
     /// Waiting: `Pending`, unless the call's timeout (if it has one) has run out.

@@ -63,6 +63,12 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
     ///
     /// `make` is the call enum's variant for the method (a constructor, not a closure:
     /// generated code then has no closure per method for the compiler to check).
+    // Always inlined, as the generated proxy method is: a 96-byte `SyncCall` returned from
+    // a function kept out of line was written in pieces and read back whole by the caller,
+    // a load that waited for the stores (BENCHMARKS.md, "Built and read in the caller's
+    // frame").
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn call<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         method: &'static str,
@@ -78,6 +84,8 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
         }
     }
 
+    #[allow(clippy::inline_always)] // see `call`
+    #[inline(always)]
     fn local<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         handle: &'a Handle<H>,
@@ -100,6 +108,9 @@ impl<'a, H: Handler> SyncProxy<'a, H> {
 impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
     /// [`call`](Self::call) for a handler with a wire form: the call goes to whichever
     /// owner the proxy's handle reaches, in this process or over NATS.
+    // Inlined like `call`; the remote branch stays out of line.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn call_wire<A, K: Into<H::Call>, T: Send + 'static>(
         self,
         method: &'static str,
@@ -110,10 +121,23 @@ impl<'a, H: super::remote::Remote> SyncProxy<'a, H> {
         match self.target {
             Target::Local(handle) => self.local(handle, method, args, make),
             Target::Remote(remote) => {
-                let call = make(args, Reply::oneway()).into();
-                SyncCall::remote(method, remote.request(method, &call, self.timeout, decode))
+                Self::remote(remote, self.timeout, method, args, make, decode)
             }
         }
+    }
+
+    /// A call over NATS: its request, sent when the future is first polled.
+    #[inline(never)]
+    fn remote<A, K: Into<H::Call>, T: Send + 'static>(
+        remote: &'a super::remote::RemoteHandle<H>,
+        timeout: Option<Duration>,
+        method: &'static str,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
+        decode: super::remote::Decoder<T>,
+    ) -> SyncCall<'a, H, T> {
+        let call = make(args, Reply::oneway()).into();
+        SyncCall::remote(method, remote.request(method, &call, timeout, decode))
     }
 }
 

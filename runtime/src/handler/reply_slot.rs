@@ -159,8 +159,10 @@ impl<T: Send + 'static> ReplyReceiver<T> {
     ///
     /// `SyncCall`'s first look at the reply of the call it has just queued, with its waker
     /// ([`Caller`](super::mailbox::Caller)), which the owner wakes once done with the
-    /// call: then there is nothing to register. Every poll looks here first.
-    #[inline]
+    /// call: then there is nothing to register. Every poll looks here first, the one
+    /// that finds the reply inlined into the caller's future (see `SyncCall::poll`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(super) fn poll_alone(&mut self) -> Poll<Option<T>> {
         let Some(slot) = &mut self.0 else {
             return Poll::Ready(None);
