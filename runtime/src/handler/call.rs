@@ -139,7 +139,7 @@ impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
     // there (every call's last) builds the result in the caller's own frame. Returned from
     // a function kept out of line, the 48-byte `Poll<Result<u64, CallError>>` was written
     // in pieces and read back whole, a load that waited for the stores (BENCHMARKS.md,
-    // "The reply read in the caller's frame").
+    // "Built and read in the caller's frame").
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -159,7 +159,10 @@ impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
 }
 
 impl<H: Handler, T: Send + 'static> SyncCall<'_, H, T> {
-    /// Every other poll: sending, waiting, timing out, or a remote call.
+    /// Every other poll: sending, waiting, timing out, or a remote call. Its error comes
+    /// boxed (one allocation, on a failed call only), so that for a small `T` its result
+    /// fits two registers: returned in memory, LLVM merged it with the inlined path's
+    /// result through one stack slot, and the stall came back there.
     #[inline(never)]
     fn poll_out_of_line(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Box<CallError>>> {
         let result = match &mut self.inner {
