@@ -146,7 +146,7 @@ impl<H: Handler, T: Send + 'static> Future for SyncCall<'_, H, T> {
         let this = self.get_mut();
         match &mut this.inner {
             Inner::Local(local) => {
-                if let Poll::Ready(result) = local.reply_come() {
+                if let Poll::Ready(result) = local.ready_reply() {
                     return Poll::Ready(result);
                 }
             }
@@ -206,7 +206,7 @@ impl<H: Handler, T: Send + 'static> Local<'_, H, T> {
     /// slot's lock ([`ReplyReceiver::poll_alone`]); `Pending` otherwise, with nothing done.
     #[allow(clippy::inline_always)] // see `SyncCall::poll`
     #[inline(always)]
-    fn reply_come(&mut self) -> Poll<Result<T, CallError>> {
+    fn ready_reply(&mut self) -> Poll<Result<T, CallError>> {
         if !matches!(self.stage, Stage::Sent) {
             return Poll::Pending;
         }
