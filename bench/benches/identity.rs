@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 use cached::macros::{cached, concurrent_cached};
 use cached::Cached as _;
 use coact::identity::{Cache, Retention};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use dashmap::DashMap;
 
 /// How many keys the hit benchmarks load first.
@@ -197,6 +198,22 @@ where
     }
 }
 
+/// One contender of the `hit` group: `lookup` timed over each sample's hits.
+fn bench_hits<F, Fut>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    lookup: F,
+) where
+    F: Fn(u64) -> Fut,
+    Fut: Future<Output = Option<Arc<Row>>>,
+{
+    group.bench_function(name, |b| {
+        b.to_async(rt)
+            .iter_custom(|iters| time_hits(iters, &lookup));
+    });
+}
+
 fn hit(c: &mut Criterion) {
     let rt = runtime();
     let coact = coact_cache();
@@ -216,48 +233,40 @@ fn hit(c: &mut Criterion) {
         moka.run_pending_tasks().await;
     });
     let mut group = c.benchmark_group("hit");
-    group.bench_function("coact_get_or_load", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| coact_get(&coact, key)));
+    bench_hits(&mut group, &rt, "coact_get_or_load", |key| {
+        coact_get(&coact, key)
     });
-    group.bench_function("dashmap_get_arc_clone", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| dashmap_get(&map, key)));
+    bench_hits(&mut group, &rt, "dashmap_get_arc_clone", |key| {
+        dashmap_get(&map, key)
     });
-    group.bench_function("dashmap_foldhash_get_arc_clone", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| dashmap_get(&fold_map, key)));
+    bench_hits(&mut group, &rt, "dashmap_foldhash_get_arc_clone", |key| {
+        dashmap_get(&fold_map, key)
     });
-    group.bench_function("moka_get", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| moka_get(&moka, key)));
-    });
-    group.bench_function("quick_cache_get", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| quick_get(&quick, key)));
+    bench_hits(&mut group, &rt, "moka_get", |key| moka_get(&moka, key));
+    bench_hits(&mut group, &rt, "quick_cache_get", |key| {
+        quick_get(&quick, key)
     });
     // The peers' loading lookups, hitting: the call their users make for what
     // `get_or_load` does (load on a miss, single-flight), where `get` above cannot load.
-    group.bench_function("moka_get_with", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| moka_get_with(&moka, key)));
+    bench_hits(&mut group, &rt, "moka_get_with", |key| {
+        moka_get_with(&moka, key)
     });
-    group.bench_function("quick_cache_get_or_insert_async", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, |key| quick_get_or_insert(&quick, key)));
+    bench_hits(&mut group, &rt, "quick_cache_get_or_insert_async", |key| {
+        quick_get_or_insert(&quick, key)
     });
-    group.bench_function("cached_macro", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, cached_hit));
-    });
-    group.bench_function("cached_macro_sync_writes_by_key", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, cached_by_key_hit));
-    });
-    group.bench_function("concurrent_cached_macro", |b| {
-        b.to_async(&rt)
-            .iter_custom(|iters| time_hits(iters, concurrent_cached_hit));
-    });
+    bench_hits(&mut group, &rt, "cached_macro", cached_hit);
+    bench_hits(
+        &mut group,
+        &rt,
+        "cached_macro_sync_writes_by_key",
+        cached_by_key_hit,
+    );
+    bench_hits(
+        &mut group,
+        &rt,
+        "concurrent_cached_macro",
+        concurrent_cached_hit,
+    );
     group.finish();
     assert_eq!(
         coact.stats().loads,

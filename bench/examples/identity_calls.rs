@@ -8,10 +8,11 @@
 //! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
-//! Arguments: a contender (`coact`, `dashmap` (std's SipHash), `dashmap_foldhash`, `quick_cache` (its `get`) or
-//! `quick_cache_get_or_insert_async` (its loading lookup, hitting)) and how many
-//! hits to time, after the bench's 1,024 keys are loaded. The difference between two
-//! counts, divided by the difference in hits, is the cost of one hit.
+//! Arguments: a contender (`coact`, `dashmap` (std's SipHash), `dashmap_foldhash`,
+//! `quick_cache` (its `get`) or `quick_cache_get_or_insert_async` (its loading lookup,
+//! hitting)) and how many hits to time, after the bench's 1,024 keys are loaded. The
+//! difference between two counts, divided by the difference in hits, is the cost of one
+//! hit.
 
 #[path = "../benches/identity.rs"]
 #[allow(dead_code)]
