@@ -1,5 +1,5 @@
 //! Runs one contender of the handler benchmark (`benches/handler.rs`) for a number of
-//! calls on a current-thread runtime and prints the time: a harness for callgrind, whose
+//! calls on a tokio runtime and prints the time: a harness for callgrind, whose
 //! instruction counts do not move with this machine's noise the way criterion's times do.
 //!
 //! ```sh
@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Arguments: a contender (`coact_` or `hand_` followed by `sync`, `oneway` or `drain`)
-//! and a count: thousands of calls, or drains of 1,000 calls for `drain`. The difference
+//! and a count: thousands of calls, or drains of 1,000 calls for `drain`; then, optionally,
+//! the runtime: `current_thread` (the default) or `multi_thread`. The difference
 //! between two counts, divided by the difference in calls, is the cost of one call.
 
 use std::hint::black_box;
@@ -28,10 +29,12 @@ fn main() {
         .expect("a count")
         .parse()
         .expect("a whole number");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let mut builder = match args.next().as_deref() {
+        None | Some("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        Some("multi_thread") => tokio::runtime::Builder::new_multi_thread(),
+        Some(other) => panic!("no runtime named `{other}`"),
+    };
+    let runtime = builder.enable_all().build().expect("a runtime");
     let calls = count * 1_000;
     let elapsed = runtime.block_on(async {
         match name.as_str() {

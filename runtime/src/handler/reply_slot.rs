@@ -93,7 +93,13 @@ impl<T> ReplySender<T> {
     }
 
     /// Hands `value` to the caller; it comes back if the caller has gone.
-    #[inline]
+    ///
+    /// Always inlined into the code that finishes a call, so the outcome (24 bytes or
+    /// more: a `Result<T, String>`) is stored into the slot where it was computed. Out of
+    /// line, it came by pointer, written in 8-byte pieces and read back in 16-byte ones, a
+    /// load that waits for the stores (BENCHMARKS.md, "Deferred handlers", session 33).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(super) fn send(mut self, value: T) -> Result<(), T> {
         let Some(slot) = self.0.take() else {
             return Err(value);
