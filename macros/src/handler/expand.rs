@@ -386,12 +386,7 @@ enum Proxy {
 
 /// One proxy method: same name, arguments and docs as the handler method.
 fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
-    let Cx {
-        private,
-        call,
-        kind,
-        ..
-    } = cx;
+    let Cx { private, kind, .. } = cx;
     let Method {
         ident,
         vis,
@@ -470,12 +465,16 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
             };
             let body = match cx.mode {
                 Mode::Real => quote! {
-                    self.0.#send_fn(#name, #call(#kind::#variant((#(#args,)*), #private::Reply::oneway())))
+                    self.0.#send_fn(#name, (#(#args,)*), #kind::#variant)
                 },
                 Mode::StandIn => stand_in,
             };
             quote! {
                 #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
+                // Inlined with the runtime's `send` under it, so that the call is written
+                // into the queue where it is built.
+                #[allow(clippy::inline_always)]
+                #[inline(always)]
                 #vis fn #ident(self, #(#params),*)
                     -> ::core::result::Result<(), #private::CallError>
                 {

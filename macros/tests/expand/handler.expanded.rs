@@ -150,54 +150,36 @@ where
 # Errors
 
 A `CallError` when the call could not be queued: the owner is gone, or its bounded mailbox is full.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn access_resources(
         self,
     ) -> ::core::result::Result<(), ::coact::__private::CallError> {
-        self.0
-            .send(
-                "access_resources",
-                ManagerCall(
-                    __ManagerCallKind::AccessResources(
-                        (),
-                        ::coact::__private::Reply::oneway(),
-                    ),
-                ),
-            )
+        self.0.send("access_resources", (), __ManagerCallKind::AccessResources)
     }
     /**Returns once the call to `update_resource` is queued.
 
 # Errors
 
 A `CallError` when the call could not be queued: the owner is gone, or its bounded mailbox is full.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn update_resource(
         self,
         i: usize,
         v: u32,
     ) -> ::core::result::Result<(), ::coact::__private::CallError> {
-        self.0
-            .send(
-                "update_resource",
-                ManagerCall(
-                    __ManagerCallKind::UpdateResource(
-                        (i, v),
-                        ::coact::__private::Reply::oneway(),
-                    ),
-                ),
-            )
+        self.0.send("update_resource", (i, v), __ManagerCallKind::UpdateResource)
     }
     /**Returns once the call to `slow` is queued.
 
 # Errors
 
 A `CallError` when the call could not be queued: the owner is gone, or its bounded mailbox is full.*/
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn slow(self) -> ::core::result::Result<(), ::coact::__private::CallError> {
-        self.0
-            .send(
-                "slow",
-                ManagerCall(
-                    __ManagerCallKind::Slow((), ::coact::__private::Reply::oneway()),
-                ),
-            )
+        self.0.send("slow", (), __ManagerCallKind::Slow)
     }
 }
 #[automatically_derived]

@@ -155,31 +155,65 @@ impl<H: Handler> Clone for OnewayProxy<'_, H> {
 impl<H: Handler> Copy for OnewayProxy<'_, H> {}
 
 impl<H: Handler> OnewayProxy<'_, H> {
-    /// Queues `call` without waiting for it.
+    /// Queues the call `make(args, reply)` without waiting for it.
+    ///
+    /// `make` is the call enum's variant for the method, as for
+    /// [`SyncProxy::call`](SyncProxy::call).
     ///
     /// # Errors
     ///
     /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
-    pub fn send(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+    // Always inlined, as the generated proxy method over it and the queue's push under it
+    // are, and the call is built only once the queue has room for it: it is then written
+    // into the queue from the arguments. Built before and passed on, it was stored in
+    // 8-byte pieces and read back in 16-byte ones, loads that waited for the stores
+    // (BENCHMARKS.md, "Deferred handlers", session 33).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn send<A, K: Into<H::Call>, T>(
+        self,
+        method: &'static str,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
+    ) -> Result<(), CallError> {
         match self.target {
-            Target::Local(handle) => Self::local(handle, method, call),
+            Target::Local(handle) => Self::local(handle, method, args, make),
             // Never reached: see `SyncProxy::call`.
             #[cfg(feature = "nats")]
             Target::Remote(_) => Err(super::remote::no_wire_form(method)),
         }
     }
 
-    fn local(handle: &Handle<H>, method: &'static str, call: H::Call) -> Result<(), CallError> {
+    #[allow(clippy::inline_always)] // see `send`
+    #[inline(always)]
+    fn local<A, K: Into<H::Call>, T>(
+        handle: &Handle<H>,
+        method: &'static str,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
+    ) -> Result<(), CallError> {
         // Nobody waits on a oneway call, so it carries no chain of waiting owners.
-        let call = Queued {
-            call,
-            waiting: None,
-            caller: Caller(None),
-        };
-        handle.tx.try_send(call).map_err(|refused| match refused {
+        handle
+            .tx
+            .try_send_with(|| Queued {
+                call: make(args, Reply::oneway()).into(),
+                waiting: None,
+                caller: Caller(None),
+            })
+            .map_err(|refused| Self::refused(method, refused))
+    }
+
+    /// The error for a oneway call the mailbox refused; the call is dropped here, out of
+    /// the inlined path.
+    #[cold]
+    #[inline(never)]
+    fn refused(method: &'static str, refused: Refused<Queued<H::Call>>) -> CallError {
+        let error = match &refused {
             Refused::Full(_) => CallError::MailboxFull { method },
             Refused::Closed(_) => CallError::Gone { method },
-        })
+        };
+        drop(refused);
+        error
     }
 }
 
@@ -191,11 +225,31 @@ impl<H: super::remote::Remote> OnewayProxy<'_, H> {
     ///
     /// As [`send`](Self::send); over NATS, [`CallError::MailboxFull`] when the connection's
     /// outgoing buffer is full and [`CallError::Transport`] when the call could not be sent.
-    pub fn send_wire(self, method: &'static str, call: H::Call) -> Result<(), CallError> {
+    // Inlined like `send`; the remote branch stays out of line.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn send_wire<A, K: Into<H::Call>, T>(
+        self,
+        method: &'static str,
+        args: A,
+        make: impl FnOnce(A, Reply<T>) -> K,
+    ) -> Result<(), CallError> {
         match self.target {
-            Target::Local(handle) => Self::local(handle, method, call),
-            Target::Remote(remote) => remote.publish(method, &call),
+            Target::Local(handle) => Self::local(handle, method, args, make),
+            Target::Remote(remote) => {
+                Self::publish(remote, method, &make(args, Reply::oneway()).into())
+            }
         }
+    }
+
+    /// A oneway call over NATS.
+    #[inline(never)]
+    fn publish(
+        remote: &super::remote::RemoteHandle<H>,
+        method: &'static str,
+        call: &H::Call,
+    ) -> Result<(), CallError> {
+        remote.publish(method, call)
     }
 }
 

@@ -106,15 +106,22 @@ impl<T> Queue<T> {
         self.shared.lock()
     }
 
-    /// Queues `value` unless the owner is gone; room has been accounted for. Wakes a
-    /// parked owner.
-    #[inline]
-    fn push(&self, value: T) -> Result<(), T> {
+    /// Queues the value `make` builds unless the owner is gone (then it comes back, built
+    /// after the lock is released); room has been accounted for. Wakes a parked owner.
+    ///
+    /// `make` only assembles the value (it moves, it cannot panic), under the lock. Built
+    /// before, by a caller that passed it on, the value went through memory in 8-byte
+    /// stores and was read back in 16-byte loads, which waited for those stores
+    /// (BENCHMARKS.md, "Deferred handlers", session 33). Always inlined for the same reason.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn push_with(&self, make: impl FnOnce() -> T) -> Result<(), T> {
         let mut shared = self.lock();
         if shared.closed {
-            return Err(value);
+            drop(shared);
+            return Err(make());
         }
-        shared.calls.push_back(value);
+        shared.calls.push_back(make());
         let parked = shared.parked.take();
         drop(shared);
         if let Some(owner) = parked {
@@ -134,16 +141,25 @@ impl<T> Clone for Tx<T> {
 
 impl<T> Tx<T> {
     /// Queues `value` if there is room, without waiting.
-    #[inline]
+    #[allow(clippy::inline_always)] // see `try_send_with`
+    #[inline(always)]
     pub(super) fn try_send(&self, value: T) -> Result<(), Refused<T>> {
+        self.try_send_with(|| value)
+    }
+
+    /// Queues the value `make` builds if there is room, without waiting; `make` only
+    /// assembles it, and runs once either way (see [`Queue::push_with`]).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn try_send_with(&self, make: impl FnOnce() -> T) -> Result<(), Refused<T>> {
         if let Some(room) = &self.queue.room {
             match room.try_acquire() {
                 Ok(permit) => permit.forget(),
-                Err(TryAcquireError::NoPermits) => return Err(Refused::Full(value)),
-                Err(TryAcquireError::Closed) => return Err(Refused::Closed(value)),
+                Err(TryAcquireError::NoPermits) => return Err(Refused::Full(make())),
+                Err(TryAcquireError::Closed) => return Err(Refused::Closed(make())),
             }
         }
-        self.queue.push(value).map_err(Refused::Closed)
+        self.queue.push_with(make).map_err(Refused::Closed)
     }
 
     /// Queues `value`, waiting for room in a full bounded queue; the value comes back if
@@ -212,7 +228,7 @@ impl<T> Permit<T> {
         if let Some(permit) = self.permit {
             permit.forget();
         }
-        self.queue.push(value)
+        self.queue.push_with(|| value)
     }
 }
 
