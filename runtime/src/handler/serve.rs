@@ -3,10 +3,11 @@
 //! it while an async one runs inside the scope that detects call cycles.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use tracing::Instrument as _;
 
-use super::mailbox::{Queued, Waiting, SERVING};
+use super::mailbox::{Caller, Queued, Waiting, SERVING};
 use super::owner::{Served, StopReason};
 use super::{Deferred, Handler};
 
@@ -15,10 +16,15 @@ impl<H: Handler> Deferred<H> {
         let mut ran = self.run_held(&allow).await;
         // Snapshot: calls that arrive while these run are left for the next `process`.
         for _ in 0..self.rx.len() {
-            let Some(call) = self.rx.try_recv() else {
+            let Some(Queued {
+                call,
+                waiting,
+                caller,
+            }) = self.rx.try_recv()
+            else {
                 break;
             };
-            ran += match self.run_now_or_hold(call, &allow) {
+            ran += match self.run_now_or_hold(call, waiting, caller, &allow) {
                 Ok(ran) => ran,
                 Err((call, span)) => self.run_later(call, span).await,
             };
@@ -63,11 +69,20 @@ impl<H: Handler> Deferred<H> {
                 }
             }
             // Taken here, in a statement with no await: a call then moves from the batch
-            // to the method without passing through the future's own state.
-            let Some(call) = self.rx.try_recv_taken() else {
+            // to the method without passing through the future's own state. Taken apart
+            // where it is taken: moved whole into `run_now_or_hold` and taken apart there,
+            // it was copied twice more on the way, the second time read in 16-byte pieces
+            // across the first copy's stores, a load that waited for them (BENCHMARKS.md,
+            // "Deferred handlers", session 33).
+            let Some(Queued {
+                call,
+                waiting,
+                caller,
+            }) = self.rx.try_recv_taken()
+            else {
                 continue;
             };
-            calls += match self.run_now_or_hold(call, &allow) {
+            calls += match self.run_now_or_hold(call, waiting, caller, &allow) {
                 Ok(ran) => ran,
                 Err((call, span)) => self.run_later(call, span).await,
             };
@@ -83,10 +98,15 @@ impl<H: Handler> Deferred<H> {
                 i += 1;
                 continue;
             }
-            let Some(call) = self.held.remove(i) else {
+            let Some(Queued {
+                call,
+                waiting,
+                caller,
+            }) = self.held.remove(i)
+            else {
                 break;
             };
-            ran += match self.run_now_or_hold(call, &|_| true) {
+            ran += match self.run_now_or_hold(call, waiting, caller, &|_| true) {
                 Ok(ran) => ran,
                 Err((call, span)) => self.run_later(call, span).await,
             };
@@ -94,26 +114,27 @@ impl<H: Handler> Deferred<H> {
         ran
     }
 
-    /// Sets `call` aside if `allow` refuses it, or runs it now if its method is sync
-    /// (returning how many ran: 0 or 1). A sync method runs with no future around it: it
+    /// Sets the call (its parts, as the callers take a queued call apart) aside if `allow`
+    /// refuses it, or runs it now if its method is sync (returning how many ran: 0 or 1). A sync method runs with no future around it: it
     /// cannot await, so it cannot wait on a sync call. A call to an async method is handed
     /// back, with its span, for [`run_later`](Self::run_later).
     #[inline]
     fn run_now_or_hold(
         &mut self,
-        queued: Queued<H::Call>,
+        call: H::Call,
+        waiting: Option<Arc<Waiting>>,
+        caller: Caller,
         allow: &impl Fn(H::Method) -> bool,
     ) -> Result<usize, (Queued<H::Call>, tracing::Span)> {
-        let method = H::method(&queued.call);
+        let method = H::method(&call);
         if !allow(method) {
-            self.held.push_back(queued);
+            self.held.push_back(Queued {
+                call,
+                waiting,
+                caller,
+            });
             return Ok(0);
         }
-        let Queued {
-            call,
-            waiting,
-            caller,
-        } = queued;
         let span = tracing::debug_span!("coact::handler", method = H::method_name(method));
         let ran = if span.is_disabled() {
             self.value.dispatch_now(call)
