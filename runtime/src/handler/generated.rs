@@ -319,7 +319,12 @@ impl<T> Reply<T> {
     #[inline]
     pub fn run(self, name: &'static str, method: impl FnOnce() -> T) -> Option<Option<T>> {
         match self.0 {
-            ReplyKind::Oneway => Some(oneway_outcome(name, guard(method))),
+            ReplyKind::Oneway => {
+                // Nothing to drop, and said so: left to the end of the match, the reply
+                // went to the drop of every kind (out of line, with the remote ones).
+                std::mem::forget(self);
+                Some(oneway_outcome(name, guard(method)))
+            }
             ReplyKind::Sync { tx, state: None } => {
                 // Untimed: the caller withdraws by dropping its receiver.
                 if tx.is_closed() {
