@@ -164,10 +164,10 @@ impl<H: Handler> OnewayProxy<'_, H> {
     ///
     /// [`CallError::MailboxFull`] and [`CallError::Gone`]: the call was not queued.
     // Always inlined, as the generated proxy method over it and the queue's push under it
-    // are, and the call is built only once the queue has room for it: it is then written
-    // into the queue from the arguments. Built before and passed on, it was stored in
-    // 8-byte pieces and read back in 16-byte ones, loads that waited for the stores
-    // (BENCHMARKS.md, "Deferred handlers", session 33).
+    // are, with the call assembled in the push (see `Tx::try_send_with`). Built by the
+    // proxy and passed down by pointer, it was stored in 8-byte pieces and read back in
+    // 16-byte ones at each hand-off, loads that waited for the stores (BENCHMARKS.md,
+    // "Deferred handlers", session 33).
     #[allow(clippy::inline_always)]
     #[inline(always)]
     pub fn send<A, K: Into<H::Call>, T>(

@@ -110,9 +110,11 @@ impl<T> Queue<T> {
     /// after the lock is released); room has been accounted for. Wakes a parked owner.
     ///
     /// `make` only assembles the value (it moves, it cannot panic), under the lock. Built
-    /// before, by a caller that passed it on, the value went through memory in 8-byte
-    /// stores and was read back in 16-byte loads, which waited for those stores
-    /// (BENCHMARKS.md, "Deferred handlers", session 33). Always inlined for the same reason.
+    /// by the caller and passed down through functions, the value went through memory at
+    /// each hand-off, in 8-byte stores read back in 16-byte loads, which waited for those
+    /// stores (BENCHMARKS.md, "Deferred handlers", session 33). Always inlined for the same
+    /// reason. (It still passes through the stack once: `push_back` takes it before it
+    /// makes room.)
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn push_with(&self, make: impl FnOnce() -> T) -> Result<(), T> {
