@@ -471,8 +471,8 @@ fn proxy_method(cx: &Cx<'_, '_>, m: &Method<'_>, proxy: Proxy) -> TokenStream {
             };
             quote! {
                 #(#cfgs)* #(#docs)* #separator #[doc = #errors] #allow
-                // Inlined with the runtime's `send` under it, so that the call is written
-                // into the queue where it is built.
+                // Inlined with the runtime's `send` under it, so that the call is assembled
+                // in the queue's push, not built here and handed down by pointer.
                 #[allow(clippy::inline_always)]
                 #[inline(always)]
                 #vis fn #ident(self, #(#params),*)
