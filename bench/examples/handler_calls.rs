@@ -8,7 +8,8 @@
 //! valgrind --tool=callgrind target/release/examples/handler_calls coact_drain 40
 //! ```
 //!
-//! Arguments: a contender (`coact_` or `hand_` followed by `sync`, `oneway` or `drain`)
+//! Arguments: a contender (`coact_` or `hand_` followed by `sync`, `oneway`, `nested` or
+//! `drain`)
 //! and a count: thousands of calls, or drains of 1,000 calls for `drain`; then, optionally,
 //! the runtime: `current_thread` (the default) or `multi_thread`. The difference
 //! between two counts, divided by the difference in calls, is the cost of one call.
@@ -42,6 +43,8 @@ fn main() {
             "hand_sync" => hand_written::sync_round_trip(calls).await,
             "coact_oneway" => with_coact::oneway_send(calls).await,
             "hand_oneway" => hand_written::oneway_send(calls).await,
+            "coact_nested" => with_coact::nested_round_trip(calls).await,
+            "hand_nested" => hand_written::nested_round_trip(calls).await,
             "coact_drain" => with_coact::drain(count).await,
             "hand_drain" => hand_written::drain(count).await,
             other => panic!("no contender named `{other}`"),
