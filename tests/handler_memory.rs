@@ -22,6 +22,31 @@ impl Counter {
         self.n += by;
         self.n
     }
+
+    async fn add_later(&mut self, by: u64) -> u64 {
+        tokio::task::yield_now().await;
+        self.add(by)
+    }
+}
+
+/// A handler whose async methods call the counter: a sync call made from inside a handler
+/// method, while its own caller waits for a result of the same type on the same thread.
+struct Relay {
+    to: coact::Handle<Counter>,
+}
+
+#[deferred_handler]
+impl Relay {
+    /// To the counter's sync method.
+    async fn relay(&mut self, by: u64) -> u64 {
+        self.to.sync().add(by).await.unwrap()
+    }
+
+    /// To the counter's async method: the counter's owner serves a call another owner
+    /// waits on.
+    async fn relay_async(&mut self, by: u64) -> u64 {
+        self.to.sync().add_later(by).await.unwrap()
+    }
 }
 
 /// Calls queued per round before the owner drains them.
@@ -35,6 +60,10 @@ fn main() {
     println!("handler_memory: oneway calls at steady state allocate nothing");
     runtime.block_on(sync_calls_allocate_nothing());
     println!("handler_memory: sync calls at steady state allocate nothing");
+    runtime.block_on(calls_between_handlers_allocate_nothing());
+    println!("handler_memory: calls between handlers at steady state allocate nothing");
+    runtime.block_on(joined_calls_allocate_nothing());
+    println!("handler_memory: calls joined in one task allocate nothing");
 }
 
 /// Rounds of `ROUND` oneway calls, each drained by `process()`: once the first round has
@@ -84,6 +113,71 @@ async fn sync_calls_allocate_nothing() {
     let change = region.change();
     drop(handle);
     assert_eq!(server.await.unwrap(), 2 * ROUND);
+    assert_eq!(
+        (change.allocations, change.bytes_allocated),
+        (0, 0),
+        "{change:?}"
+    );
+}
+
+/// Sync calls to a handler whose async methods make sync calls to another: to its sync
+/// method, and to its async one, whose owner then serves a call another owner waits on.
+/// Once warm, neither allocates: the caller's thread keeps a reply slot for each of the
+/// two calls that overlap (both return a `u64`), and the counter's owner reuses its link
+/// in the chain of waiting owners.
+async fn calls_between_handlers_allocate_nothing() {
+    let mut counter = Deferred::new(Counter { n: 0 });
+    let mut relay = Deferred::new(Relay {
+        to: counter.handle(),
+    });
+    let handle = relay.handle();
+    let counter = tokio::spawn(async move {
+        counter.process_forever().await;
+        counter.n
+    });
+    let relay = tokio::spawn(async move { relay.process_forever().await });
+    let calls = || async {
+        for _ in 0..ROUND {
+            handle.sync().relay(1).await.unwrap();
+            handle.sync().relay_async(1).await.unwrap();
+        }
+    };
+    calls().await;
+    let region = Region::new(GLOBAL);
+    calls().await;
+    let change = region.change();
+    drop(handle);
+    relay.await.unwrap();
+    assert_eq!(counter.await.unwrap(), 4 * ROUND);
+    assert_eq!(
+        (change.allocations, change.bytes_allocated),
+        (0, 0),
+        "{change:?}"
+    );
+}
+
+/// Two sync calls with results of the same type, joined in one task: the caller's thread
+/// keeps a reply slot for each.
+async fn joined_calls_allocate_nothing() {
+    let mut owner = Deferred::new(Counter { n: 0 });
+    let handle = owner.handle();
+    let server = tokio::spawn(async move {
+        owner.process_forever().await;
+        owner.n
+    });
+    let calls = || async {
+        for _ in 0..ROUND {
+            let (a, b) = tokio::join!(handle.sync().add(1), handle.sync().add(1));
+            a.unwrap();
+            b.unwrap();
+        }
+    };
+    calls().await;
+    let region = Region::new(GLOBAL);
+    calls().await;
+    let change = region.change();
+    drop(handle);
+    assert_eq!(server.await.unwrap(), 4 * ROUND);
     assert_eq!(
         (change.allocations, change.bytes_allocated),
         (0, 0),

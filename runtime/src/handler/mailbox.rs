@@ -55,8 +55,11 @@ pub(super) struct Waiting {
 }
 
 impl Waiting {
-    /// The chain's first link for a mailbox whose owner runs a call nobody else waits on.
-    /// Each owner makes it once and shares it with every call it serves that way.
+    /// A link of this mailbox's owner with nobody after it. Each owner makes two: the
+    /// chain's first link, shared by every call it serves that nobody else waits on, and
+    /// the link it puts in front of the waiters of the other calls ([`serving`]).
+    ///
+    /// [`serving`]: Self::serving
     pub(super) fn first(mailbox: &MailboxState) -> Arc<Self> {
         Arc::new(Self {
             mailbox: mailbox.id,
@@ -65,16 +68,39 @@ impl Waiting {
         })
     }
 
-    /// The chain of an owner serving `queued`: its first link when nobody waits on the
-    /// call, else a new link in front of the waiters.
-    pub(super) fn serving(first: &Arc<Self>, waiting: Option<Arc<Self>>) -> Arc<Self> {
-        match waiting {
-            None => Arc::clone(first),
-            on @ Some(_) => Arc::new(Self {
-                mailbox: first.mailbox,
-                handler: first.handler,
-                on,
-            }),
+    /// The chain of an owner serving a call: its first link when nobody waits on the call,
+    /// else its own `link` in front of the waiters. That link is reused from call to call
+    /// (a call between handlers allocates nothing): taken back with
+    /// [`served`](Self::served) once the call is done, it is the owner's alone again, and
+    /// a new one is made only while something else still holds it (a call the owner made
+    /// that is still queued, after its caller stopped waiting). A link is changed only
+    /// while nothing but the owner holds it, so a chain, once handed out, never changes.
+    pub(super) fn serving(
+        first: &Arc<Self>,
+        link: &mut Arc<Self>,
+        waiting: Option<Arc<Self>>,
+    ) -> Arc<Self> {
+        let Some(on) = waiting else {
+            return Arc::clone(first);
+        };
+        match Arc::get_mut(link) {
+            Some(free) => free.on = Some(on),
+            None => {
+                *link = Arc::new(Self {
+                    mailbox: first.mailbox,
+                    handler: first.handler,
+                    on: Some(on),
+                });
+            }
+        }
+        Arc::clone(link)
+    }
+
+    /// After a call made through [`serving`](Self::serving): lets go of its waiters, so
+    /// that their own links are theirs alone again once their calls are done.
+    pub(super) fn served(link: &mut Arc<Self>) {
+        if let Some(free) = Arc::get_mut(link) {
+            free.on = None;
         }
     }
 

@@ -52,6 +52,9 @@ pub struct Deferred<H: Handler> {
     /// This owner as the first link of a chain of waiting owners, shared by every call it
     /// serves that nobody else waits on.
     pub(super) waiting: Arc<Waiting>,
+    /// This owner's link in front of the owners waiting on a call it serves, reused from
+    /// one such call to the next (see [`Waiting::serving`]).
+    pub(super) link: Arc<Waiting>,
 }
 
 impl<H: Handler> Deferred<H> {
@@ -87,6 +90,7 @@ impl<H: Handler> Deferred<H> {
             rx,
             held: VecDeque::new(),
             waiting: Waiting::first(&mailbox),
+            link: Waiting::first(&mailbox),
             mailbox,
         }
     }

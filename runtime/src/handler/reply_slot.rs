@@ -248,7 +248,10 @@ impl<T> Drop for ReplyReceiver<T> {
     }
 }
 
-/// Each thread's spare slots, one per type of result at most, up to eight.
+/// Each thread's spare slots, in up to sixteen places: a place per type of result, and more
+/// than one for a type whose calls overlap on the thread (a handler method's sync call made
+/// while its own caller waits, on the same thread, for a result of the same type; calls
+/// joined in one task).
 mod spare {
     #[cfg(not(all(test, loom)))]
     use std::{
@@ -258,12 +261,13 @@ mod spare {
 
     use super::{Arc, Slot};
 
-    /// Types of result a thread keeps a spare slot for: as many as its callers alternate
-    /// between, without the list growing with every type a program has.
+    /// Places a thread keeps spare slots in: as many as the types its callers alternate
+    /// between, and the calls that overlap, without the list growing with every type a
+    /// program has.
     #[cfg(not(all(test, loom)))]
-    const MAX: usize = 8;
+    const MAX: usize = 16;
 
-    /// A thread's place for the spare slot of one type of result: its `TypeId`, so that a
+    /// A thread's place for a spare slot of one type of result: its `TypeId`, so that a
     /// search compares ids without a call through the vtable, and the slot, its type
     /// erased so that one list holds them all, while it is spare. A place stays once made:
     /// taking and putting back write the slot's pointer in place, with no entry moved. (An
@@ -277,7 +281,7 @@ mod spare {
         static SPARE: RefCell<Vec<Place>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// This thread's spare slot for results of type `T`, if it keeps one.
+    /// A spare slot of this thread's for results of type `T`, if it keeps one.
     #[cfg(not(all(test, loom)))]
     #[inline]
     pub(super) fn take<T: Send + 'static>() -> Option<Arc<Slot<T>>> {
@@ -285,15 +289,18 @@ mod spare {
         SPARE
             .try_with(|spare| {
                 let mut spare = spare.try_borrow_mut().ok()?;
-                let (_, slot) = spare.iter_mut().find(|(of, _)| *of == kind)?;
+                let (_, slot) = spare
+                    .iter_mut()
+                    .find(|(of, slot)| *of == kind && slot.is_some())?;
                 slot.take()?.downcast().ok()
             })
             .ok()
             .flatten()
     }
 
-    /// Keeps `slot` for this thread's next call with a result of type `T`, unless the
-    /// thread keeps one for that type already, or places for `MAX` types.
+    /// Keeps `slot` for this thread's next call with a result of type `T`: in an empty
+    /// place of that type, else in a new place, unless the thread has `MAX` already (then
+    /// the slot is dropped).
     #[cfg(not(all(test, loom)))]
     pub(super) fn put<T: Send + 'static>(slot: Arc<Slot<T>>) {
         let kind = TypeId::of::<Slot<T>>();
@@ -301,10 +308,11 @@ mod spare {
             let Ok(mut spare) = spare.try_borrow_mut() else {
                 return;
             };
-            if let Some((_, place)) = spare.iter_mut().find(|(of, _)| *of == kind) {
-                if place.is_none() {
-                    *place = Some(slot);
-                }
+            if let Some((_, place)) = spare
+                .iter_mut()
+                .find(|(of, place)| *of == kind && place.is_none())
+            {
+                *place = Some(slot);
             } else if spare.len() < MAX {
                 spare.push((kind, Some(slot)));
             }

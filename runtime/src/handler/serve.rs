@@ -143,7 +143,10 @@ impl<H: Handler> Deferred<H> {
         };
         match ran {
             Ok(ran) => {
-                // Done with the call: its caller (a local sync one) is woken.
+                // Done with the call: the chain of its waiters is let go, then its caller
+                // (a local sync one) is woken. In this order, a caller that made the call
+                // from a handler method finds its own link free for its next call.
+                drop(waiting);
                 drop(caller);
                 Ok(usize::from(ran))
             }
@@ -166,13 +169,14 @@ impl<H: Handler> Deferred<H> {
             waiting,
             caller,
         } = queued;
-        let serving = Waiting::serving(&self.waiting, waiting);
+        let serving = Waiting::serving(&self.waiting, &mut self.link, waiting);
         let ran = SERVING
             .scope(serving, self.value.dispatch(call))
             .instrument(span)
             .await;
-        // Done with the call: its caller is woken (also if this future is dropped
-        // mid-call, with it).
+        // Done with the call: its waiters are let go, then its caller is woken (also if
+        // this future is dropped mid-call, with it).
+        Waiting::served(&mut self.link);
         drop(caller);
         usize::from(ran)
     }
