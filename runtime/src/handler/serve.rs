@@ -174,8 +174,9 @@ impl<H: Handler> Deferred<H> {
             .scope(serving, self.value.dispatch(call))
             .instrument(span)
             .await;
-        // Done with the call: its waiters are let go, then its caller is woken (also if
-        // this future is dropped mid-call, with it).
+        // Done with the call: its waiters are let go, then its caller is woken. (Dropped
+        // mid-call, this future wakes the caller as it drops; the link then keeps the
+        // waiters until the next call it serves replaces them.)
         Waiting::served(&mut self.link);
         drop(caller);
         usize::from(ran)
