@@ -283,6 +283,79 @@ async fn capacity_evicts_the_least_recently_used() {
 }
 
 #[tokio::test]
+async fn get_finds_the_same_instance_and_never_loads() {
+    let (cache, source) = (
+        Cache::<u32, Shared<User>, String>::new(Retention::FOREVER),
+        Source::default(),
+    );
+    assert!(cache.get(&1).is_none(), "nothing is loaded yet");
+    let loaded = cache.get_or_load(1, || source.load(1)).await.unwrap();
+    let found = cache.get(&1).expect("loaded above");
+    assert!(Shared::ptr_eq(&loaded, &found));
+    assert!(cache.get(&2).is_none());
+    assert_eq!(source.queries(), 1, "get never loads");
+    let stats = cache.stats();
+    assert_eq!(
+        (stats.hits, stats.misses, stats.loads),
+        (1, 1, 1),
+        "a get that finds nothing counts nothing"
+    );
+}
+
+#[tokio::test]
+async fn get_does_not_wait_for_a_load_in_flight() {
+    let cache = users();
+    let (started, in_flight) = tokio::sync::oneshot::channel();
+    let release = Arc::new(Notify::new());
+    let finish = Arc::clone(&release);
+    let loading = spawn_get(&cache, 1, move || async move {
+        let _ = started.send(());
+        finish.notified().await;
+        user(1, "one")
+    });
+    in_flight.await.unwrap();
+    assert!(cache.get(&1).is_none(), "the load is still in flight");
+    release.notify_one();
+    let loaded = loading.await.unwrap().unwrap();
+    assert!(Shared::ptr_eq(&loaded, &cache.get(&1).unwrap()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn get_misses_expired_and_dead_entries() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    let timed = ten_second_cache();
+    drop(timed.get_or_load(1, tracked).await.unwrap());
+    assert!(timed.get(&1).is_some());
+    tokio::time::advance(Duration::from_secs(10)).await;
+    assert!(timed.get(&1).is_none(), "expired");
+    assert_eq!(timed.stats().hits, 1);
+
+    let weak: Cache<u8, Arc<Tracked>> = Cache::new(Retention::Weak);
+    let held = weak.get_or_load(1, tracked).await.unwrap();
+    assert!(weak.get(&1).is_some(), "a handle still lives");
+    drop(held);
+    assert!(weak.get(&1).is_none(), "freed with its last handle");
+}
+
+#[tokio::test]
+async fn get_marks_the_entry_used() {
+    let keep = Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(2),
+    };
+    let cache: Cache<u8, Arc<u8>> = Cache::new(keep);
+    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    cache.get_or_load(1, load(1)).await.unwrap();
+    cache.get_or_load(2, load(2)).await.unwrap();
+    assert!(cache.get(&1).is_some()); // 1 is now more recent than 2
+    cache.get_or_load(3, load(3)).await.unwrap(); // evicts 2
+    assert!(cache.get(&1).is_some(), "1 stayed");
+    assert!(cache.get(&2).is_none(), "2 was evicted");
+    assert_eq!(cache.stats().loads, 3);
+}
+
+#[tokio::test]
 async fn forget_and_clear() {
     let (cache, source) = (
         Cache::<u32, Shared<User>, String>::new(Retention::FOREVER),

@@ -93,10 +93,9 @@ impl<K, H: Cached, E> Clone for Cache<K, H, E> {
 pub(super) struct Inner<K, H: Cached, E> {
     pub(super) map: DashMap<K, Stored<H, E>>,
     pub(super) retention: Retention,
-    /// What a hit does beyond its lookup, read off `retention` once: stamp the entry's
-    /// recency (a capacity's LRU order) and now and then check for a sweep (a TTL).
+    /// Whether a hit stamps the entry's recency (a capacity's LRU order), read off
+    /// `retention` once.
     pub(super) stamps: bool,
-    pub(super) sweeps: bool,
     /// Recency clock for the capacity's LRU order.
     pub(super) tick: Stamp,
     pub(super) flights: AtomicU64,
@@ -167,7 +166,6 @@ where
                         ..
                     }
                 ),
-                sweeps: matches!(retention, Retention::Keep { ttl: Some(_), .. }),
                 tick: Stamp::new(0),
                 flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
@@ -210,6 +208,39 @@ where
         self.miss(key, load).await
     }
 
+    /// The value under `key` if the map holds it live: a lookup that never loads.
+    ///
+    /// It finds the instance [`get_or_load`](Self::get_or_load) would return, counts a
+    /// hit and, under a capacity, marks the entry used. Otherwise (nothing under `key`,
+    /// a load still in flight, an expired entry, a weak one whose value is gone) it
+    /// returns `None` and counts nothing, for no load follows: in [`Stats`] every call of
+    /// `get_or_load` is one hit or one miss, and a call of `get` one hit or nothing. It
+    /// never waits, for a load in flight or for the shared tier, which it does not read.
+    ///
+    /// It is synchronous, so a hit costs no future: where most lookups hit, call `get`
+    /// first and `get_or_load` on `None` (BENCHMARKS.md measures the difference).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use coact::identity::{Cache, Retention};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let squares: Cache<u64, Arc<u64>> = Cache::new(Retention::default());
+    /// assert_eq!(squares.get(&3), None);                // never loads
+    /// let loaded = squares.get_or_load(3, || async { Ok::<_, std::convert::Infallible>(Some(9)) })
+    ///     .await
+    ///     .unwrap();
+    /// let found = squares.get(&3).unwrap();
+    /// assert!(Arc::ptr_eq(&loaded, &found));            // the very same instance
+    /// assert_eq!(squares.stats().hits, 1);
+    /// # }
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<H> {
+        self.hit(key)
+    }
+
     /// A miss: the key's load, run here or joined if in flight.
     async fn miss<F, Fut>(&self, key: K, load: F) -> Result<H, LoadError<E>>
     where
@@ -232,10 +263,12 @@ where
         self.run_load(key, flight, load).await
     }
 
-    /// The fast path: a live entry, read under the shard's read lock.
-    #[inline]
+    /// The fast path: a live entry, read under the shard's read lock. Inlined into both its
+    /// callers, `get` and `get_or_load`: a call would save and restore six registers.
+    #[allow(clippy::inline_always)] // out of line: 20 instructions more a hit (BENCHMARKS.md)
+    #[inline(always)]
     pub(super) fn hit(&self, key: &K) -> Option<H> {
-        let value = map_read(&self.inner.map, key, |entry| {
+        let (value, timed) = map_read(&self.inner.map, key, |entry| {
             let Stored::Ready(ready) = entry else {
                 return None;
             };
@@ -244,10 +277,12 @@ where
                 let tick = self.inner.tick.fetch_add(1, Ordering::Relaxed);
                 ready.used.store(tick, Ordering::Relaxed);
             }
-            Some(value)
+            Some((value, ready.expires.is_some()))
         })?;
         let hits = self.inner.counters.hits.add_one();
-        if self.inner.sweeps && hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
+        // Only a cache with a TTL gives its entries an expiry, and only such a cache sweeps:
+        // the entry says so, read on the line the lookup brought in anyway.
+        if timed && hits % SWEEP_CHECK_HITS == SWEEP_CHECK_HITS - 1 {
             self.sweep_if_due();
         }
         Some(value)

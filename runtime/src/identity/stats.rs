@@ -10,11 +10,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::{AtomicU64 as Count, AtomicUsize};
 
 /// Counters of a [`Cache`](super::Cache) since it was created. Every call of
-/// [`get_or_load`](super::Cache::get_or_load) is one hit or one miss.
+/// [`get_or_load`](super::Cache::get_or_load) is one hit or one miss; a call of
+/// [`get`](super::Cache::get) is one hit, or nothing when it finds no live entry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Calls answered from the map.
+    /// Calls answered from the map (by `get_or_load` or `get`).
     pub hits: u64,
     /// Calls that found no live entry: they loaded (or read the shared tier), or waited
     /// for a load in flight.

@@ -49,7 +49,8 @@ pub(crate) use tokio::sync::Notify;
 /// A hit's lookup, inlined into the hit (dashmap's `get` is a call that builds a
 /// guard-holding `Ref` in memory, read back and dropped by the caller).
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-#[inline]
+#[allow(clippy::inline_always)] // two callers, `get` and `get_or_load`: see `Cache::hit`
+#[inline(always)]
 pub(crate) fn map_read<K: Eq + std::hash::Hash, V, R>(
     map: &DashMap<K, V>,
     key: &K,
