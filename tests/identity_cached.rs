@@ -196,6 +196,22 @@ async fn a_memoized_page_is_rendered_once_per_ttl() {
     assert_eq!(homepage_cache().stats().evictions, 1);
 }
 
+/// A call is one hit or one miss: the generated function looks the key up without a
+/// future first and loads only if that finds nothing, and neither step counts twice.
+#[tokio::test]
+async fn each_call_is_one_hit_or_one_miss() {
+    #[identity_cached(memoize)]
+    async fn square(n: u64) -> u64 {
+        n * n
+    }
+    for _ in 0..3 {
+        assert_eq!(*square(7).await, 49);
+    }
+    assert_eq!(*square(8).await, 64);
+    let stats = square_cache().stats();
+    assert_eq!((stats.hits, stats.misses, stats.loads), (2, 2, 2));
+}
+
 #[tokio::test]
 async fn memoized_by_every_argument_including_borrowed_ones() {
     static CALLS: AtomicUsize = AtomicUsize::new(0);

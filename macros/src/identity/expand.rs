@@ -257,10 +257,7 @@ fn function(
             #(#inner)*
             let __coact_key: #key_type = #key_value;
             #checks
-            // `run` is `Run::run`, or `Unfit::run` when the key is not a `Key`: then the
-            // check above is the only error (see `__private::identity`).
-            let __coact_loading = {
-                use #private::{Run as _, Unfit as _};
+            let __coact_lookup =
                 #private::load(#accessor(), __coact_key, move || #private::#adapt(async move {
                     // Fixes the block's output type before the body, so `?` and `return`
                     // in the body mean what they meant in the function.
@@ -271,10 +268,19 @@ fn function(
                         return __coact_ret;
                     }
                     #(#stmts)*
-                }))
-                .run()
-            };
-            #finish(__coact_loading.await)
+                }));
+            // A hit is a plain call; only a miss builds the load's future. `found` and
+            // `run` are `Run`'s, or `Unfit`'s when the key is not a `Key`: then the check
+            // above is the only error (see `__private::identity`).
+            #finish({
+                use #private::{Run as _, Unfit as _};
+                match (&__coact_lookup).found() {
+                    ::core::option::Option::Some(__coact_found) => {
+                        ::core::result::Result::Ok(__coact_found)
+                    }
+                    ::core::option::Option::None => __coact_lookup.run().await,
+                }
+            })
         }
     }
 }

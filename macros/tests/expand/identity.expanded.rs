@@ -28,21 +28,25 @@ pub async fn user(
 > {
     let __coact_key: u32 = ::core::clone::Clone::clone(&id);
     ::coact::__private::identity::cacheable::<u32, User, DbError>();
-    let __coact_loading = {
+    let __coact_lookup = ::coact::__private::identity::load(
+        user_cache(),
+        __coact_key,
+        move || ::coact::__private::identity::fallible_optional(async move {
+            if let ::core::option::Option::Some(__coact_ret) = ::core::option::Option::None::<
+                Result<Option<User>, DbError>,
+            > {
+                #[allow(unreachable_code)] return __coact_ret;
+            }
+            db::load(id).await
+        }),
+    );
+    ({
         use ::coact::__private::identity::{Run as _, Unfit as _};
-        ::coact::__private::identity::load(
-                user_cache(),
-                __coact_key,
-                move || ::coact::__private::identity::fallible_optional(async move {
-                    if let ::core::option::Option::Some(__coact_ret) = ::core::option::Option::None::<
-                        Result<Option<User>, DbError>,
-                    > {
-                        #[allow(unreachable_code)] return __coact_ret;
-                    }
-                    db::load(id).await
-                }),
-            )
-            .run()
-    };
-    (__coact_loading.await)
+        match (&__coact_lookup).found() {
+            ::core::option::Option::Some(__coact_found) => {
+                ::core::result::Result::Ok(__coact_found)
+            }
+            ::core::option::Option::None => __coact_lookup.run().await,
+        }
+    })
 }

@@ -193,10 +193,20 @@ where
     }
 }
 
-/// Makes the lookup: [`Cache::get_or_load`].
+/// Makes the lookup: [`Cache::get`] first, then [`Cache::get_or_load`] on a miss.
+///
+/// Generated code calls `(&lookup).found()`, then `lookup.run()` if it found nothing: a
+/// hit is then a plain call, with no future of the cache's own to build, poll and drop
+/// (BENCHMARKS.md, identity). `found` takes `&self` and is called on a reference, so that
+/// it resolves here, at the first step, when the key is a [`Key`], and to
+/// [`Unfit::found`] (on `&&Load`, one autoref later) when it is not.
 pub trait Run {
+    /// What the cache hands out.
+    type Handle;
     /// The cache's answer.
     type Output;
+    /// The value if the cache holds it: [`Cache::get`].
+    fn found(&self) -> Option<Self::Handle>;
     /// Looks the key up, loading it on a miss.
     fn run(self) -> impl Future<Output = Self::Output>;
 }
@@ -206,27 +216,42 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Option<H::Value>, E>>,
 {
+    type Handle = H;
     type Output = Result<H, LoadError<E>>;
+
+    #[inline]
+    fn found(&self) -> Option<H> {
+        self.cache.get(&self.key)
+    }
 
     fn run(self) -> impl Future<Output = Self::Output> {
         self.cache.get_or_load(self.key, self.loader)
     }
 }
 
-/// What `load(..).run()` resolves to when the key is not a [`Key`]: a future that never
-/// completes, so that the function still type-checks and [`cacheable`]'s error is the
-/// only one. It is never in a program that compiles: method resolution takes it only
-/// when `Load: Run` does not hold, and `load`'s own bounds leave `K: Key` the only bound
-/// of that impl that can fail, which `cacheable` reports.
+/// What `found` and `run` resolve to when the key is not a [`Key`]: nothing found, and a
+/// future that never completes, so that the function still type-checks and
+/// [`cacheable`]'s error is the only one. It is never in a program that compiles: method
+/// resolution takes it only when `Load: Run` does not hold, and `load`'s own bounds leave
+/// `K: Key` the only bound of that impl that can fail, which `cacheable` reports.
 pub trait Unfit {
+    /// What the cache hands out.
+    type Handle;
     /// The cache's answer.
     type Output;
+    /// Finds nothing.
+    fn found(&self) -> Option<Self::Handle>;
     /// Never completes.
     fn run(self) -> std::future::Pending<Self::Output>;
 }
 
 impl<K, H: Cached, E, F> Unfit for &Load<'_, K, H, E, F> {
+    type Handle = H;
     type Output = Result<H, LoadError<E>>;
+
+    fn found(&self) -> Option<H> {
+        None
+    }
 
     fn run(self) -> std::future::Pending<Self::Output> {
         std::future::pending()
