@@ -64,6 +64,20 @@ pub async fn coact_get(cache: &CoactCache, key: u64) -> Option<Arc<Row>> {
     cache.get_or_load(key, || load(key)).await.ok()
 }
 
+/// coact's lookup that never loads: `Cache::get`, synchronous, in an `async fn` like the
+/// peers' `get`.
+pub async fn coact_peek(cache: &CoactCache, key: u64) -> Option<Arc<Row>> {
+    cache.get(&key)
+}
+
+/// What a caller whose lookups mostly hit writes: `get`, then `get_or_load` on `None`.
+pub async fn coact_get_else_load(cache: &CoactCache, key: u64) -> Option<Arc<Row>> {
+    if let Some(row) = cache.get(&key) {
+        return Some(row);
+    }
+    cache.get_or_load(key, || load(key)).await.ok()
+}
+
 /// The baseline: a `DashMap` of `Arc`s. A hit is `get` + `Arc::clone`; a miss awaits the
 /// loader outside any lock and inserts with `entry` (no single-flight).
 pub async fn dashmap_get<S: BuildHasher + Clone>(
@@ -132,6 +146,13 @@ async fn cached_by_key_hit(key: u64) -> Option<Arc<Row>> {
 #[concurrent_cached]
 async fn concurrent_cached_hit(key: u64) -> Option<Arc<Row>> {
     Some(Arc::new(load(key).await.ok()??))
+}
+
+/// coact's own macro, as its users write a memoized function: `Option` like the `cached`
+/// ones above (`None` is not cached), its cache `static`, reached through the accessor.
+#[coact::identity_cached(memoize)]
+pub async fn coact_macro_hit(key: u64) -> Option<Row> {
+    load(key).await.ok()?
 }
 
 #[cached]
@@ -227,6 +248,7 @@ fn hit(c: &mut Criterion) {
         preload(|key| dashmap_get(&fold_map, key)).await;
         preload(|key| moka_get_with(&moka, key)).await;
         preload(|key| quick_get_or_insert(&quick, key)).await;
+        preload(coact_macro_hit).await;
         preload(cached_hit).await;
         preload(cached_by_key_hit).await;
         preload(concurrent_cached_hit).await;
@@ -236,6 +258,11 @@ fn hit(c: &mut Criterion) {
     bench_hits(&mut group, &rt, "coact_get_or_load", |key| {
         coact_get(&coact, key)
     });
+    bench_hits(&mut group, &rt, "coact_get", |key| coact_peek(&coact, key));
+    bench_hits(&mut group, &rt, "coact_get_else_load", |key| {
+        coact_get_else_load(&coact, key)
+    });
+    bench_hits(&mut group, &rt, "coact_identity_cached", coact_macro_hit);
     bench_hits(&mut group, &rt, "dashmap_get_arc_clone", |key| {
         dashmap_get(&map, key)
     });

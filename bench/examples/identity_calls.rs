@@ -8,7 +8,9 @@
 //! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
-//! Arguments: a contender (`coact`, `dashmap` (std's SipHash), `dashmap_foldhash`,
+//! Arguments: a contender (`coact` (`get_or_load`), `coact_get` (`get`, which never
+//! loads), `coact_get_else_load` (`get`, then `get_or_load` on a miss), `coact_identity_cached` (a
+//! `#[identity_cached(memoize)]` function), `dashmap` (std's SipHash), `dashmap_foldhash`,
 //! `quick_cache` (its `get`) or `quick_cache_get_or_insert_async` (its loading lookup,
 //! hitting)) and how many hits to time, after the bench's 1,024 keys are loaded. The
 //! difference between two counts, divided by the difference in hits, is the cost of one
@@ -22,8 +24,8 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use identity::{
-    coact_cache, coact_get, dashmap_get, preload, quick_cache, quick_get, quick_get_or_insert,
-    runtime, time_hits, FoldDashMap, Row,
+    coact_cache, coact_get, coact_get_else_load, coact_macro_hit, coact_peek, dashmap_get, preload,
+    quick_cache, quick_get, quick_get_or_insert, runtime, time_hits, FoldDashMap, Row,
 };
 
 fn main() {
@@ -39,6 +41,20 @@ fn main() {
                 let cache = coact_cache();
                 preload(|key| coact_get(&cache, key)).await;
                 time_hits(hits, |key| coact_get(&cache, key)).await
+            }
+            "coact_get" => {
+                let cache = coact_cache();
+                preload(|key| coact_get(&cache, key)).await;
+                time_hits(hits, |key| coact_peek(&cache, key)).await
+            }
+            "coact_get_else_load" => {
+                let cache = coact_cache();
+                preload(|key| coact_get(&cache, key)).await;
+                time_hits(hits, |key| coact_get_else_load(&cache, key)).await
+            }
+            "coact_identity_cached" => {
+                preload(coact_macro_hit).await;
+                time_hits(hits, coact_macro_hit).await
             }
             "dashmap" => {
                 let map: DashMap<u64, Arc<Row>> = DashMap::default();
