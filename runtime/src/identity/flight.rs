@@ -107,6 +107,7 @@ where
         let claim = match self.inner.map.entry(key.clone()) {
             MapEntry::Occupied(mut occupied) => match occupied.get() {
                 Stored::Loading(flight) => Claim::Wait(Arc::clone(flight)),
+                Stored::Kept(value) => Claim::Hit(value.clone()),
                 Stored::Ready(ready) => match ready.live(Instant::now) {
                     Ok(value) => Claim::Hit(value),
                     Err(expired) => {
@@ -226,7 +227,7 @@ where
             if ours {
                 match value {
                     Some(value) => {
-                        occupied.insert(Stored::Ready(self.ready(value)));
+                        occupied.insert(self.stored(value));
                         // Under the shard's lock: whoever removes the entry next counts
                         // it out after this.
                         self.inner.ready.fetch_add(1, Ordering::Relaxed);

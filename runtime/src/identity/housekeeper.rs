@@ -47,19 +47,25 @@ where
         }
     }
 
-    pub(super) fn ready(&self, value: &H) -> Ready<H> {
+    /// What the map keeps for a loaded `value`: as it is, or with what the retention
+    /// checks and records on a hit.
+    pub(super) fn stored(&self, value: &H) -> Stored<H, E> {
         let (held, expires) = match self.inner.retention {
             Retention::Weak => (Held::Weak(value.downgrade()), None),
+            Retention::Keep {
+                ttl: None,
+                capacity: None,
+            } => return Stored::Kept(value.clone()),
             Retention::Keep { ttl, .. } => (
                 Held::Strong(value.clone()),
                 ttl.map(|ttl| Instant::now() + ttl),
             ),
         };
-        Ready {
+        Stored::Ready(Ready {
             value: held,
             expires,
             used: Stamp::new(self.inner.tick.fetch_add(1, Ordering::Relaxed)),
-        }
+        })
     }
 
     /// Keeps the map bounded: sweeps dead and expired entries once as many inserts as
@@ -93,7 +99,7 @@ where
         self.inner
             .map
             .iter()
-            .filter(|entry| matches!(entry.value(), Stored::Ready(_)))
+            .filter(|entry| entry.value().is_loaded())
             .count()
     }
 
@@ -174,6 +180,7 @@ where
         let mut freed = Vec::new();
         let mut expired = 0;
         self.inner.map.retain(|_, entry| {
+            // A kept value never dies nor expires; a load in flight is not a sweep's.
             let Stored::Ready(ready) = entry else {
                 return !matches!(entry, Stored::Vacated);
             };

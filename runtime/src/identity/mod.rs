@@ -2,9 +2,10 @@
 //!
 //! A [`Cache`] maps keys to values behind `Arc`s. [`Cache::get_or_load`] returns the
 //! cached value, or runs the loader it is given: concurrent misses for one key run it once
-//! (single-flight) and every caller gets the same `Arc`. A loader that finds nothing
-//! (`Ok(None)`) gives [`LoadError::NotFound`] and caches nothing ("no data, no instance");
-//! a loader error or panic is returned to every waiter and never cached.
+//! (single-flight) and every caller gets the same `Arc`; [`Cache::get`] only looks, and
+//! as a plain call is the cheapest hit. A loader that finds nothing (`Ok(None)`) gives
+//! [`LoadError::NotFound`] and caches nothing ("no data, no instance"); a loader error or
+//! panic is returned to every waiter and never cached.
 //!
 //! For identity maps the value is a [`Shared`] handle (an `Arc<RwLock<V>>`), so a change
 //! made through one handle is seen through every other; memoized functions cache their
