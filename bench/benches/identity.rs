@@ -498,6 +498,12 @@ fn contended(c: &mut Criterion) {
                 two_threads(iters, key, |key| coact_get(&coact, key))
             });
         });
+        group.bench_function("coact_get", |b| {
+            b.iter_custom(|iters| {
+                coact_hits += 2 * iters;
+                two_threads(iters, key, |key| coact_peek(&coact, key))
+            });
+        });
         group.bench_function("dashmap_get_arc_clone", |b| {
             b.iter_custom(|iters| two_threads(iters, key, |key| dashmap_get(&map, key)));
         });
