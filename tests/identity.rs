@@ -1,5 +1,6 @@
 //! `coact::identity::Cache`: identity, single-flight, retention, invalidation, statistics.
 
+use std::convert::Infallible;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -261,14 +262,22 @@ async fn ttl_expires_and_frees_entries() {
     assert_eq!(cache.stats().loads, 2);
 }
 
-#[tokio::test]
-async fn capacity_evicts_the_least_recently_used() {
-    let keep = Retention::Keep {
+/// A cache of two entries at most.
+fn two_at_most() -> Cache<u8, Arc<u8>> {
+    Cache::new(Retention::Keep {
         ttl: None,
         capacity: NonZeroUsize::new(2),
-    };
-    let cache: Cache<u8, Arc<u8>> = Cache::new(keep);
-    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    })
+}
+
+/// A loader of the number `n`.
+fn number(n: u8) -> impl FnOnce() -> std::future::Ready<Result<Option<u8>, Infallible>> {
+    move || std::future::ready(Ok(Some(n)))
+}
+
+#[tokio::test]
+async fn capacity_evicts_the_least_recently_used() {
+    let (cache, load) = (two_at_most(), number);
     cache.get_or_load(1, load(1)).await.unwrap();
     cache.get_or_load(2, load(2)).await.unwrap();
     cache.get_or_load(1, load(1)).await.unwrap(); // 1 is now more recent than 2
@@ -340,12 +349,7 @@ async fn get_misses_expired_and_dead_entries() {
 
 #[tokio::test]
 async fn get_marks_the_entry_used() {
-    let keep = Retention::Keep {
-        ttl: None,
-        capacity: NonZeroUsize::new(2),
-    };
-    let cache: Cache<u8, Arc<u8>> = Cache::new(keep);
-    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    let (cache, load) = (two_at_most(), number);
     cache.get_or_load(1, load(1)).await.unwrap();
     cache.get_or_load(2, load(2)).await.unwrap();
     assert!(cache.get(&1).is_some()); // 1 is now more recent than 2
@@ -436,7 +440,7 @@ async fn stats_neither_sweeps_nor_frees_expired_entries() {
 #[tokio::test]
 async fn stats_counts_dead_weak_entries_until_a_sweep() {
     let cache: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
-    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    let load = number;
     let kept = cache.get_or_load(1, load(1)).await.unwrap();
     drop(cache.get_or_load(2, load(2)).await.unwrap());
     assert_eq!(cache.stats().size, 2, "2 is dead but not swept yet");
@@ -473,7 +477,7 @@ async fn stats_size_follows_every_way_in_and_out() {
     assert_eq!(cache.stats().size, 0);
 
     let weak: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
-    let load = |n: u8| move || async move { Ok::<_, std::convert::Infallible>(Some(n)) };
+    let load = number;
     drop(weak.get_or_load(1, load(1)).await.unwrap());
     let again = weak.get_or_load(1, load(1)).await.unwrap(); // reloads over the dead entry
     assert_eq!((weak.stats().loads, weak.stats().size), (2, 1));
