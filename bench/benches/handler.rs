@@ -468,7 +468,7 @@ mod with_ractor {
 // it with `actix::spawn`, beside the actor. (A caller spawned with `tokio::spawn` instead
 // sits on another scheduler and adds a cross-scheduler wake-up to every round trip.)
 
-mod with_actix {
+pub mod with_actix {
     use super::*;
     use actix::{Actor, Addr, Context, Handler, Message};
 

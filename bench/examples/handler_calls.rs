@@ -9,10 +9,11 @@
 //! ```
 //!
 //! Arguments: a contender (`coact_` or `hand_` followed by `sync`, `oneway`, `nested` or
-//! `drain`)
-//! and a count: thousands of calls, or drains of 1,000 calls for `drain`; then, optionally,
-//! the runtime: `current_thread` (the default) or `multi_thread`. The difference
-//! between two counts, divided by the difference in calls, is the cost of one call.
+//! `drain`, or `actix_sync` and `actix_oneway`, run in an actix `System` as its users run
+//! one, whatever the runtime argument) and a count: thousands of calls, or drains of 1,000
+//! calls for `drain`; then, optionally, the runtime: `current_thread` (the default) or
+//! `multi_thread`. The difference between two counts, divided by the difference in calls,
+//! is the cost of one call.
 
 use std::hint::black_box;
 
@@ -20,7 +21,7 @@ use std::hint::black_box;
 #[allow(dead_code)]
 mod handler;
 
-use handler::{hand_written, with_coact};
+use handler::{hand_written, with_actix, with_coact};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -37,18 +38,25 @@ fn main() {
     };
     let runtime = builder.enable_all().build().expect("a runtime");
     let calls = count * 1_000;
-    let elapsed = runtime.block_on(async {
-        match name.as_str() {
-            "coact_sync" => with_coact::sync_round_trip(calls).await,
-            "hand_sync" => hand_written::sync_round_trip(calls).await,
-            "coact_oneway" => with_coact::oneway_send(calls).await,
-            "hand_oneway" => hand_written::oneway_send(calls).await,
-            "coact_nested" => with_coact::nested_round_trip(calls).await,
-            "hand_nested" => hand_written::nested_round_trip(calls).await,
-            "coact_drain" => with_coact::drain(count).await,
-            "hand_drain" => hand_written::drain(count).await,
-            other => panic!("no contender named `{other}`"),
-        }
+    let actix = match name.as_str() {
+        "actix_sync" => Some(actix::System::new().block_on(with_actix::sync_round_trip(calls))),
+        "actix_oneway" => Some(actix::System::new().block_on(with_actix::oneway_send(calls))),
+        _ => None,
+    };
+    let elapsed = actix.unwrap_or_else(|| {
+        runtime.block_on(async {
+            match name.as_str() {
+                "coact_sync" => with_coact::sync_round_trip(calls).await,
+                "hand_sync" => hand_written::sync_round_trip(calls).await,
+                "coact_oneway" => with_coact::oneway_send(calls).await,
+                "hand_oneway" => hand_written::oneway_send(calls).await,
+                "coact_nested" => with_coact::nested_round_trip(calls).await,
+                "hand_nested" => hand_written::nested_round_trip(calls).await,
+                "coact_drain" => with_coact::drain(count).await,
+                "hand_drain" => hand_written::drain(count).await,
+                other => panic!("no contender named `{other}`"),
+            }
+        })
     });
     println!(
         "{name}: {:?} per call",
