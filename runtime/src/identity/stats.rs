@@ -17,8 +17,8 @@ use crate::sync::{AtomicU64 as Count, AtomicUsize};
 pub struct Stats {
     /// Calls answered from the map (by `get_or_load` or `get`).
     pub hits: u64,
-    /// Calls that found no live entry: they loaded (or read the shared tier), or waited
-    /// for a load in flight.
+    /// Calls of `get_or_load` that found no live entry: they loaded (or read the shared
+    /// tier), or waited for a load in flight.
     pub misses: u64,
     /// Loader runs.
     pub loads: u64,
