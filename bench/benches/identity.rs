@@ -429,7 +429,7 @@ fn miss_load(c: &mut Criterion) {
 
 /// Two threads, each with its own current-thread runtime, start together and do `iters`
 /// lookups each (thread `t` asks for `key(t, i)`); the slower thread's time.
-fn two_threads<F, Fut>(iters: u64, key: fn(u64, u64) -> u64, lookup: F) -> Duration
+pub fn two_threads<F, Fut>(iters: u64, key: fn(u64, u64) -> u64, lookup: F) -> Duration
 where
     F: Fn(u64) -> Fut + Sync,
     Fut: Future<Output = Option<Arc<Row>>>,
@@ -460,14 +460,14 @@ where
     })
 }
 
-fn same_key(_thread: u64, _i: u64) -> u64 {
+pub fn same_key(_thread: u64, _i: u64) -> u64 {
     7
 }
 
 /// Thread 0 cycles through the lower half of the keys, thread 1 through the upper half.
 /// (Halves, not even and odd keys: rows loaded one after the other may share a cache line,
 /// which would make the threads write one line after all.)
-fn own_keys(thread: u64, i: u64) -> u64 {
+pub fn own_keys(thread: u64, i: u64) -> u64 {
     thread * (KEYS / 2) + i % (KEYS / 2)
 }
 

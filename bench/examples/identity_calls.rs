@@ -12,7 +12,9 @@
 //! loads), `coact_get_else_load` (`get`, then `get_or_load` on a miss), `coact_identity_cached` (a
 //! `#[identity_cached(memoize)]` function), `dashmap` (std's SipHash), `dashmap_foldhash`,
 //! `quick_cache` (its `get`) or `quick_cache_get_or_insert_async` (its loading lookup,
-//! hitting)) and how many hits to time, after the bench's 1,024 keys are loaded. The
+//! hitting)), or `same:` or `own:` and one of `coact`, `coact_get`, `quick_cache` or
+//! `dashmap_foldhash` (two threads hitting one key, or each its own half of the keys),
+//! and how many hits to time, after the bench's 1,024 keys are loaded. The
 //! difference between two counts, divided by the difference in hits, is the cost of one
 //! hit.
 
@@ -24,9 +26,42 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use identity::{
-    coact_cache, coact_get, coact_get_else_load, coact_macro_hit, coact_peek, dashmap_get, preload,
-    quick_cache, quick_get, quick_get_or_insert, runtime, time_hits, FoldDashMap, Row,
+    coact_cache, coact_get, coact_get_else_load, coact_macro_hit, coact_peek, dashmap_get,
+    own_keys, preload, quick_cache, quick_get, quick_get_or_insert, runtime, same_key, time_hits,
+    two_threads, FoldDashMap, Row,
 };
+
+/// The bench's two-thread groups for one contender (`same` key or `own` halves of the
+/// keys): the slower thread's time for `hits` hits each.
+fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> std::time::Duration {
+    let key = match keys {
+        "same" => same_key as fn(u64, u64) -> u64,
+        "own" => own_keys,
+        other => panic!("no key pattern named `{other}`: `same` or `own`"),
+    };
+    match contender {
+        "coact" | "coact_get" => {
+            let cache = coact_cache();
+            runtime().block_on(preload(|key| coact_get(&cache, key)));
+            if contender == "coact" {
+                two_threads(hits, key, |key| coact_get(&cache, key))
+            } else {
+                two_threads(hits, key, |key| coact_peek(&cache, key))
+            }
+        }
+        "quick_cache" => {
+            let cache = quick_cache();
+            runtime().block_on(preload(|key| quick_get_or_insert(&cache, key)));
+            two_threads(hits, key, |key| quick_get(&cache, key))
+        }
+        "dashmap_foldhash" => {
+            let map = FoldDashMap::default();
+            runtime().block_on(preload(|key| dashmap_get(&map, key)));
+            two_threads(hits, key, |key| dashmap_get(&map, key))
+        }
+        other => panic!("no two-thread contender named `{other}`"),
+    }
+}
 
 fn main() {
     let usage = "usage: identity_calls CONTENDER HITS";
@@ -35,6 +70,11 @@ fn main() {
         panic!("{usage}");
     };
     let hits: u64 = hits.parse().expect(usage);
+    if let Some((keys, contender)) = name.split_once(':') {
+        let elapsed = two_thread_hits(keys, contender, hits);
+        println!("{name} {hits}: {elapsed:?}");
+        return;
+    }
     let elapsed = runtime().block_on(async {
         match name.as_str() {
             "coact" => {
