@@ -8,15 +8,15 @@
 //! valgrind --tool=callgrind target/release/examples/identity_calls coact 300000
 //! ```
 //!
-//! Arguments: a contender (`coact` (`get_or_load`), `coact_get` (`get`, which never
-//! loads), `coact_get_else_load` (`get`, then `get_or_load` on a miss), `coact_identity_cached` (a
-//! `#[identity_cached(memoize)]` function), `dashmap` (std's SipHash), `dashmap_foldhash`,
-//! `quick_cache` (its `get`) or `quick_cache_get_or_insert_async` (its loading lookup,
-//! hitting)), or `same:` or `own:` and one of `coact`, `coact_get`, `quick_cache` or
-//! `dashmap_foldhash` (two threads hitting one key, or each its own half of the keys),
-//! and how many hits to time, after the bench's 1,024 keys are loaded. The
-//! difference between two counts, divided by the difference in hits, is the cost of one
-//! hit.
+//! Arguments: a contender and how many hits to time, after the bench's 1,024 keys are
+//! loaded. The contenders: `coact` (`get_or_load`), `coact_get` (`get`, which never
+//! loads), `coact_get_else_load` (`get`, then `get_or_load` on a miss),
+//! `coact_identity_cached` (a `#[identity_cached(memoize)]` function), `dashmap` (std's
+//! SipHash), `dashmap_foldhash`, `quick_cache` (its `get`) and
+//! `quick_cache_get_or_insert_async` (its loading lookup, hitting); or `same:` or `own:`
+//! followed by `coact`, `coact_get`, `quick_cache` or `dashmap_foldhash`, for two threads
+//! hitting one key, or each its own half of the keys. The difference between two counts,
+//! divided by the difference in hits, is the cost of one hit.
 
 #[path = "../benches/identity.rs"]
 #[allow(dead_code)]
@@ -28,8 +28,15 @@ use dashmap::DashMap;
 use identity::{
     coact_cache, coact_get, coact_get_else_load, coact_macro_hit, coact_peek, dashmap_get,
     own_keys, preload, quick_cache, quick_get, quick_get_or_insert, runtime, same_key, time_hits,
-    two_threads, FoldDashMap, Row,
+    two_threads, CoactCache, FoldDashMap, Row,
 };
+
+/// coact's cache with the bench's keys loaded.
+fn coact_preloaded() -> CoactCache {
+    let cache = coact_cache();
+    runtime().block_on(preload(|key| coact_get(&cache, key)));
+    cache
+}
 
 /// The bench's two-thread groups for one contender (`same` key or `own` halves of the
 /// keys): the slower thread's time for `hits` hits each.
@@ -40,14 +47,13 @@ fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> std::time::Duratio
         other => panic!("no key pattern named `{other}`: `same` or `own`"),
     };
     match contender {
-        "coact" | "coact_get" => {
-            let cache = coact_cache();
-            runtime().block_on(preload(|key| coact_get(&cache, key)));
-            if contender == "coact" {
-                two_threads(hits, key, |key| coact_get(&cache, key))
-            } else {
-                two_threads(hits, key, |key| coact_peek(&cache, key))
-            }
+        "coact" => {
+            let cache = coact_preloaded();
+            two_threads(hits, key, |key| coact_get(&cache, key))
+        }
+        "coact_get" => {
+            let cache = coact_preloaded();
+            two_threads(hits, key, |key| coact_peek(&cache, key))
         }
         "quick_cache" => {
             let cache = quick_cache();
