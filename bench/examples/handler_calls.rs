@@ -1,11 +1,13 @@
-//! Runs one contender of the handler benchmark (`benches/handler.rs`) for a number of
-//! calls on a tokio runtime and prints the time: a harness for callgrind, whose
-//! instruction counts do not move with this machine's noise the way criterion's times do.
+//! Runs contenders of the handler benchmark (`benches/handler.rs`) for a number of calls
+//! on a tokio runtime and prints the time: a harness for callgrind, whose instruction
+//! counts do not move with this machine's noise the way criterion's times do, and for
+//! paired runs, which compare two contenders under the same noise.
 //!
 //! ```sh
 //! cargo build --release --example handler_calls
 //! valgrind --tool=callgrind target/release/examples/handler_calls coact_drain 20
 //! valgrind --tool=callgrind target/release/examples/handler_calls coact_drain 40
+//! target/release/examples/handler_calls coact_sync,hand_sync 20 current_thread 400
 //! ```
 //!
 //! Arguments: a contender (`coact_` or `hand_` followed by `sync`, `oneway`, `nested` or
@@ -14,18 +16,77 @@
 //! calls for `drain`; then, optionally, the runtime: `current_thread` (the default) or
 //! `multi_thread`. The difference between two counts, divided by the difference in calls,
 //! is the cost of one call.
+//!
+//! Several contenders, separated by commas, are run in turn for a number of rounds (the
+//! fourth argument, 100 by default), the order reversed every other round, so that each
+//! round's contenders meet the same state of the machine. The harness prints each one's
+//! median time per call, and the first contender's time divided by each other's: the
+//! median and quartiles of the ratios of one round, and in how many rounds the first was
+//! faster. A round of a few milliseconds is short beside the drifts of a shared machine's
+//! speed, which move criterion's results, where each contender runs for seconds after the
+//! other.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 #[path = "../benches/handler.rs"]
 #[allow(dead_code)]
 mod handler;
 
 use handler::{hand_written, with_actix, with_coact};
+use tokio::runtime::Runtime;
+
+/// One run of a contender: `count` thousand calls (or `count` drains), and the whole time.
+fn run(name: &str, count: u64, runtime: &Runtime) -> Duration {
+    let calls = count * 1_000;
+    let elapsed = match name {
+        "actix_sync" => actix::System::new().block_on(with_actix::sync_round_trip(calls)),
+        "actix_oneway" => actix::System::new().block_on(with_actix::oneway_send(calls)),
+        _ => runtime.block_on(async {
+            match name {
+                "coact_sync" => with_coact::sync_round_trip(calls).await,
+                "hand_sync" => hand_written::sync_round_trip(calls).await,
+                "coact_oneway" => with_coact::oneway_send(calls).await,
+                "hand_oneway" => hand_written::oneway_send(calls).await,
+                "coact_nested" => with_coact::nested_round_trip(calls).await,
+                "hand_nested" => hand_written::nested_round_trip(calls).await,
+                "coact_drain" => with_coact::drain(count).await,
+                "hand_drain" => hand_written::drain(count).await,
+                other => panic!("no contender named `{other}`"),
+            }
+        }),
+    };
+    black_box(elapsed)
+}
+
+/// Nanoseconds per call of a run of `count` thousand calls.
+fn per_call(elapsed: Duration, count: u64) -> f64 {
+    // Below 2^53 calls, the count converts exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let calls = (count * 1_000) as f64;
+    elapsed.as_secs_f64() * 1e9 / calls
+}
+
+/// The value at quantile `q` of sorted `values` (the nearest rank).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    // The rounds are few: the rank fits a float exactly.
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[rank]
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let name = args.next().expect("a contender, e.g. coact_drain");
+    let names = args.next().expect("a contender, e.g. coact_drain");
     let count: u64 = args
         .next()
         .expect("a count")
@@ -37,29 +98,46 @@ fn main() {
         Some(other) => panic!("no runtime named `{other}`"),
     };
     let runtime = builder.enable_all().build().expect("a runtime");
-    let calls = count * 1_000;
-    let actix = match name.as_str() {
-        "actix_sync" => Some(actix::System::new().block_on(with_actix::sync_round_trip(calls))),
-        "actix_oneway" => Some(actix::System::new().block_on(with_actix::oneway_send(calls))),
-        _ => None,
-    };
-    let elapsed = actix.unwrap_or_else(|| {
-        runtime.block_on(async {
-            match name.as_str() {
-                "coact_sync" => with_coact::sync_round_trip(calls).await,
-                "hand_sync" => hand_written::sync_round_trip(calls).await,
-                "coact_oneway" => with_coact::oneway_send(calls).await,
-                "hand_oneway" => hand_written::oneway_send(calls).await,
-                "coact_nested" => with_coact::nested_round_trip(calls).await,
-                "hand_nested" => hand_written::nested_round_trip(calls).await,
-                "coact_drain" => with_coact::drain(count).await,
-                "hand_drain" => hand_written::drain(count).await,
-                other => panic!("no contender named `{other}`"),
-            }
-        })
-    });
-    println!(
-        "{name}: {:?} per call",
-        black_box(elapsed) / u32::try_from(calls).unwrap()
-    );
+    let contenders: Vec<&str> = names.split(',').collect();
+    if let [name] = contenders[..] {
+        let ns = per_call(run(name, count, &runtime), count);
+        println!("{name}: {ns:.1} ns per call");
+        return;
+    }
+    let rounds: usize = args
+        .next()
+        .map_or(100, |n| n.parse().expect("a number of rounds"));
+    // Nanoseconds per call, one row per contender, one column per round.
+    let mut times = vec![Vec::with_capacity(rounds); contenders.len()];
+    for round in 0..rounds {
+        let mut order: Vec<usize> = (0..contenders.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            times[i].push(per_call(run(contenders[i], count, &runtime), count));
+        }
+    }
+    for (name, row) in contenders.iter().zip(&times) {
+        let row = sorted(row.clone());
+        println!(
+            "{name}: median {:.1} ns per call (q1 {:.1}, q3 {:.1}, fastest {:.1})",
+            quantile(&row, 0.5),
+            quantile(&row, 0.25),
+            quantile(&row, 0.75),
+            row[0]
+        );
+    }
+    for (name, row) in contenders.iter().zip(&times).skip(1) {
+        let ratios: Vec<f64> = times[0].iter().zip(row).map(|(a, b)| a / b).collect();
+        let faster = ratios.iter().filter(|&&r| r < 1.0).count();
+        let ratios = sorted(ratios);
+        println!(
+            "{} ÷ {name}, per round: median {:.3} (q1 {:.3}, q3 {:.3}); faster in {faster} of {rounds} rounds",
+            contenders[0],
+            quantile(&ratios, 0.5),
+            quantile(&ratios, 0.25),
+            quantile(&ratios, 0.75),
+        );
+    }
 }
