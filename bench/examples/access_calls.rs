@@ -12,6 +12,14 @@
 //! number of iterations (10,000 entries each). A warm-up of a tenth of them (plus one)
 //! comes first, so the difference between two counts, divided by the difference in
 //! iterations (warm-up included), is the cost of one iteration.
+//!
+//! Several contenders, separated by commas, are each warmed up, then run in turn for a
+//! number of rounds (a third argument, 100 by default) of that many iterations each, and
+//! compared round by round (`common/paired.rs`):
+//!
+//! ```sh
+//! target/release/examples/access_calls coact_kv,join_set_into_hash_map 2 200
+//! ```
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -21,6 +29,9 @@ use std::time::Instant;
 mod access;
 
 use access::contenders;
+
+#[path = "common/paired.rs"]
+mod paired;
 
 macro_rules! run_contender {
     ($name:expr, $iterations:expr, $($contender:ident),* $(,)?) => {
@@ -59,19 +70,33 @@ async fn run(name: &str, iterations: u64) {
 }
 
 fn main() {
-    let usage = "usage: access_calls CONTENDER ITERATIONS";
+    let usage = "usage: access_calls CONTENDER[,CONTENDER...] ITERATIONS [ROUNDS]";
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [name, iterations] = args.as_slice() else {
-        panic!("{usage}");
+    let (names, iterations, rounds) = match args.as_slice() {
+        [names, iterations] => (names, iterations, None),
+        [names, iterations, rounds] => (names, iterations, Some(rounds)),
+        _ => panic!("{usage}"),
     };
     let iterations: u64 = iterations.parse().expect(usage);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio runtime");
-    rt.block_on(run(name, iterations / 10 + 1));
-    let start = Instant::now();
-    rt.block_on(run(name, iterations));
-    #[allow(clippy::cast_precision_loss)]
-    let per_iteration = start.elapsed().as_secs_f64() * 1e3 / iterations as f64;
-    println!("{name} {iterations}: {per_iteration:.3} ms per iteration");
+    let contenders: Vec<&str> = names.split(',').collect();
+    for name in &contenders {
+        rt.block_on(run(name, iterations / 10 + 1));
+    }
+    // Microseconds per iteration.
+    let time = |name: &str| {
+        let start = Instant::now();
+        rt.block_on(run(name, iterations));
+        #[allow(clippy::cast_precision_loss)]
+        let per_iteration = start.elapsed().as_secs_f64() * 1e6 / iterations as f64;
+        per_iteration
+    };
+    if let [name] = contenders[..] {
+        println!("{name} {iterations}: {:.1} µs per iteration", time(name));
+        return;
+    }
+    let rounds = rounds.map_or(100, |n| n.parse().expect(usage));
+    paired::compare(&contenders, rounds, "µs per iteration", time);
 }

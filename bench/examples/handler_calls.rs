@@ -18,13 +18,7 @@
 //! is the cost of one call.
 //!
 //! Several contenders, separated by commas, are run in turn for a number of rounds (the
-//! fourth argument, 100 by default), the order reversed every other round, so that each
-//! round's contenders meet the same state of the machine. The harness prints each one's
-//! median time per call, and the first contender's time divided by each other's: the
-//! median and quartiles of the ratios of one round, and in how many rounds the first was
-//! faster. A round of a few milliseconds is short beside the drifts of a shared machine's
-//! speed, which move criterion's results, where each contender runs for seconds after the
-//! other.
+//! fourth argument, 100 by default), and compared round by round (`common/paired.rs`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -32,6 +26,9 @@ use std::time::Duration;
 #[path = "../benches/handler.rs"]
 #[allow(dead_code)]
 mod handler;
+
+#[path = "common/paired.rs"]
+mod paired;
 
 use handler::{hand_written, with_actix, with_coact};
 use tokio::runtime::Runtime;
@@ -67,23 +64,6 @@ fn per_call(elapsed: Duration, count: u64) -> f64 {
     elapsed.as_secs_f64() * 1e9 / calls
 }
 
-/// The value at quantile `q` of sorted `values` (the nearest rank).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    // The rounds are few: the rank fits a float exactly.
-    #[allow(
-        clippy::cast_precision_loss,
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss
-    )]
-    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[rank]
-}
-
-fn sorted(mut values: Vec<f64>) -> Vec<f64> {
-    values.sort_by(f64::total_cmp);
-    values
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let names = args.next().expect("a contender, e.g. coact_drain");
@@ -104,40 +84,10 @@ fn main() {
         println!("{name}: {ns:.1} ns per call");
         return;
     }
-    let rounds: usize = args
+    let rounds = args
         .next()
         .map_or(100, |n| n.parse().expect("a number of rounds"));
-    // Nanoseconds per call, one row per contender, one column per round.
-    let mut times = vec![Vec::with_capacity(rounds); contenders.len()];
-    for round in 0..rounds {
-        let mut order: Vec<usize> = (0..contenders.len()).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
-        for i in order {
-            times[i].push(per_call(run(contenders[i], count, &runtime), count));
-        }
-    }
-    for (name, row) in contenders.iter().zip(&times) {
-        let row = sorted(row.clone());
-        println!(
-            "{name}: median {:.1} ns per call (q1 {:.1}, q3 {:.1}, fastest {:.1})",
-            quantile(&row, 0.5),
-            quantile(&row, 0.25),
-            quantile(&row, 0.75),
-            row[0]
-        );
-    }
-    for (name, row) in contenders.iter().zip(&times).skip(1) {
-        let ratios: Vec<f64> = times[0].iter().zip(row).map(|(a, b)| a / b).collect();
-        let faster = ratios.iter().filter(|&&r| r < 1.0).count();
-        let ratios = sorted(ratios);
-        println!(
-            "{} ÷ {name}, per round: median {:.3} (q1 {:.3}, q3 {:.3}); faster in {faster} of {rounds} rounds",
-            contenders[0],
-            quantile(&ratios, 0.5),
-            quantile(&ratios, 0.25),
-            quantile(&ratios, 0.75),
-        );
-    }
+    paired::compare(&contenders, rounds, "ns per call", |name| {
+        per_call(run(name, count, &runtime), count)
+    });
 }

@@ -17,12 +17,24 @@
 //! followed by `coact`, `coact_get`, `quick_cache` or `dashmap_foldhash`, for two threads
 //! hitting one key, or each its own half of the keys. The difference between two counts,
 //! divided by the difference in hits, is the cost of one hit.
+//!
+//! Several contenders, separated by commas, are run in turn for a number of rounds (a
+//! third argument, 100 by default) of that many hits each, and compared round by round
+//! (`common/paired.rs`); a two-thread run reports the slower thread's time:
+//!
+//! ```sh
+//! target/release/examples/identity_calls coact_get,quick_cache,dashmap_foldhash 300000 200
+//! ```
 
 #[path = "../benches/identity.rs"]
 #[allow(dead_code)]
 mod identity;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+#[path = "common/paired.rs"]
+mod paired;
 
 use dashmap::DashMap;
 use identity::{
@@ -40,7 +52,7 @@ fn coact_preloaded() -> CoactCache {
 
 /// The bench's two-thread groups for one contender (`same` key or `own` halves of the
 /// keys): the slower thread's time for `hits` hits each.
-fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> std::time::Duration {
+fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> Duration {
     let key = match keys {
         "same" => same_key as fn(u64, u64) -> u64,
         "own" => own_keys,
@@ -69,20 +81,13 @@ fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> std::time::Duratio
     }
 }
 
-fn main() {
-    let usage = "usage: identity_calls CONTENDER HITS";
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [name, hits] = args.as_slice() else {
-        panic!("{usage}");
-    };
-    let hits: u64 = hits.parse().expect(usage);
+/// The time `hits` hits of contender `name` take, its keys loaded first (not timed).
+fn time(name: &str, hits: u64) -> Duration {
     if let Some((keys, contender)) = name.split_once(':') {
-        let elapsed = two_thread_hits(keys, contender, hits);
-        println!("{name} {hits}: {elapsed:?}");
-        return;
+        return two_thread_hits(keys, contender, hits);
     }
-    let elapsed = runtime().block_on(async {
-        match name.as_str() {
+    runtime().block_on(async {
+        match name {
             "coact" => {
                 let cache = coact_cache();
                 preload(|key| coact_get(&cache, key)).await;
@@ -124,6 +129,28 @@ fn main() {
             }
             other => panic!("no contender named `{other}`"),
         }
+    })
+}
+
+fn main() {
+    let usage = "usage: identity_calls CONTENDER[,CONTENDER...] HITS [ROUNDS]";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (names, hits, rounds) = match args.as_slice() {
+        [names, hits] => (names, hits, None),
+        [names, hits, rounds] => (names, hits, Some(rounds)),
+        _ => panic!("{usage}"),
+    };
+    let hits: u64 = hits.parse().expect(usage);
+    let contenders: Vec<&str> = names.split(',').collect();
+    if let [name] = contenders[..] {
+        println!("{name} {hits}: {:?}", time(name, hits));
+        return;
+    }
+    let rounds = rounds.map_or(100, |n| n.parse().expect(usage));
+    paired::compare(&contenders, rounds, "ns per hit", |name| {
+        // Below 2^53 hits, the count converts exactly.
+        #[allow(clippy::cast_precision_loss)]
+        let hits_f = hits as f64;
+        time(name, hits).as_secs_f64() * 1e9 / hits_f
     });
-    println!("{name} {hits}: {elapsed:?}");
 }

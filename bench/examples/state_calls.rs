@@ -14,26 +14,33 @@
 //! many times to run the machine (each run is the bench's 10^6 transitions). The
 //! difference between two counts, divided by the difference in transitions, is the cost
 //! of one transition.
+//!
+//! Several contenders, separated by commas, are run in turn for a number of rounds (a
+//! third argument, 100 by default) of that many runs each, and compared round by round
+//! (`common/paired.rs`):
+//!
+//! ```sh
+//! target/release/examples/state_calls coact_spawn,coact_run 1 300
+//! ```
 
 #[path = "../benches/state_spawn.rs"]
 #[allow(dead_code)]
 mod state_spawn;
 
+use std::hint::black_box;
+use std::time::Instant;
+
 use state_spawn::{coact_run, coact_spawn, hand_written_spawn, runtime};
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let name = args.next().expect("a contender, e.g. coact_spawn");
-    let runs: u64 = args
-        .next()
-        .expect("a number of runs")
-        .parse()
-        .expect("a whole number");
-    let runtime = runtime();
+#[path = "common/paired.rs"]
+mod paired;
+
+/// Runs the machine of contender `name` `runs` times; the sum of their results.
+fn run(name: &str, runs: u64, runtime: &tokio::runtime::Runtime) -> u64 {
     let mut total = 0;
     for _ in 0..runs {
         total += runtime.block_on(async {
-            match name.as_str() {
+            match name {
                 "coact_spawn" => coact_spawn().await,
                 "coact_run" => coact_run().await,
                 "hand_written_spawn" => hand_written_spawn().await,
@@ -42,5 +49,32 @@ fn main() {
             }
         });
     }
-    println!("{name} {runs}: checksum {total}");
+    total
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let names = args.next().expect("a contender, e.g. coact_spawn");
+    let runs: u64 = args
+        .next()
+        .expect("a number of runs")
+        .parse()
+        .expect("a whole number");
+    let runtime = runtime();
+    let contenders: Vec<&str> = names.split(',').collect();
+    if let [name] = contenders[..] {
+        println!("{name} {runs}: checksum {}", run(name, runs, &runtime));
+        return;
+    }
+    let rounds = args
+        .next()
+        .map_or(100, |n| n.parse().expect("a number of rounds"));
+    paired::compare(&contenders, rounds, "ns per transition", |name| {
+        let start = Instant::now();
+        black_box(run(name, runs, &runtime));
+        // Below 2^53 transitions, the count converts exactly.
+        #[allow(clippy::cast_precision_loss)]
+        let transitions = (runs * state_spawn::async_cycle::TRANSITIONS) as f64;
+        start.elapsed().as_secs_f64() * 1e9 / transitions
+    });
 }
