@@ -9,7 +9,8 @@
 //!
 //! Every side sizes its storage up front, as a program that knows its entry count would:
 //! the baselines collect from exact-size iterators (or ask `with_capacity`), coact's
-//! collections are made `with_capacity`.
+//! `FirstReply` and `KV` are made `with_capacity`. `Ordered`, like a `FuturesOrdered`,
+//! keeps its running entries in a list and has nothing to reserve.
 //!
 //! Run with `cd bench && cargo bench --bench access`.
 
@@ -34,7 +35,7 @@ pub mod contenders {
     use super::*;
 
     pub async fn coact_ordered() -> u64 {
-        let mut results = Ordered::with_capacity(ENTRIES as usize);
+        let mut results = Ordered::new();
         for x in 0..ENTRIES {
             results.push(work(x));
         }

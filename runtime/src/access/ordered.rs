@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::Stream;
 
-use super::tasks::{options, Tasks};
+use super::tasks::{options, Streamed, Tasks};
 use super::Entry;
 
 /// Results in push order: a `Stream` that yields each entry as soon as it and every entry
@@ -18,7 +18,7 @@ use super::Entry;
 ///
 /// Must be used within a tokio runtime: `push` spawns a task.
 pub struct Ordered<T> {
-    tasks: Tasks<T>,
+    tasks: Tasks<T, Streamed<T>>,
     /// Entries that finished before one pushed ahead of them, by position (most finish
     /// in order and pass straight through).
     early: BTreeMap<usize, Entry<T>>,
@@ -34,16 +34,13 @@ impl<T: Send + 'static> Default for Ordered<T> {
 
 impl<T: Send + 'static> Ordered<T> {
     /// An empty collection with no limit and no timeout.
+    ///
+    /// There is no `with_capacity`: like a `FuturesOrdered`, the collection keeps its
+    /// running entries in a list, and has nothing to reserve.
     #[must_use]
     pub fn new() -> Self {
-        Self::with_capacity(0)
-    }
-
-    /// An empty collection with room for `capacity` entries before it reallocates.
-    #[must_use]
-    pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            tasks: Tasks::with_capacity(capacity),
+            tasks: Tasks::new(),
             early: BTreeMap::new(),
             next: 0,
         }
