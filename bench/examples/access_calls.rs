@@ -71,13 +71,7 @@ async fn run(name: &str, iterations: u64) {
 
 fn main() {
     let usage = "usage: access_calls CONTENDER[,CONTENDER...] ITERATIONS [ROUNDS]";
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (names, iterations, rounds) = match args.as_slice() {
-        [names, iterations] => (names, iterations, None),
-        [names, iterations, rounds] => (names, iterations, Some(rounds)),
-        _ => panic!("{usage}"),
-    };
-    let iterations: u64 = iterations.parse().expect(usage);
+    let (names, iterations, rounds) = paired::arguments(usage);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio runtime");
@@ -97,6 +91,5 @@ fn main() {
         println!("{name} {iterations}: {:.1} µs per iteration", time(name));
         return;
     }
-    let rounds = rounds.map_or(100, |n| n.parse().expect(usage));
-    paired::compare(&contenders, rounds, "µs per iteration", time);
+    paired::compare(&contenders, rounds.unwrap_or(100), "µs per iteration", time);
 }

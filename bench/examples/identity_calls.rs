@@ -134,20 +134,13 @@ fn time(name: &str, hits: u64) -> Duration {
 
 fn main() {
     let usage = "usage: identity_calls CONTENDER[,CONTENDER...] HITS [ROUNDS]";
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (names, hits, rounds) = match args.as_slice() {
-        [names, hits] => (names, hits, None),
-        [names, hits, rounds] => (names, hits, Some(rounds)),
-        _ => panic!("{usage}"),
-    };
-    let hits: u64 = hits.parse().expect(usage);
+    let (names, hits, rounds) = paired::arguments(usage);
     let contenders: Vec<&str> = names.split(',').collect();
     if let [name] = contenders[..] {
         println!("{name} {hits}: {:?}", time(name, hits));
         return;
     }
-    let rounds = rounds.map_or(100, |n| n.parse().expect(usage));
-    paired::compare(&contenders, rounds, "ns per hit", |name| {
+    paired::compare(&contenders, rounds.unwrap_or(100), "ns per hit", |name| {
         // Below 2^53 hits, the count converts exactly.
         #[allow(clippy::cast_precision_loss)]
         let hits_f = hits as f64;

@@ -53,28 +53,25 @@ fn run(name: &str, runs: u64, runtime: &tokio::runtime::Runtime) -> u64 {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let names = args.next().expect("a contender, e.g. coact_spawn");
-    let runs: u64 = args
-        .next()
-        .expect("a number of runs")
-        .parse()
-        .expect("a whole number");
+    let (names, runs, rounds) =
+        paired::arguments("usage: state_calls CONTENDER[,CONTENDER...] RUNS [ROUNDS]");
     let runtime = runtime();
     let contenders: Vec<&str> = names.split(',').collect();
     if let [name] = contenders[..] {
         println!("{name} {runs}: checksum {}", run(name, runs, &runtime));
         return;
     }
-    let rounds = args
-        .next()
-        .map_or(100, |n| n.parse().expect("a number of rounds"));
-    paired::compare(&contenders, rounds, "ns per transition", |name| {
-        let start = Instant::now();
-        black_box(run(name, runs, &runtime));
-        // Below 2^53 transitions, the count converts exactly.
-        #[allow(clippy::cast_precision_loss)]
-        let transitions = (runs * state_spawn::async_cycle::TRANSITIONS) as f64;
-        start.elapsed().as_secs_f64() * 1e9 / transitions
-    });
+    paired::compare(
+        &contenders,
+        rounds.unwrap_or(100),
+        "ns per transition",
+        |name| {
+            let start = Instant::now();
+            black_box(run(name, runs, &runtime));
+            // Below 2^53 transitions, the count converts exactly.
+            #[allow(clippy::cast_precision_loss)]
+            let transitions = (runs * state_spawn::async_cycle::TRANSITIONS) as f64;
+            start.elapsed().as_secs_f64() * 1e9 / transitions
+        },
+    );
 }

@@ -9,6 +9,20 @@
 //! comparison. The order is reversed every other round, so neither contender always runs
 //! first.
 
+/// The arguments `CONTENDER[,CONTENDER...] COUNT [ROUNDS]`: the contenders' names, the
+/// count, and the number of rounds if given; panics with `usage` on any other.
+#[allow(dead_code)] // `handler_calls` takes a runtime too, and reads its own.
+pub fn arguments(usage: &str) -> (String, u64, Option<usize>) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (names, count, rounds) = match args.as_slice() {
+        [names, count] => (names, count, None),
+        [names, count, rounds] => (names, count, Some(rounds)),
+        _ => panic!("{usage}"),
+    };
+    let rounds = rounds.map(|n| n.parse().expect(usage));
+    (names.clone(), count.parse().expect(usage), rounds)
+}
+
 /// Runs `contenders` in turn for `rounds` rounds, `run(name)` timing one run of a
 /// contender and returning its time per `unit`, then prints each contender's median, first
 /// quartile, third quartile and fastest time, and the first contender's time divided by
