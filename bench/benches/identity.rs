@@ -1,6 +1,7 @@
 //! coact's identity `Cache` against a bare `DashMap` + `Arc::clone`, moka's async cache,
 //! quick_cache's concurrent cache and the `cached` crate's memoized async functions: hits,
-//! misses that run a trivial loader, and hits from two threads at once.
+//! misses that run a trivial loader, and hits from two threads at once. The hits also run
+//! on a papaya `HashMap`, whose reads take no lock: what a hit could cost on such a map.
 //!
 //! Every benchmark is an `iter_custom` whose `iters` lookups run inside one `block_on` of a
 //! current-thread tokio runtime (one per thread in the two-thread groups), so criterion's
@@ -94,6 +95,19 @@ pub async fn dashmap_get<S: BuildHasher + Clone>(
 /// The baseline's map with the hasher coact's map uses (foldhash): how much of the
 /// difference is the hash function.
 pub type FoldDashMap = DashMap<u64, Arc<Row>, foldhash::fast::RandomState>;
+
+/// A map whose reads take no lock (papaya: epoch-based reclamation), with foldhash.
+pub type PapayaMap = papaya::HashMap<u64, Arc<Row>, foldhash::fast::RandomState>;
+
+/// papaya's `get` + `Arc::clone` (pinning the map for the one read); a miss inserts
+/// the loaded row, or takes the one another caller inserted first.
+pub async fn papaya_get(map: &PapayaMap, key: u64) -> Option<Arc<Row>> {
+    if let Some(row) = map.pin().get(&key) {
+        return Some(Arc::clone(row));
+    }
+    let row = Arc::new(load(key).await.ok()??);
+    Some(Arc::clone(map.pin().get_or_insert(key, row)))
+}
 
 async fn moka_get(cache: &MokaCache, key: u64) -> Option<Arc<Row>> {
     cache.get(&key).await
@@ -242,10 +256,12 @@ fn hit(c: &mut Criterion) {
     let moka = moka_cache();
     let quick = quick_cache();
     let fold_map = FoldDashMap::default();
+    let papaya = PapayaMap::default();
     rt.block_on(async {
         preload(|key| coact_get(&coact, key)).await;
         preload(|key| dashmap_get(&map, key)).await;
         preload(|key| dashmap_get(&fold_map, key)).await;
+        preload(|key| papaya_get(&papaya, key)).await;
         preload(|key| moka_get_with(&moka, key)).await;
         preload(|key| quick_get_or_insert(&quick, key)).await;
         preload(coact_macro_hit).await;
@@ -268,6 +284,9 @@ fn hit(c: &mut Criterion) {
     });
     bench_hits(&mut group, &rt, "dashmap_foldhash_get_arc_clone", |key| {
         dashmap_get(&fold_map, key)
+    });
+    bench_hits(&mut group, &rt, "papaya_get_arc_clone", |key| {
+        papaya_get(&papaya, key)
     });
     bench_hits(&mut group, &rt, "moka_get", |key| moka_get(&moka, key));
     bench_hits(&mut group, &rt, "quick_cache_get", |key| {

@@ -13,8 +13,9 @@
 //! loads), `coact_get_else_load` (`get`, then `get_or_load` on a miss),
 //! `coact_identity_cached` (a `#[identity_cached(memoize)]` function), `dashmap` (std's
 //! SipHash), `dashmap_foldhash`, `quick_cache` (its `get`) and
-//! `quick_cache_get_or_insert_async` (its loading lookup, hitting); or `same:` or `own:`
-//! followed by `coact`, `coact_get`, `quick_cache` or `dashmap_foldhash`, for two threads
+//! `quick_cache_get_or_insert_async` (its loading lookup, hitting), `papaya` (a map whose
+//! reads take no lock: `get` + `Arc::clone`); or `same:` or `own:`
+//! followed by `coact`, `coact_get`, `quick_cache`, `dashmap_foldhash` or `papaya`, for two threads
 //! hitting one key, or each its own half of the keys. The difference between two counts,
 //! divided by the difference in hits, is the cost of one hit.
 //!
@@ -39,8 +40,8 @@ mod paired;
 use dashmap::DashMap;
 use identity::{
     coact_cache, coact_get, coact_get_else_load, coact_macro_hit, coact_peek, dashmap_get,
-    own_keys, preload, quick_cache, quick_get, quick_get_or_insert, runtime, same_key, time_hits,
-    two_threads, CoactCache, FoldDashMap, Row,
+    own_keys, papaya_get, preload, quick_cache, quick_get, quick_get_or_insert, runtime, same_key,
+    time_hits, two_threads, CoactCache, FoldDashMap, PapayaMap, Row,
 };
 
 /// coact's cache with the bench's keys loaded.
@@ -76,6 +77,11 @@ fn two_thread_hits(keys: &str, contender: &str, hits: u64) -> Duration {
             let map = FoldDashMap::default();
             runtime().block_on(preload(|key| dashmap_get(&map, key)));
             two_threads(hits, key, |key| dashmap_get(&map, key))
+        }
+        "papaya" => {
+            let map = PapayaMap::default();
+            runtime().block_on(preload(|key| papaya_get(&map, key)));
+            two_threads(hits, key, |key| papaya_get(&map, key))
         }
         other => panic!("no two-thread contender named `{other}`"),
     }
@@ -121,6 +127,11 @@ fn time(name: &str, hits: u64) -> Duration {
                 let cache = quick_cache();
                 preload(|key| quick_get_or_insert(&cache, key)).await;
                 time_hits(hits, |key| quick_get(&cache, key)).await
+            }
+            "papaya" => {
+                let map = PapayaMap::default();
+                preload(|key| papaya_get(&map, key)).await;
+                time_hits(hits, |key| papaya_get(&map, key)).await
             }
             "quick_cache_get_or_insert_async" => {
                 let cache = quick_cache();
