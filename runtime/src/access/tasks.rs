@@ -222,10 +222,7 @@ impl<T> Pool<T> for Handles<T> {
                     .filter_map(|(i, handle)| Some(Tagged(first + i, handle?))),
             );
         }
-        match std::task::ready!(self.running.poll_next_unpin(cx)) {
-            None => Poll::Ready(None),
-            Some((index, joined)) => Poll::Ready(Some((index, entry(joined)))),
-        }
+        next_done(&mut self.running, cx)
     }
 }
 
@@ -265,7 +262,7 @@ impl<T> Drop for Handles<T> {
 /// `FuturesUnordered` were then made after all the tasks, so the tasks were freed next to
 /// each other, into one free chunk at the top of glibc's heap that it gave back to the
 /// system, to take it again, page by page, for the next collection's tasks (21 `brk` calls
-/// and 600 page faults per 10,000 entries; 1.12–1.14× the `FuturesOrdered` in time, and
+/// and 600 page faults per 10,000 entries; 1.07–1.14× the `FuturesOrdered` in time, and
 /// 1.04× with glibc's trimming turned off: BENCHMARKS.md).
 pub(super) struct Streamed<T> {
     running: FuturesUnordered<Tagged<T>>,
@@ -299,10 +296,7 @@ impl<T> Pool<T> for Streamed<T> {
     }
 
     fn poll_done(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Entry<T>)>> {
-        match std::task::ready!(self.running.poll_next_unpin(cx)) {
-            None => Poll::Ready(None),
-            Some((index, joined)) => Poll::Ready(Some((index, entry(joined)))),
-        }
+        next_done(&mut self.running, cx)
     }
 }
 
@@ -312,6 +306,17 @@ impl<T> Drop for Streamed<T> {
         for task in &self.running {
             task.1.abort();
         }
+    }
+}
+
+/// The next of `running` to finish, with its position; `None` when none is left.
+fn next_done<T>(
+    running: &mut FuturesUnordered<Tagged<T>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<(usize, Entry<T>)>> {
+    match std::task::ready!(running.poll_next_unpin(cx)) {
+        None => Poll::Ready(None),
+        Some((index, joined)) => Poll::Ready(Some((index, entry(joined)))),
     }
 }
 
