@@ -379,6 +379,33 @@ async fn forget_and_clear() {
     assert_eq!(source.queries(), 5);
 }
 
+/// What leaves the map is freed by the time the call that took it out returns, though the
+/// map frees what it replaces lazily, a batch at a time: by `forget`, `clear` and eviction.
+#[tokio::test]
+async fn forget_clear_and_eviction_free_what_they_remove() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let tracked = || async { Ok(Some(Tracked(Arc::clone(&dropped)))) };
+    let cache: Cache<u8, Arc<Tracked>> = Cache::new(Retention::FOREVER);
+    for key in 1..=3 {
+        drop(cache.get_or_load(key, tracked).await.unwrap());
+    }
+    assert!(cache.forget(&1).await);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1, "forget freed it");
+    cache.clear().await;
+    assert_eq!(dropped.load(Ordering::SeqCst), 3, "clear freed them");
+    let bounded: Cache<u8, Arc<Tracked>> = Cache::new(Retention::Keep {
+        ttl: None,
+        capacity: NonZeroUsize::new(1),
+    });
+    drop(bounded.get_or_load(1, tracked).await.unwrap());
+    drop(bounded.get_or_load(2, tracked).await.unwrap());
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        4,
+        "eviction freed the least recent"
+    );
+}
+
 #[tokio::test]
 async fn stats_are_exact() {
     let (cache, source) = (

@@ -18,7 +18,7 @@ use super::stats::Counters;
 use super::{Cached, LoadError, Stats};
 // The map, and the recency stamps that hits write and eviction reads, go through these so
 // that the loom models in `loom.rs` check how they interleave.
-use crate::sync::{map_read, AtomicU64 as Stamp, DashMap};
+use crate::sync::{AtomicU64 as Stamp, Map};
 
 /// How long a cache keeps what it loaded.
 ///
@@ -91,22 +91,21 @@ impl<K, H: Cached, E> Clone for Cache<K, H, E> {
 }
 
 pub(super) struct Inner<K, H: Cached, E> {
-    pub(super) map: DashMap<K, Stored<H, E>>,
+    pub(super) map: Map<K, Stored<H, E>>,
     pub(super) retention: Retention,
     /// Whether a hit stamps the entry's recency (a capacity's LRU order), read off
     /// `retention` once.
     pub(super) stamps: bool,
     /// Recency clock for the capacity's LRU order.
     pub(super) tick: Stamp,
-    pub(super) flights: AtomicU64,
     /// Inserts since the last sweep of dead and expired entries.
     pub(super) since_sweep: AtomicUsize,
     /// When the cache was made, and when (in ms after that) it last swept.
     pub(super) created: Instant,
     pub(super) last_sweep: AtomicU64,
-    /// How many `Ready` entries the map holds, live or not, for [`Cache::stats`] to read
-    /// without a scan. Raised under the shard's write lock that makes an entry ready, and
-    /// lowered only after the lock that took it out, so it never drops below zero.
+    /// How many loaded entries the map holds, live or not, for [`Cache::stats`] to read
+    /// without a scan. Raised before an entry is made ready (and lowered again if it is
+    /// not), lowered only after one is taken out, so it never drops below zero.
     pub(super) ready: AtomicUsize,
     pub(super) counters: Counters,
     /// The shared second tier, if the cache was put on one.
@@ -119,21 +118,26 @@ pub(super) struct Inner<K, H: Cached, E> {
 /// four instructions more per hit, 1.5–2% of a hit's time (BENCHMARKS.md, "Paired runs").
 #[repr(u8)]
 pub(super) enum Stored<H: Cached, E> {
-    Loading(Arc<Flight<H, E>>),
+    /// Held weakly: see [`Flight`].
+    Loading(std::sync::Weak<Flight<H, E>>),
     /// A loaded value with nothing to check or record on a hit: no expiry, no recency,
     /// held strongly ([`Retention::FOREVER`]). A hit is one comparison of the variant.
     Kept(H),
     /// A loaded value with its retention's bookkeeping: weak, or with an expiry or a
     /// recency stamp.
     Ready(Ready<H>),
-    /// Moved out during a sweep; never left in the map.
-    Vacated,
 }
 
 impl<H: Cached, E> Stored<H, E> {
     /// Whether it holds a loaded value (live or not): what [`Stats::size`] counts.
     pub(super) fn is_loaded(&self) -> bool {
         matches!(self, Self::Kept(_) | Self::Ready(_))
+    }
+
+    /// Whether it is `flight`'s entry: a load in flight's callers hold the flight, so its
+    /// address is not reused while one of them asks.
+    pub(super) fn is_flight(&self, flight: &Flight<H, E>) -> bool {
+        matches!(self, Self::Loading(entry) if std::ptr::eq(entry.as_ptr(), flight))
     }
 }
 
@@ -173,7 +177,7 @@ where
     pub fn new(retention: Retention) -> Self {
         Self {
             inner: Arc::new(Inner {
-                map: DashMap::default(),
+                map: Map::new(),
                 retention,
                 stamps: matches!(
                     retention,
@@ -183,7 +187,6 @@ where
                     }
                 ),
                 tick: Stamp::new(0),
-                flights: AtomicU64::new(0),
                 since_sweep: AtomicUsize::new(0),
                 created: Instant::now(),
                 last_sweep: AtomicU64::new(0),
@@ -282,12 +285,12 @@ where
         self.run_load(key, flight, load).await
     }
 
-    /// The fast path: a live entry, read under the shard's read lock. Inlined into both its
-    /// callers, `get` and `get_or_load`: a call would save and restore six registers.
+    /// The fast path: a live entry, read without a lock. Inlined into both its callers,
+    /// `get` and `get_or_load`: a call would save and restore six registers.
     #[allow(clippy::inline_always)] // out of line: 20 instructions more a hit (BENCHMARKS.md)
     #[inline(always)]
     pub(super) fn hit(&self, key: &K) -> Option<H> {
-        let (value, timed) = map_read(&self.inner.map, key, |entry| {
+        let (value, timed) = self.inner.map.read(key, |entry| {
             // Tested in turn, not matched: a `match` on four variants is a jump table.
             if let Stored::Kept(value) = entry {
                 return Some((value.clone(), false));
@@ -341,27 +344,23 @@ where
     }
 
     pub(super) fn forget_local(&self, key: &K) -> bool {
-        let removed = self.inner.map.remove(key);
-        if removed.as_ref().is_some_and(|(_, entry)| entry.is_loaded()) {
+        let removed = self.inner.map.remove_if(key, |_| true, Stored::is_loaded);
+        if removed == Some(true) {
             self.inner.ready.fetch_sub(1, Ordering::Relaxed);
         }
         removed.is_some()
     }
 
     pub(super) fn clear_local(&self) {
-        let mut freed = Vec::new();
-        self.inner.map.retain(|_, entry| {
-            freed.push(std::mem::replace(entry, Stored::Vacated));
-            false
-        });
-        let ready = freed.iter().filter(|entry| entry.is_loaded()).count();
+        let mut ready = 0;
+        self.inner
+            .map
+            .remove_where(|_| true, |entry| ready += usize::from(entry.is_loaded()));
         self.inner.ready.fetch_sub(ready, Ordering::Relaxed);
-        drop(freed);
     }
 
     /// How many live entries the map holds: it first removes dead and expired ones (a
-    /// sweep, which takes each shard's write lock in turn), so it costs a pass over the
-    /// map. [`stats`](Self::stats) reads a size without either.
+    /// sweep), so it costs a pass over the map. [`stats`](Self::stats) reads a size without either.
     #[must_use]
     pub fn len(&self) -> usize {
         self.sweep();
@@ -417,36 +416,5 @@ impl<K: Eq + Hash, H: Cached, E> fmt::Debug for Cache<K, H, E> {
             .field("retention", &self.inner.retention)
             .field("entries", &self.inner.map.len())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use std::sync::{mpsc, Arc};
-    use std::time::Duration;
-
-    use super::{Cache, Retention};
-
-    /// `stats()` takes no shard's write lock: with a reader holding a shard, it still
-    /// answers (a sweep, as `len()` makes, would wait for the reader).
-    #[tokio::test]
-    async fn stats_takes_no_write_lock() {
-        let cache: Cache<u8, Arc<u8>> = Cache::new(Retention::Weak);
-        let kept = cache
-            .get_or_load(1, || async { Ok(Some(1)) })
-            .await
-            .unwrap();
-        let reader = cache.inner.map.get(&1);
-        let (done, answered) = mpsc::channel();
-        let polled = cache.clone();
-        let thread = std::thread::spawn(move || {
-            let _ = done.send(polled.stats().size);
-        });
-        // A bound on the failure only: it answers at once unless it waits for the lock.
-        let size = answered.recv_timeout(Duration::from_secs(10));
-        drop(reader);
-        assert_eq!(size, Ok(1), "stats() waited for a shard's write lock");
-        thread.join().unwrap();
-        drop(kept);
     }
 }

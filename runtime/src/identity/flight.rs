@@ -1,6 +1,7 @@
 //! Single-flight loading: concurrent misses for one key run one loader, the others
 //! wait for it; if the caller running it is cancelled, a waiter takes over.
 
+use std::cell::OnceCell;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
@@ -17,11 +18,14 @@ use super::{Cache, Cached, LoadError};
 use crate::panic::panic_message;
 // The handshake between a finishing load and its waiters goes through these, so that the
 // loom models in `loom.rs` check it.
-use crate::sync::{AtomicBool, MapEntry, Mutex, MutexGuard, Notify};
+use crate::sync::{AtomicBool, Mutex, MutexGuard, Notify, Op, Outcome};
 
 /// A load in flight, which the callers that missed the same key meanwhile wait for.
+///
+/// The map's entry holds it weakly: the caller running the load and the waiters hold it.
+/// An entry the map replaced may be freed later than it is replaced (`sync/papaya.rs`),
+/// and must not keep the loaded value alive meanwhile: the flight's result holds it.
 pub(super) struct Flight<H, E> {
-    pub(super) id: u64,
     pub(super) state: Mutex<FlightState<H, E>>,
     /// Whether anyone waits: most loads have no waiter, and then finishing one wakes
     /// nobody.
@@ -30,6 +34,14 @@ pub(super) struct Flight<H, E> {
 }
 
 impl<H, E> Flight<H, E> {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(FlightState::Loading),
+            waited: AtomicBool::new(false),
+            done: Notify::new(),
+        })
+    }
+
     pub(super) fn finish(&self, state: FlightState<H, E>) {
         *self.lock() = state;
         // A waiter sets `waited` before it reads the state under the lock: either it read
@@ -86,12 +98,11 @@ pub(super) struct LoadGuard<'a, K: Eq + Hash + Clone, H: Cached, E> {
 impl<K: Eq + Hash + Clone, H: Cached, E> Drop for LoadGuard<'_, K, H, E> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let id = self.flight.id;
-        let removed = self.cache.inner.map.remove_if(
-            &key,
-            |_, entry| matches!(entry, Stored::Loading(f) if f.id == id),
-        );
-        drop(removed);
+        let flight = &*self.flight;
+        self.cache
+            .inner
+            .map
+            .remove_if(&key, |entry| entry.is_flight(flight), |_| ());
         self.flight.finish(FlightState::Abandoned);
     }
 }
@@ -101,52 +112,51 @@ where
     K: Eq + Hash + Clone,
     H: Cached,
 {
-    /// Under the shard's write lock: the live value, the load in flight, or a new load.
+    /// Atomically on the key's entry: the live value, the load in flight, or a new load.
     pub(super) fn claim(&self, key: &K) -> Claim<H, E> {
-        let mut replaced = None;
-        let claim = match self.inner.map.entry(key.clone()) {
-            MapEntry::Occupied(mut occupied) => match occupied.get() {
-                Stored::Loading(flight) => Claim::Wait(Arc::clone(flight)),
-                Stored::Kept(value) => Claim::Hit(value.clone()),
-                Stored::Ready(ready) => match ready.live(Instant::now) {
-                    Ok(value) => Claim::Hit(value),
-                    Err(expired) => {
-                        if expired {
-                            self.inner
-                                .counters
-                                .evictions
-                                .fetch_add(1, Ordering::Relaxed);
-                        }
-                        self.inner.ready.fetch_sub(1, Ordering::Relaxed);
-                        let flight = self.new_flight();
-                        replaced = Some(occupied.insert(Stored::Loading(Arc::clone(&flight))));
-                        Claim::Load(flight)
-                    }
-                },
-                Stored::Vacated => {
-                    let flight = self.new_flight();
-                    occupied.insert(Stored::Loading(Arc::clone(&flight)));
-                    Claim::Load(flight)
-                }
-            },
-            MapEntry::Vacant(vacant) => {
-                let flight = self.new_flight();
-                vacant.insert(Stored::Loading(Arc::clone(&flight)));
-                Claim::Load(flight)
-            }
+        let now = Instant::now();
+        // Made once, whether `compute` runs once or again on a changed entry.
+        let flight = OnceCell::new();
+        let load = || {
+            Op::Insert(Stored::Loading(Arc::downgrade(
+                flight.get_or_init(|| Flight::new()),
+            )))
         };
-        // An expired value is dropped here, outside the shard's lock.
-        drop(replaced);
-        claim
-    }
-
-    pub(super) fn new_flight(&self) -> Arc<Flight<H, E>> {
-        Arc::new(Flight {
-            id: self.inner.flights.fetch_add(1, Ordering::Relaxed),
-            state: Mutex::new(FlightState::Loading),
-            waited: AtomicBool::new(false),
-            done: Notify::new(),
-        })
+        self.inner.map.compute(
+            key.clone(),
+            |entry| match entry {
+                None => load(),
+                // A flight whose callers are all gone is as good as no entry.
+                Some(Stored::Loading(flight)) => match flight.upgrade() {
+                    Some(flight) => Op::Abort(Claim::Wait(flight)),
+                    None => load(),
+                },
+                Some(Stored::Kept(value)) => Op::Abort(Claim::Hit(value.clone())),
+                Some(Stored::Ready(ready)) => match ready.live(|| now) {
+                    Ok(value) => Op::Abort(Claim::Hit(value)),
+                    Err(_) => load(),
+                },
+            },
+            |outcome| {
+                let (Outcome::Inserted | Outcome::Replaced(_)) = outcome else {
+                    let Outcome::Aborted(claim) = outcome else {
+                        unreachable!("a claim never removes")
+                    };
+                    return claim;
+                };
+                // Counted from the entry actually replaced: a dead or expired value.
+                if let Outcome::Replaced(Stored::Ready(ready)) = outcome {
+                    if ready.expires.is_some_and(|expires| now >= expires) {
+                        self.inner
+                            .counters
+                            .evictions
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    self.inner.ready.fetch_sub(1, Ordering::Relaxed);
+                }
+                Claim::Load(Arc::clone(flight.get().expect("made by the insert")))
+            },
+        )
     }
 
     pub(super) async fn run_load<F, Fut>(
@@ -221,24 +231,28 @@ where
     /// Replaces the flight's entry with the loaded value (or removes it), unless the
     /// entry was forgotten meanwhile: a value loaded before `forget` is not cached.
     pub(super) fn land(&self, key: K, flight: &Flight<H, E>, value: Option<&H>) {
-        let mut removed = None;
-        if let MapEntry::Occupied(mut occupied) = self.inner.map.entry(key) {
-            let ours = matches!(occupied.get(), Stored::Loading(f) if f.id == flight.id);
-            if ours {
-                match value {
-                    Some(value) => {
-                        occupied.insert(self.stored(value));
-                        // Under the shard's lock: whoever removes the entry next counts
-                        // it out after this.
-                        self.inner.ready.fetch_add(1, Ordering::Relaxed);
-                    }
-                    None => removed = Some(occupied.remove()),
-                }
-            }
-        }
-        drop(removed);
+        // Raised before the entry can be seen, so that whoever removes it next counts it
+        // out after this; lowered again if it was not landed.
         if value.is_some() {
-            self.after_insert();
+            self.inner.ready.fetch_add(1, Ordering::Relaxed);
+        }
+        let landed = self.inner.map.compute(
+            key,
+            |entry| match (entry, value) {
+                (Some(entry), Some(value)) if entry.is_flight(flight) => {
+                    Op::Insert(self.stored(value))
+                }
+                (Some(entry), None) if entry.is_flight(flight) => Op::Remove,
+                _ => Op::Abort(()),
+            },
+            |outcome| matches!(outcome, Outcome::Replaced(_)),
+        );
+        match (value, landed) {
+            (Some(_), true) => self.after_insert(),
+            (Some(_), false) => {
+                self.inner.ready.fetch_sub(1, Ordering::Relaxed);
+            }
+            (None, _) => {}
         }
     }
 }

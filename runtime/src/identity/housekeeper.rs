@@ -3,6 +3,7 @@
 //! inserts as entries have happened; beyond the capacity, the least recently used
 //! entries are evicted a batch at a time.
 
+use std::cell::Cell;
 use std::hash::Hash;
 use std::sync::atomic::Ordering;
 
@@ -72,7 +73,6 @@ where
     /// entries have happened since the last sweep, and enforces the capacity.
     pub(super) fn after_insert(&self) {
         let since = self.inner.since_sweep.fetch_add(1, Ordering::Relaxed) + 1;
-        // `map.len()` locks every shard: ask it only once a sweep may be due.
         if since >= 64 && since >= self.inner.map.len() {
             self.sweep();
         }
@@ -82,7 +82,8 @@ where
         } = self.inner.retention
         {
             let capacity = capacity.get();
-            // `map.len()` bounds the count of ready entries: count only when it may exceed.
+            // `map.len()` (a few counters) bounds the count of ready entries, a scan: count
+            // only when it may exceed.
             if self.inner.map.len() > capacity {
                 let ready = self.ready_count();
                 if ready > capacity {
@@ -96,11 +97,11 @@ where
     }
 
     pub(super) fn ready_count(&self) -> usize {
+        let mut ready = 0;
         self.inner
             .map
-            .iter()
-            .filter(|entry| entry.value().is_loaded())
-            .count()
+            .for_each(|entry| ready += usize::from(entry.is_loaded()));
+        ready
     }
 
     /// Evicts the `count` least recently used ready entries.
@@ -133,39 +134,33 @@ where
         } else {
             u64::MAX
         };
-        let mut left = count;
-        let mut freed = Vec::new();
-        self.inner.map.retain(|_, entry| match entry {
-            Stored::Ready(ready) if left > 0 && ready.used.load(Ordering::Relaxed) <= threshold => {
-                left -= 1;
-                freed.push(std::mem::replace(entry, Stored::Vacated));
-                false
-            }
-            _ => true,
-        });
-        let evicted = count - left;
+        let left = Cell::new(count);
+        self.inner.map.remove_where(
+            |entry| {
+                left.get() > 0
+                    && matches!(entry, Stored::Ready(ready)
+                        if ready.used.load(Ordering::Relaxed) <= threshold)
+            },
+            |_| left.set(left.get() - 1),
+        );
+        let evicted = count - left.get();
         self.inner.ready.fetch_sub(evicted, Ordering::Relaxed);
         self.inner
             .counters
             .evictions
             .fetch_add(evicted as u64, Ordering::Relaxed);
-        // Values are dropped here, outside the shards' locks.
-        drop(freed);
         evicted
     }
 
     /// The stamp at or below which the `count` least recently used ready entries are;
     /// `None` when there are none.
     fn age_threshold(&self, count: usize) -> Option<u64> {
-        let mut used: Vec<u64> = self
-            .inner
-            .map
-            .iter()
-            .filter_map(|entry| match entry.value() {
-                Stored::Ready(ready) => Some(ready.used.load(Ordering::Relaxed)),
-                _ => None,
-            })
-            .collect();
+        let mut used = Vec::new();
+        self.inner.map.for_each(|entry| {
+            if let Stored::Ready(ready) = entry {
+                used.push(ready.used.load(Ordering::Relaxed));
+            }
+        });
         if used.is_empty() || count == 0 {
             return None;
         }
@@ -177,29 +172,22 @@ where
     pub(super) fn sweep(&self) {
         self.inner.since_sweep.store(0, Ordering::Relaxed);
         let now = Instant::now();
-        let mut freed = Vec::new();
-        let mut expired = 0;
-        self.inner.map.retain(|_, entry| {
+        let (mut freed, mut expired) = (0, 0);
+        self.inner.map.remove_where(
             // A kept value never dies nor expires; a load in flight is not a sweep's.
-            let Stored::Ready(ready) = entry else {
-                return !matches!(entry, Stored::Vacated);
-            };
-            match ready.live(|| now) {
-                Ok(_) => true,
-                Err(was_expired) => {
-                    expired += u64::from(was_expired);
-                    freed.push(std::mem::replace(entry, Stored::Vacated));
-                    false
+            |entry| matches!(entry, Stored::Ready(ready) if ready.live(|| now).is_err()),
+            |entry| {
+                freed += 1;
+                if let Stored::Ready(ready) = entry {
+                    expired += u64::from(ready.expires.is_some_and(|expires| now >= expires));
                 }
-            }
-        });
+            },
+        );
         // Every entry freed here was ready (dead or expired).
-        self.inner.ready.fetch_sub(freed.len(), Ordering::Relaxed);
+        self.inner.ready.fetch_sub(freed, Ordering::Relaxed);
         self.inner
             .counters
             .evictions
             .fetch_add(expired, Ordering::Relaxed);
-        // Values are dropped here, outside the shards' locks.
-        drop(freed);
     }
 }

@@ -5,11 +5,12 @@
 //! guard, landing, eviction) from loom threads, each future run by `loom::future::block_on`.
 //! Under loom the cache's synchronisation is loom's (`crate::sync`): the flight's mutex
 //! and `waited` flag, the recency stamps, and the two doubles for what loom cannot see
-//! into: dashmap (`sync/map.rs`: shards behind loom reader-writer locks, held as dashmap
-//! holds them) and tokio's `Notify` (`sync/notify.rs`: tokio's `notify_waiters` contract,
-//! a little stricter). So these check coact's protocols in every interleaving loom
-//! explores within its preemption bound; they do not check dashmap's or tokio's insides,
-//! which their own suites test. A lost wake-up shows as a loom deadlock (every thread
+//! into: the papaya map (`sync/map.rs`: each operation atomic on its key, under a loom
+//! lock; `compute` runs its closure twice, as papaya may; scans visit one entry at a
+//! time) and tokio's `Notify` (`sync/notify.rs`: tokio's `notify_waiters` contract, a
+//! little stricter). So these check coact's protocols in every interleaving loom explores
+//! within its preemption bound; they do not check papaya's or tokio's insides, which
+//! their own suites test. A lost wake-up shows as a loom deadlock (every thread
 //! blocked), a broken single flight as a second load or two different instances.
 //!
 //! The hit counter's stripes have models of their own (the last two): a thread that
@@ -119,7 +120,7 @@ fn a_waiter_takes_over_from_a_cancelled_leader() {
 }
 
 /// Keys for the eviction models: an entry that is hit (`HOT`) and two that loads bring in,
-/// `NEW` in the map double's other shard, so that a scan can be overtaken between shards.
+/// `NEW` in the map double's other shard, so that a scan can be overtaken between them.
 const HOT: u8 = 0;
 const NEW: u8 = 5;
 const OTHER: u8 = 7;

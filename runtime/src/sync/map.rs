@@ -1,38 +1,32 @@
-//! Loom tests only: a stand-in for `dashmap::DashMap`, whose shard locks loom cannot see,
-//! reduced to what the identity cache uses.
+//! Loom tests only: a stand-in for the identity map (`papaya.rs`, papaya's `HashMap`),
+//! whose atomics loom cannot see, with the same methods and the same contract.
 //!
-//! It is built the way dashmap is: the keys are spread over shards, each a map behind a
-//! reader-writer lock (loom's here, so loom schedules every lock); an operation on one
-//! key holds its shard's lock for as long as dashmap would (a `get`'s `Ref` or an
-//! `entry`'s guard until dropped), and `iter`, `retain` and `len` visit the shards one
-//! at a time, so another thread can act on one shard between two. What it does not copy
-//! is dashmap's own lock and table code: that is dashmap's to test.
+//! Every operation on one key is atomic, as papaya's are: here each holds its shard's
+//! reader-writer lock (loom's, so loom schedules every lock). Where papaya's contract is
+//! looser than a lock, the double is loose too, so that coact's protocols are checked
+//! against what papaya promises rather than what a lock would give:
+//! - `compute` runs its closure twice and uses the second answer (papaya runs it again
+//!   when the entry changed meanwhile);
+//! - `remove_where` and `for_each` visit the shards one at a time, and `remove_where`
+//!   takes each entry out under a lock of its own, so another thread can act between two
+//!   entries, as it can between papaya's.
 //!
+//! What it does not copy is papaya's own table and reclamation: that is papaya's to test.
 //! Hashing is deterministic (no random state): loom replays each execution and needs the
 //! same iteration order every time.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash};
-use std::ops::Deref;
-use std::rc::Rc;
 
-use loom::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use loom::sync::RwLock;
+
+use super::{Op, Outcome};
 
 /// Two shards: enough for a scan to be overtaken between them, few enough for loom.
 const SHARDS: usize = 2;
 
 type Shard<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
-
-/// `read(&value)` for `key`'s entry under its shard's read lock, as production's
-/// `map_read` does through dashmap's shards.
-pub(crate) fn map_read<K: Eq + Hash + Clone, V, R>(
-    map: &DashMap<K, V>,
-    key: &K,
-    read: impl FnOnce(&V) -> Option<R>,
-) -> Option<R> {
-    map.get(key).and_then(|entry| read(&entry))
-}
 
 /// The shard `key` is kept in: the same for a key in every execution and every run.
 pub(crate) fn shard_of<K: Hash>(key: &K) -> usize {
@@ -43,17 +37,11 @@ pub(crate) fn shard_of<K: Hash>(key: &K) -> usize {
     shard
 }
 
-pub(crate) struct DashMap<K, V> {
+pub(crate) struct Map<K, V> {
     shards: Vec<RwLock<Shard<K, V>>>,
 }
 
-impl<K: Eq + Hash, V> Default for DashMap<K, V> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<K: Eq + Hash, V> DashMap<K, V> {
+impl<K: Eq + Hash, V> Map<K, V> {
     pub(crate) fn new() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
@@ -64,43 +52,55 @@ impl<K: Eq + Hash, V> DashMap<K, V> {
         &self.shards[shard_of(key)]
     }
 
-    pub(crate) fn get(&self, key: &K) -> Option<Ref<'_, K, V>>
-    where
-        K: Clone,
-    {
-        let guard = self.shard(key).read().unwrap();
-        guard.contains_key(key).then(|| Ref {
-            guard,
-            key: key.clone(),
-        })
+    pub(crate) fn read<R>(&self, key: &K, read: impl FnOnce(&V) -> Option<R>) -> Option<R> {
+        read(self.shard(key).read().unwrap().get(key)?)
     }
 
-    pub(crate) fn entry(&self, key: K) -> Entry<'_, K, V> {
-        let guard = self.shard(&key).write().unwrap();
-        if guard.contains_key(&key) {
-            Entry::Occupied(OccupiedEntry { guard, key })
-        } else {
-            Entry::Vacant(VacantEntry { guard, key })
+    pub(crate) fn compute<T, R>(
+        &self,
+        key: K,
+        mut compute: impl FnMut(Option<&V>) -> Op<V, T>,
+        then: impl FnOnce(Outcome<'_, V, T>) -> R,
+    ) -> R {
+        let mut shard = self.shard(&key).write().unwrap();
+        drop(compute(shard.get(&key)));
+        match compute(shard.get(&key)) {
+            Op::Insert(value) => {
+                let old = shard.insert(key, value);
+                drop(shard);
+                then(old.as_ref().map_or(Outcome::Inserted, Outcome::Replaced))
+            }
+            Op::Remove => {
+                let removed = shard.remove(&key).expect("`Op::Remove` given an entry");
+                drop(shard);
+                drop(removed);
+                then(Outcome::Removed)
+            }
+            Op::Abort(answer) => {
+                drop(shard);
+                then(Outcome::Aborted(answer))
+            }
         }
     }
 
-    pub(crate) fn remove(&self, key: &K) -> Option<(K, V)> {
-        self.shard(key).write().unwrap().remove_entry(key)
-    }
-
-    pub(crate) fn remove_if(&self, key: &K, f: impl FnOnce(&K, &V) -> bool) -> Option<(K, V)> {
-        let mut guard = self.shard(key).write().unwrap();
-        let (k, v) = guard.get_key_value(key)?;
-        if f(k, v) {
-            guard.remove_entry(key)
-        } else {
-            None
+    pub(crate) fn remove_if<R>(
+        &self,
+        key: &K,
+        mut remove: impl FnMut(&V) -> bool,
+        then: impl FnOnce(&V) -> R,
+    ) -> Option<R> {
+        let mut shard = self.shard(key).write().unwrap();
+        if !remove(shard.get(key)?) {
+            return None;
         }
+        let removed = shard.remove(key)?;
+        drop(shard);
+        Some(then(&removed))
     }
 
-    pub(crate) fn retain(&self, mut f: impl FnMut(&K, &mut V) -> bool) {
+    pub(crate) fn for_each(&self, mut visit: impl FnMut(&V)) {
         for shard in &self.shards {
-            shard.write().unwrap().retain(|k, v| f(k, v));
+            shard.read().unwrap().values().for_each(&mut visit);
         }
     }
 
@@ -110,112 +110,25 @@ impl<K: Eq + Hash, V> DashMap<K, V> {
             .map(|shard| shard.read().unwrap().len())
             .sum()
     }
-
-    pub(crate) fn iter(&self) -> Iter<'_, K, V>
-    where
-        K: Clone,
-    {
-        Iter {
-            map: self,
-            next_shard: 0,
-            current: None,
-        }
-    }
 }
 
-/// A read-locked entry, as dashmap's `Ref`.
-pub(crate) struct Ref<'a, K, V> {
-    guard: RwLockReadGuard<'a, Shard<K, V>>,
-    key: K,
-}
-
-impl<K: Eq + Hash, V> Deref for Ref<'_, K, V> {
-    type Target = V;
-
-    fn deref(&self) -> &V {
-        &self.guard[&self.key]
-    }
-}
-
-pub(crate) enum Entry<'a, K, V> {
-    Occupied(OccupiedEntry<'a, K, V>),
-    Vacant(VacantEntry<'a, K, V>),
-}
-
-pub(crate) struct OccupiedEntry<'a, K, V> {
-    guard: RwLockWriteGuard<'a, Shard<K, V>>,
-    key: K,
-}
-
-impl<K: Eq + Hash, V> OccupiedEntry<'_, K, V> {
-    pub(crate) fn get(&self) -> &V {
-        &self.guard[&self.key]
-    }
-
-    pub(crate) fn insert(&mut self, value: V) -> V {
-        let slot = self.guard.get_mut(&self.key).expect("an occupied entry");
-        std::mem::replace(slot, value)
-    }
-
-    pub(crate) fn remove(mut self) -> V {
-        self.guard.remove(&self.key).expect("an occupied entry")
-    }
-}
-
-pub(crate) struct VacantEntry<'a, K, V> {
-    guard: RwLockWriteGuard<'a, Shard<K, V>>,
-    key: K,
-}
-
-impl<K: Eq + Hash, V> VacantEntry<'_, K, V> {
-    pub(crate) fn insert(mut self, value: V) {
-        self.guard.insert(self.key, value);
-    }
-}
-
-/// Visits the shards in turn, each under its read lock while its entries are visited.
-pub(crate) struct Iter<'a, K, V> {
-    map: &'a DashMap<K, V>,
-    next_shard: usize,
-    current: Option<Visiting<'a, K, V>>,
-}
-
-/// The shard `Iter` is in: its read lock, shared with the items met in it, and the keys
-/// left to visit.
-type Visiting<'a, K, V> = (Rc<RwLockReadGuard<'a, Shard<K, V>>>, std::vec::IntoIter<K>);
-
-/// An entry met by `iter`, as dashmap's `RefMulti`: it keeps its shard read-locked.
-pub(crate) struct Item<'a, K, V> {
-    guard: Rc<RwLockReadGuard<'a, Shard<K, V>>>,
-    key: K,
-}
-
-impl<K: Eq + Hash, V> Item<'_, K, V> {
-    pub(crate) fn value(&self) -> &V {
-        &self.guard[&self.key]
-    }
-}
-
-impl<'a, K: Eq + Hash + Clone, V> Iterator for Iter<'a, K, V> {
-    type Item = Item<'a, K, V>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some((guard, keys)) = &mut self.current {
-                if let Some(key) = keys.next() {
-                    return Some(Item {
-                        guard: Rc::clone(guard),
-                        key,
-                    });
+impl<K: Eq + Hash + Clone, V> Map<K, V> {
+    pub(crate) fn remove_where(
+        &self,
+        mut remove: impl FnMut(&V) -> bool,
+        mut removed: impl FnMut(&V),
+    ) {
+        for shard in &self.shards {
+            let keys: Vec<K> = shard.read().unwrap().keys().cloned().collect();
+            for key in keys {
+                let mut locked = shard.write().unwrap();
+                if !locked.get(&key).is_some_and(&mut remove) {
+                    continue;
                 }
+                let value = locked.remove(&key).expect("checked under the lock");
+                drop(locked);
+                removed(&value);
             }
-            // Done with this shard: its lock goes with the last item met in it.
-            self.current = None;
-            let shard = self.map.shards.get(self.next_shard)?;
-            self.next_shard += 1;
-            let guard = shard.read().unwrap();
-            let keys: Vec<K> = guard.keys().cloned().collect();
-            self.current = Some((Rc::new(guard), keys.into_iter()));
         }
     }
 }

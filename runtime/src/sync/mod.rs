@@ -7,15 +7,16 @@
 //! threads hand on to each other (`identity/stats.rs`).
 //!
 //! In every build but the loom tests (`--cfg loom` together with `cfg(test)`), each name
-//! is a plain re-export of std's, `parking_lot`'s, tokio's or dashmap's own type:
-//! production runs exactly those, with no wrapper and no cost. The lock is
+//! is a plain re-export of std's, `parking_lot`'s or tokio's own type: production runs
+//! exactly those, with no wrapper and no cost. The identity map is the one wrapper
+//! (`papaya.rs`): papaya's `HashMap`, reduced to the few operations the cache makes. The lock is
 //! `parking_lot`'s, which does not poison: std's checks for poisoning on every lock and
 //! unlock, about 120 of a sync call's 2,100 instructions, and these locks guard moves and
 //! flags, which a panic cannot leave half-done.
 //!
 //! In the loom tests std's types become loom's (its `Mutex` behind the same `lock()`), and
-//! tokio's `Notify` and dashmap's `DashMap`, whose insides loom cannot see, become the
-//! small doubles in `notify.rs` and `map.rs`, written to the contract coact relies on.
+//! tokio's `Notify` and the papaya map, whose insides loom cannot see, become the small
+//! doubles in `notify.rs` and `map.rs`, written to the contract coact relies on.
 //! Plain counters (the other statistics, flight ids, the sweep heuristics) stay std's
 //! atomics: nothing is handed over through them.
 //! ARCHITECTURE.md, "Verification", says what each model proves and what it cannot.
@@ -37,30 +38,31 @@ pub(crate) use std::sync::atomic::AtomicUsize;
 pub(crate) use std::sync::{atomic::AtomicU8, Arc};
 
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) use dashmap::mapref::entry::Entry as MapEntry;
-/// The identity map: dashmap's, hashing with foldhash (a fast hash seeded at random per map,
-/// hashbrown's default) instead of std's `SipHash`.
-#[cfg(all(feature = "identity", not(all(test, loom))))]
-pub(crate) type DashMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) use self::papaya::Map;
 #[cfg(all(feature = "identity", not(all(test, loom))))]
 pub(crate) use tokio::sync::Notify;
 
-/// `read(&value)` for `key`'s entry, under its shard's read lock; `None` without an entry.
-/// A hit's lookup, inlined into the hit (dashmap's `get` is a call that builds a
-/// guard-holding `Ref` in memory, read back and dropped by the caller).
 #[cfg(all(feature = "identity", not(all(test, loom))))]
-#[allow(clippy::inline_always)] // two callers, `get` and `get_or_load`: see `Cache::hit`
-#[inline(always)]
-pub(crate) fn map_read<K: Eq + std::hash::Hash, V, R>(
-    map: &DashMap<K, V>,
-    key: &K,
-    read: impl FnOnce(&V) -> Option<R>,
-) -> Option<R> {
-    let hash = map.hash_usize(key);
-    let shard = map.shards()[map.determine_shard(hash)].read();
-    // dashmap probes with the same hash, widened back to the `u64` it came from.
-    let (_, value) = shard.get(hash as u64, |(stored, _)| stored == key)?;
-    read(value.get())
+mod papaya;
+
+/// What `compute` does with a key's entry: see `Map::compute`.
+#[cfg(feature = "identity")]
+pub(crate) enum Op<V, T> {
+    /// Puts this value in (over the entry, if there is one).
+    Insert(V),
+    /// Takes the entry out; only given an entry.
+    Remove,
+    /// Leaves the entry as it is, answering this.
+    Abort(T),
+}
+
+/// What `compute` did: with the entry it replaced, still readable.
+#[cfg(feature = "identity")]
+pub(crate) enum Outcome<'a, V, T> {
+    Inserted,
+    Replaced(&'a V),
+    Removed,
+    Aborted(T),
 }
 
 // The loom build is a test of the runtime, with every pattern built (its dev-dependency on
@@ -101,7 +103,7 @@ mod map;
 mod notify;
 
 #[cfg(all(test, loom))]
-pub(crate) use self::map::{map_read, shard_of, DashMap, Entry as MapEntry};
+pub(crate) use self::map::{shard_of, Map};
 #[cfg(all(test, loom))]
 pub(crate) use self::notify::Notify;
 
