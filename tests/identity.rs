@@ -260,6 +260,15 @@ async fn ttl_expires_and_frees_entries() {
     assert_eq!(cache.stats().evictions, 1);
     drop(cache.get_or_load(1, tracked).await.unwrap());
     assert_eq!(cache.stats().loads, 2);
+    // Asked for once expired, the entry is reloaded, and the expired value freed at once.
+    tokio::time::advance(Duration::from_secs(10)).await;
+    drop(cache.get_or_load(1, tracked).await.unwrap());
+    assert_eq!(cache.stats().loads, 3);
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        2,
+        "the reload freed the expired value"
+    );
 }
 
 /// A cache of two entries at most.

@@ -57,9 +57,15 @@ fn a_crate_that_asks_for_one_pattern_compiles_none_of_the_others_dependencies() 
     );
     let tree = String::from_utf8_lossy(&output.stdout);
     assert!(tree.contains("coact-runtime"), "{tree}");
-    // dashmap (and its lock and hash crates) come with `identity`, futures-util with
-    // `state`, `identity` and `access`, crossbeam-utils with `coroutine`.
-    for other in ["dashmap", "foldhash", "futures-util", "crossbeam-utils"] {
+    // papaya (and its reclamation and hash crates) come with `identity`, futures-util
+    // with `state`, `identity` and `access`, crossbeam-utils with `coroutine`.
+    for other in [
+        "papaya",
+        "seize",
+        "foldhash",
+        "futures-util",
+        "crossbeam-utils",
+    ] {
         assert!(!tree.contains(other), "`{other}` is compiled:\n{tree}");
     }
 }

@@ -29,6 +29,12 @@ use crate::sync::{AtomicU64 as Stamp, Map};
 /// keeps only what is in use. An entry that leaves the map (evicted, expired, freed with
 /// its last handle, forgotten) takes with it any change made through a handle that the
 /// program did not save elsewhere: the next lookup loads the value afresh.
+///
+/// The map is read without locks, so a value it takes out is freed once no thread is
+/// still reading the map: before the call that took it out returns (`forget`, `clear`,
+/// `purge`, a sweep, an eviction, the reload of an expired entry) if no other thread is
+/// reading the map at that moment; otherwise later, with a later batch of what the same
+/// thread takes out or replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Retention {

@@ -119,10 +119,11 @@ where
         let flight = OnceCell::new();
         let load = || {
             Op::Insert(Stored::Loading(Arc::downgrade(
-                flight.get_or_init(|| Flight::new()),
+                flight.get_or_init(Flight::new),
             )))
         };
-        self.inner.map.compute(
+        let mut replaced = false;
+        let claim = self.inner.map.compute(
             key.clone(),
             |entry| match entry {
                 None => load(),
@@ -138,25 +139,30 @@ where
                 },
             },
             |outcome| {
-                let (Outcome::Inserted | Outcome::Replaced(_)) = outcome else {
-                    let Outcome::Aborted(claim) = outcome else {
-                        unreachable!("a claim never removes")
-                    };
-                    return claim;
-                };
-                // Counted from the entry actually replaced: a dead or expired value.
-                if let Outcome::Replaced(Stored::Ready(ready)) = outcome {
-                    if ready.expires.is_some_and(|expires| now >= expires) {
-                        self.inner
-                            .counters
-                            .evictions
-                            .fetch_add(1, Ordering::Relaxed);
+                match outcome {
+                    Outcome::Aborted(claim) => return claim,
+                    // Counted from the entry actually replaced: a dead or expired value.
+                    Outcome::Replaced(Stored::Ready(ready)) => {
+                        if ready.expires.is_some_and(|expires| now >= expires) {
+                            self.inner
+                                .counters
+                                .evictions
+                                .fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.inner.ready.fetch_sub(1, Ordering::Relaxed);
+                        replaced = true;
                     }
-                    self.inner.ready.fetch_sub(1, Ordering::Relaxed);
+                    // The closure never removes.
+                    Outcome::Inserted | Outcome::Replaced(_) | Outcome::Removed => {}
                 }
-                Claim::Load(Arc::clone(flight.get().expect("made by the insert")))
+                Claim::Load(Arc::clone(flight.get_or_init(Flight::new)))
             },
-        )
+        );
+        // An expired value is freed now, not with the next batch (`Retention::Keep`).
+        if replaced {
+            self.inner.map.free_replaced();
+        }
+        claim
     }
 
     pub(super) async fn run_load<F, Fut>(

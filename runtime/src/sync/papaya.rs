@@ -9,9 +9,10 @@
 //!
 //! Writes replace an entry as a whole (compare-and-swap on the slot). What leaves the map
 //! is freed once no reader can still see it: by the thread that retires the 32nd value, or
-//! sooner where the cache asks (`remove_if`, `remove_where`: `forget`, `clear`, sweeps and
-//! eviction free what they remove before they return, unless another thread is reading
-//! the map at that moment, which then frees it when its read ends).
+//! sooner where the cache asks (`remove_if`, `remove_where`, `free_replaced`: `forget`,
+//! `clear`, sweeps, eviction and the reload of an expired entry free what they take out
+//! before they return, unless another thread is reading the map at that moment: seize
+//! then needs a batch of at least one value per reading thread, and frees them later).
 
 use std::hash::Hash;
 
@@ -30,6 +31,10 @@ impl<K: Eq + Hash, V> Map<K, V> {
         Self {
             map: papaya::HashMap::builder()
                 .hasher(foldhash::fast::RandomState::default())
+                // The write that starts a resize finishes it. papaya's incremental default
+                // leaves a resize that the last inserts started for later writes to finish,
+                // and until then every read searches both tables: 3× a hit's time after
+                // a burst of loads (BENCHMARKS.md, "Lock-free hits").
                 .resize_mode(papaya::ResizeMode::Blocking)
                 .build(),
         }
@@ -73,7 +78,8 @@ impl<K: Eq + Hash, V> Map<K, V> {
     }
 
     /// Removes `key`'s entry if `remove` says so of it, and answers `then(&removed)`; the
-    /// removed entry is freed before this returns (see the module docs).
+    /// removed entry is freed before this returns, unless another thread is reading (see
+    /// the module docs).
     pub(crate) fn remove_if<R>(
         &self,
         key: &K,
@@ -92,8 +98,8 @@ impl<K: Eq + Hash, V> Map<K, V> {
     }
 
     /// Removes every entry `remove` says so of, each checked again as it is removed, and
-    /// calls `removed` on each one removed; those are freed before this returns (see the
-    /// module docs). Entries inserted meanwhile may be visited or not.
+    /// calls `removed` on each one removed; those are freed before this returns, unless
+    /// another thread is reading (see the module docs). Entries inserted meanwhile may be visited or not.
     pub(crate) fn remove_where(
         &self,
         mut remove: impl FnMut(&V) -> bool,
@@ -124,6 +130,13 @@ impl<K: Eq + Hash, V> Map<K, V> {
         for (_, value) in self.map.iter(&guard) {
             visit(value);
         }
+    }
+
+    /// Frees what this thread replaced or removed in the map so far (`compute` leaves it
+    /// for a batch), unless another thread is reading the map (see the module docs). It
+    /// costs a process-wide memory barrier, a system call.
+    pub(crate) fn free_replaced(&self) {
+        self.map.guard().flush();
     }
 
     /// How many entries the map holds: a sum of a few counters, no scan.
