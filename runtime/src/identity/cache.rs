@@ -140,8 +140,8 @@ impl<H: Cached, E> Stored<H, E> {
         matches!(self, Self::Kept(_) | Self::Ready(_))
     }
 
-    /// Whether it is `flight`'s entry: a load in flight's callers hold the flight, so its
-    /// address is not reused while one of them asks.
+    /// Whether it is `flight`'s entry: the entry's `Weak` keeps the flight's allocation,
+    /// so no other flight is made at its address while the entry exists.
     pub(super) fn is_flight(&self, flight: &Flight<H, E>) -> bool {
         matches!(self, Self::Loading(entry) if std::ptr::eq(entry.as_ptr(), flight))
     }
@@ -297,7 +297,7 @@ where
     #[inline(always)]
     pub(super) fn hit(&self, key: &K) -> Option<H> {
         let (value, timed) = self.inner.map.read(key, |entry| {
-            // Tested in turn, not matched: a `match` on four variants is a jump table.
+            // Tested in turn, not matched: a `match` on the variants compiled to a jump table.
             if let Stored::Kept(value) = entry {
                 return Some((value.clone(), false));
             }
@@ -366,7 +366,8 @@ where
     }
 
     /// How many live entries the map holds: it first removes dead and expired ones (a
-    /// sweep), so it costs a pass over the map. [`stats`](Self::stats) reads a size without either.
+    /// sweep), so it costs a pass over the map. [`stats`](Self::stats) reads a size
+    /// without one.
     #[must_use]
     pub fn len(&self) -> usize {
         self.sweep();

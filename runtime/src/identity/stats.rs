@@ -77,8 +77,8 @@ pub(super) const SHARED: usize = OWNED;
 /// a locked read-modify-write: nobody else writes it meanwhile, and the thread that held
 /// it before handed it over through the registry, so that thread's last count happens
 /// before this thread's first. The read-modify-write was one of a hit's four locked
-/// instructions (beside the shard's lock and unlock and the `Arc`'s count); without it a
-/// hit takes 6–13% less time (BENCHMARKS.md).
+/// instructions when the map still locked its shards (beside the lock and unlock and the
+/// `Arc`'s count); without it a hit took 6–13% less time (BENCHMARKS.md).
 #[derive(Default)]
 pub(super) struct Striped([Padded; OWNED + 1]);
 

@@ -83,10 +83,9 @@ impl<K: Eq + Hash, V> Map<K, V> {
     pub(crate) fn remove_if<R>(
         &self,
         key: &K,
-        remove: impl FnMut(&V) -> bool,
+        mut remove: impl FnMut(&V) -> bool,
         then: impl FnOnce(&V) -> R,
     ) -> Option<R> {
-        let mut remove = remove;
         let guard = self.map.guard();
         let Ok(Some((_, removed))) = self.map.remove_if(key, |_, value| remove(value), &guard)
         else {
@@ -99,7 +98,8 @@ impl<K: Eq + Hash, V> Map<K, V> {
 
     /// Removes every entry `remove` says so of, each checked again as it is removed, and
     /// calls `removed` on each one removed; those are freed before this returns, unless
-    /// another thread is reading (see the module docs). Entries inserted meanwhile may be visited or not.
+    /// another thread is reading (see the module docs). Entries inserted meanwhile may be
+    /// visited or not.
     pub(crate) fn remove_where(
         &self,
         mut remove: impl FnMut(&V) -> bool,
